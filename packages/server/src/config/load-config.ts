@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url().optional(),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('flattr'),
+  CURRENCY: currencyCode.default('EUR'),
+  FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  UNCLAIMED_MONTHS: z.coerce.number().int().min(1).max(120).default(6),
+  ALLOWED_ORIGINS: z.string().default('*'),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().default('flattr-api'),
+  JWT_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  ADMIN_EMAILS: z.string().default(''),
+  ALLOW_PRIVATE_FETCH: z.enum(['true', 'false']).default('false'),
+  DEMO_TOPUP: z.enum(['true', 'false']).default('false'),
+  BODY_LIMIT: z.string().default('100kb'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** The service's own origin as readers see it; tokens' `iss`, links in pages. */
+  publicUrl: string;
+  mongodbUri: string;
+  mongodbDb: string;
+  currency: string;
+  feeBps: number;
+  unclaimedMonths: number;
+  /** `['*']` allows any origin for the public, token-authenticated API. */
+  allowedOrigins: string[];
+  jwt: {
+    issuer: string;
+    audience: string;
+    alg: 'EdDSA' | 'ES256';
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    keyRotationDays: number;
+  };
+  adminEmails: string[];
+  /** Lets site verification fetch loopback/private addresses: tests and development only. */
+  allowPrivateFetch: boolean;
+  /** Enables the clearly marked demo top-up provider (development only). */
+  demoTopUp: boolean;
+  bodyLimit: string;
+}
+
+/** Reads and validates the environment; throws one error listing every bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/$/, '');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    mongodbUri: e.MONGODB_URI,
+    mongodbDb: e.MONGODB_DB,
+    currency: e.CURRENCY,
+    feeBps: e.FEE_BPS,
+    unclaimedMonths: e.UNCLAIMED_MONTHS,
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    jwt: {
+      issuer: e.JWT_ISSUER ?? publicUrl,
+      audience: e.JWT_AUDIENCE,
+      alg: e.JWT_ALG,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+      keyRotationDays: e.KEY_ROTATION_DAYS,
+    },
+    adminEmails: e.ADMIN_EMAILS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === 'true',
+    demoTopUp: e.DEMO_TOPUP === 'true',
+    bodyLimit: e.BODY_LIMIT,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Db, MongoClient } from 'mongodb';
+import type { Request, Express } from 'express';
+import type { Config } from './config/index.js';
+import type { AnyRouteSpec } from './http/route.js';
+import type { AuthContext, AuthRequirement } from './http/auth-context.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/** What every domain module receives: no Express, no globals. */
+export interface ServerContext {
+  config: Config;
+  db: Db;
+  client: MongoClient;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * One concern of the server (auth, things, flattrs, money, …). The app mounts
+ * each module's routes and asks each for its indexes at start.
+ */
+export interface ServerModule {
+  name: string;
+  ensureIndexes?(ctx: ServerContext): Promise<void>;
+  /** Routes described for OpenAPI and validated before their handlers run. */
+  routes?(ctx: ServerContext): AnyRouteSpec[];
+  /** For things that are not JSON API routes (static files, HTML pages): mounted before the API routes. */
+  mount?(app: Express, ctx: ServerContext): void;
+  /** Exactly one module (auth) provides this. */
+  authenticate?(ctx: ServerContext): (req: Request, requirement: AuthRequirement | undefined) => Promise<AuthContext | undefined>;
+}

@@ -1,0 +1,1 @@
+export { connectDatabase, type Database } from './connect.js';

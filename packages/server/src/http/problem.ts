@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../errors/index.js';
+
+export const PROBLEM_TYPE_BASE = 'https://flattr.dev/problems/';
+
+/** Express's own errors (body-parser) carry `status`/`type`; map them to stable codes. */
+const expressErrorCodes: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'malformed_json', 'The request body is not valid JSON'],
+  'entity.too.large': [413, 'body_too_large', 'The request body is too large'],
+  'encoding.unsupported': [415, 'unsupported_encoding', 'Unsupported content encoding'],
+  'charset.unsupported': [415, 'unsupported_charset', 'Unsupported charset'],
+};
+
+/** The one error middleware: every failure leaves as RFC 9457 problem+json. */
+export function problemHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let status = 500;
+    let code = 'internal_error';
+    let detail = 'An unexpected error occurred';
+    let extra: Record<string, unknown> = {};
+    if (error instanceof AppError) {
+      ({ status, code } = error);
+      detail = error.message;
+      extra = error.extra;
+    } else if (error && typeof error === 'object' && typeof error.type === 'string' && expressErrorCodes[error.type]) {
+      [status, code, detail] = expressErrorCodes[error.type]!;
+    } else {
+      log(`Unhandled error on ${req.method} ${req.originalUrl}`, error);
+    }
+    if (res.headersSent) return;
+    if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+    res.status(status).type('application/problem+json').send(JSON.stringify({
+      type: `${PROBLEM_TYPE_BASE}${code}`,
+      title: titleFor(status),
+      status,
+      code,
+      detail,
+      instance: req.originalUrl,
+      ...extra,
+    }));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError(404, 'route_not_found', `No route for ${req.method} ${req.path}`));
+};
+
+function titleFor(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+    409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+    429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  };
+  return titles[status] ?? 'Error';
+}

@@ -1,0 +1,18 @@
+/**
+ * Ledger account names. A user has one wallet: deposits and earnings come in,
+ * contributions and payouts go out.
+ */
+export const accounts = {
+  user: (userId: string) => `user:${userId}`,
+  escrow: (thingId: string) => `escrow:${thingId}`,
+  fees: 'platform:fees',
+  /** Money entering the system from a payment provider (goes negative as deposits come in). */
+  deposits: 'external:deposits',
+  /** Money leaving the system to creators' bank accounts. */
+  payouts: 'external:payouts',
+} as const;
+
+/** Accounts allowed to go below zero: the outside world's side of deposits and payouts. */
+export function mayBeNegative(account: string): boolean {
+  return account.startsWith('external:');
+}

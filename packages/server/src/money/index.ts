@@ -1,0 +1,7 @@
+export { assertMinorUnits, splitEvenly, feeOf } from './money.js';
+export { periodOf, parsePeriod, periodStart, periodEnd, addMonths, hasEnded, PERIOD_PATTERN, type Period } from './period.js';
+export { accounts, mayBeNegative } from './accounts.js';
+export {
+  postEntry, postEntries, balanceOf, balanceFromJournal, repairBalances, ensureJournalIndexes,
+  JOURNAL, BALANCES, type JournalEntry, type NewEntry, type Posting, type CachedBalance,
+} from './journal.js';

@@ -1,0 +1,3 @@
+export { startTestServer, type TestServer } from './start-test-server.js';
+export { MutableClock } from './mutable-clock.js';
+export { testClient, type TestClient, type TestResponse, type TestRequestOptions } from './http-client.js';

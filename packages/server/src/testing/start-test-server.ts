@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { loadConfig, type Config } from '../config/index.js';
+import type { Logger, ServerContext, ServerModule } from '../context.js';
+import { startLocalDatabase, type LocalDatabase } from '../localdb/index.js';
+import { startServer } from '../server.js';
+import { MutableClock } from './mutable-clock.js';
+
+export interface TestServer {
+  url: string;
+  db: Db;
+  ctx: ServerContext;
+  config: Config;
+  clock: MutableClock;
+  /** Stops the server, drops this test's database, stops a database we started. */
+  close(): Promise<void>;
+}
+
+const quietLogger: Logger = {
+  info: () => {},
+  warn: () => {},
+  // Unexpected errors must be seen: a 500 in a test is a defect.
+  error: (m, e) => console.error(m, e),
+};
+
+/**
+ * The real server on an ephemeral loopback port with a database of its own
+ * (a fresh database name on MONGODB_URI, or a local FerretDB/mongod).
+ */
+export async function startTestServer(options: {
+  env?: Record<string, string>;
+  modules?: ServerModule[];
+} = {}): Promise<TestServer> {
+  let local: LocalDatabase | undefined;
+  let uri = process.env.MONGODB_URI;
+  if (!uri) {
+    local = await startLocalDatabase();
+    uri = local.uri;
+  }
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MONGODB_URI: uri,
+    MONGODB_DB: `test_${randomBytes(6).toString('hex')}`,
+    ALLOW_PRIVATE_FETCH: 'true',
+    ...options.env,
+  });
+  const clock = new MutableClock();
+  const server = await startServer({ config, clock, log: quietLogger, modules: options.modules });
+  // The port is known only now; the issuer and public URL follow it unless a test set them.
+  if (!options.env?.PUBLIC_URL) {
+    config.publicUrl = server.url;
+    if (!options.env?.JWT_ISSUER) config.jwt.issuer = server.url;
+  }
+  return {
+    url: server.url,
+    db: server.ctx.db,
+    ctx: server.ctx,
+    config,
+    clock,
+    close: async () => {
+      await server.ctx.db.dropDatabase().catch(() => {});
+      await server.close();
+      await local?.stop();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { accounts, balanceFromJournal, balanceOf, postEntries, postEntry, repairBalances, JOURNAL } from '../src/money/index.js';
+import { startTestServer, type TestServer } from '../src/testing/index.js';
+
+describe('journal', () => {
+  let server: TestServer;
+  before(async () => { server = await startTestServer(); });
+  after(async () => { await server.close(); });
+
+  it('writes an entry once and applies it once to the cached balances', async () => {
+    const entry = { _id: 'deposit:test-1', kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -500 }, { account: accounts.user('a'), amount: 500 }] };
+    assert.equal(await postEntry(server.db, entry), true);
+    assert.equal(await postEntry(server.db, entry), false);
+    assert.equal(await balanceOf(server.db, accounts.user('a')), 500);
+    assert.equal(await balanceFromJournal(server.db, accounts.user('a')), 500);
+  });
+
+  it('refuses entries that do not sum to zero or are not integer minor units', async () => {
+    await assert.rejects(postEntry(server.db, { _id: 'bad-1', kind: 'x', postings: [{ account: 'a', amount: 1 }] }), /sum to zero/);
+    await assert.rejects(postEntry(server.db, { _id: 'bad-2', kind: 'x', postings: [{ account: 'a', amount: 0.5 }, { account: 'b', amount: -0.5 }] }), /integer/);
+    assert.equal(await server.db.collection(JOURNAL).countDocuments({ _id: { $in: ['bad-1', 'bad-2'] } as never }), 0);
+  });
+
+  it('refuses to reuse an id for a different movement', async () => {
+    await postEntry(server.db, { _id: 'same-id', kind: 'x', postings: [{ account: 'p', amount: -1 }, { account: 'q', amount: 1 }] });
+    await assert.rejects(postEntry(server.db, { _id: 'same-id', kind: 'x', postings: [{ account: 'p', amount: -2 }, { account: 'q', amount: 2 }] }), /different movement/);
+  });
+
+  it('completes an entry left pending by a crash, without applying it twice', async () => {
+    // Simulate a writer that inserted the entry and applied one posting, then died.
+    const id = 'crash:1';
+    await server.db.collection(JOURNAL).insertOne({ _id: id as never, kind: 'x', state: 'pending', createdAt: new Date(),
+      postings: [{ account: 'crash:a', amount: -7 }, { account: 'crash:b', amount: 7 }] });
+    await server.db.collection('balances').insertOne({ _id: 'crash:a' as never, amount: -7, pending: [id] });
+    assert.equal(await repairBalances(server.db), 1);
+    assert.equal(await balanceOf(server.db, 'crash:a'), -7);
+    assert.equal(await balanceOf(server.db, 'crash:b'), 7);
+    assert.equal(await repairBalances(server.db), 0);
+    assert.equal(await balanceOf(server.db, 'crash:a'), -7);
+  });
+
+  it('posts batches idempotently, also when part of a batch was written before', async () => {
+    const batch = Array.from({ length: 20 }, (_, i) => ({ _id: `batch:${i}`, kind: 'x', postings: [
+      { account: 'batch:source', amount: -(i + 1) }, { account: `batch:sink:${i % 3}`, amount: i + 1 }] }));
+    await postEntry(server.db, batch[3]!);
+    await postEntries(server.db, batch.slice(0, 10));
+    await postEntries(server.db, batch);
+    await postEntries(server.db, batch);
+    const total = (20 * 21) / 2;
+    assert.equal(await balanceOf(server.db, 'batch:source'), -total);
+    assert.equal(await balanceFromJournal(server.db, 'batch:source'), -total);
+    let sinks = 0;
+    for (let k = 0; k < 3; k++) {
+      const cached = await balanceOf(server.db, `batch:sink:${k}`);
+      assert.equal(cached, await balanceFromJournal(server.db, `batch:sink:${k}`));
+      sinks += cached;
+    }
+    assert.equal(sinks, total);
+  });
+});
