@@ -1,0 +1,1 @@
+export { normalizeUrl, hostOf, InvalidUrlError, MAX_URL_LENGTH } from './normalize-url.js';
