@@ -1,0 +1,147 @@
+/**
+ * Click-path benchmark: sustained POST /v1/flattrs (distinct readers and
+ * things, valid tokens) against the real server, and in the same run the
+ * baseline, a bare Express route doing one insertOne into the same database.
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { MongoClient } from 'mongodb';
+
+const CONNECTIONS = 64;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
+const WARMUP_S = 3;
+const READERS = 200;
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+export async function benchClickPath(): Promise<string> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) throw new Error('MONGODB_URI must be set (run through `npm run bench`)');
+  const dbName = `bench_click_${randomBytes(4).toString('hex')}`;
+  const env = { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName };
+
+  const server = await startChild({ ...env, MODE: 'flattr' });
+  let flattr: LoadResult;
+  let baseline: LoadResult;
+  try {
+    const tokens = await signupReaders(server.url, READERS);
+    const run = randomBytes(3).toString('hex');
+    let n = 0;
+    const clickRequest = () => ({
+      method: 'POST' as const,
+      path: '/v1/flattrs',
+      setupRequest: (req: any) => {
+        const i = n++;
+        req.headers = {
+          'content-type': 'application/json',
+          authorization: `Bearer ${tokens[i % tokens.length]}`,
+          'idempotency-key': `${run}-${i}`,
+        };
+        req.body = JSON.stringify({ url: `https://bench-${run}.example/post/${i}`, title: `Post ${i}` });
+        return req;
+      },
+    });
+    await load(server.url, [clickRequest()], WARMUP_S);
+    flattr = await load(server.url, [clickRequest()], DURATION_S);
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+
+  const bare = await startChild({ ...env, MODE: 'baseline' });
+  try {
+    let n = 0;
+    const insertRequest = () => ({
+      method: 'POST' as const,
+      path: '/baseline',
+      setupRequest: (req: any) => {
+        const i = n++;
+        req.headers = { 'content-type': 'application/json' };
+        req.body = JSON.stringify({ url: `https://baseline.example/post/${i}`, title: `Post ${i}` });
+        return req;
+      },
+    });
+    await load(bare.url, [insertRequest()], WARMUP_S);
+    baseline = await load(bare.url, [insertRequest()], DURATION_S);
+  } finally {
+    bare.child.kill('SIGTERM');
+  }
+  const client = new MongoClient(uri);
+  await client.connect();
+  await client.db(dbName).dropDatabase().catch(() => {});
+  await client.close();
+
+  const ratio = flattr.requestsPerSecond / baseline.requestsPerSecond;
+  const row = (name: string, r: LoadResult) =>
+    `| ${name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.non2xx} | ${r.errors} |`;
+  return [
+    '## Click path: `POST /v1/flattrs`',
+    '',
+    `Command: \`npm run bench\` (server: \`packages/server/bench/click-path.ts\`). ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARMUP_S} s warm-up, autocannon in the bench process, each server in its own process on 127.0.0.1, database: ${process.env.BENCH_DATABASE_KIND ?? 'from MONGODB_URI'}.`,
+    `Each click: a distinct URL (so a new thing is auto-created) by one of ${READERS} readers with valid JWTs, with an Idempotency-Key.`,
+    '',
+    '| target | req/s | p50 ms | p99 ms | requests | non-2xx | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row('POST /v1/flattrs (Flattr server)', flattr),
+    row('baseline: bare Express + one insertOne', baseline),
+    '',
+    `Ratio to baseline: **${ratio.toFixed(2)}×** (goal ≥ 0.7×). p99 at ${CONNECTIONS} connections: **${flattr.p99} ms** (goal < 50 ms).`,
+  ].join('\n');
+}
+
+async function signupReaders(url: string, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  const run = randomBytes(3).toString('hex');
+  for (let start = 0; start < count; start += 8) {
+    const batch = await Promise.all(Array.from({ length: Math.min(8, count - start) }, async (_, k) => {
+      const res = await fetch(`${url}/v1/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `reader-${run}-${start + k}@bench.test`, password: 'correct horse battery' }),
+      });
+      if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { accessToken: string }).accessToken;
+    }));
+    tokens.push(...batch);
+  }
+  return tokens;
+}
+
+async function load(url: string, requests: autocannon.Request[], duration: number): Promise<LoadResult> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration, requests, timeout: 10 });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function startChild(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'serve-child.ts')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  for await (const line of lines) {
+    if (line.startsWith('{')) {
+      clearTimeout(timeout);
+      return { url: (JSON.parse(line) as { url: string }).url, child };
+    }
+  }
+  await once(child, 'exit');
+  throw new Error('benchmark server exited before listening');
+}
