@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs a command, passes its output through, and ends with one plain line
+// `total: N passed, N failed` adding up every test runner's own summary
+// (node's test runner `ℹ pass N` / `ℹ fail N`, web-test-runner `N passed, N failed`).
+// Exits with the command's code, or 1 when any runner reported a failure.
+import { spawn } from 'node:child_process';
+
+const [command, ...args] = process.argv.slice(2);
+const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+let passed = 0;
+let failed = 0;
+let buffered = '';
+
+function scan(chunk) {
+  buffered += chunk;
+  const lines = buffered.split('\n');
+  buffered = lines.pop();
+  for (const line of lines) count(line);
+}
+
+function count(line) {
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+  let m;
+  if ((m = /ℹ pass (\d+)\s*$/.exec(plain))) passed += Number(m[1]);
+  else if ((m = /ℹ fail (\d+)\s*$/.exec(plain))) failed += Number(m[1]);
+  else if ((m = /\[wtr-summary\] (\d+) passed, (\d+) failed/.exec(plain))) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+}
+
+child.stdout.on('data', (d) => { process.stdout.write(d); scan(d.toString()); });
+child.stderr.on('data', (d) => { process.stderr.write(d); scan(d.toString()); });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => {
+  if (buffered) count(buffered);
+  console.log(`\ntotal: ${passed} passed, ${failed} failed`);
+  const exitCode = code ?? (signal ? 1 : 0);
+  process.exit(exitCode !== 0 ? exitCode : failed > 0 ? 1 : 0);
+});
