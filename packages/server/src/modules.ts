@@ -1,10 +1,18 @@
 import type { ServerModule } from './context.js';
+import { authModule } from './auth/index.js';
+import { accountsModule } from './accounts/index.js';
 import { moneyModule } from './money/module.js';
+import { widgetModule } from './widget/index.js';
+import { demoModule } from './demo/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
  * The auth module must stay first: it provides `authenticate`.
  */
 export const modules: ServerModule[] = [
+  authModule,
+  accountsModule,
   moneyModule,
+  widgetModule,
+  demoModule,
 ];

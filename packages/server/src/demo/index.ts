@@ -1,0 +1,50 @@
+import path from 'node:path';
+import express from 'express';
+import type { ServerModule } from '../context.js';
+import { escapeHtml } from '../widget/html.js';
+import { defaultBundleReader, widgetScriptUrls } from '../widget/index.js';
+import { DEMO_POSTS, demoPostUrl, renderDemoPage } from './demo-page.js';
+
+export { DEMO_POSTS, demoPostUrl, type DemoPost } from './demo-page.js';
+
+/** A strict policy on purpose: the demo shows the widget working with no inline script or style. */
+const DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** `/demo/`: the demo blog `npm start` points newcomers at. */
+export const demoModule: ServerModule = {
+  name: 'demo',
+  mount(app, ctx) {
+    app.get('/demo', (_req, res) => res.redirect(301, '/demo/'));
+    app.get('/demo/demo.css', (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=300').sendFile(path.join(import.meta.dirname, 'demo.css'));
+    });
+    app.get('/demo/', async (_req, res, next) => {
+      try {
+        const urls = await widgetScriptUrls(defaultBundleReader, ctx.config.publicUrl);
+        res.set({ 'Content-Security-Policy': DEMO_CSP, 'Cache-Control': 'no-cache' }).type('html').send(renderDemoPage({
+          publicUrl: ctx.config.publicUrl,
+          scriptUrl: urls.latest,
+          versionedScriptUrl: urls.versioned,
+        }));
+      } catch (error) {
+        next(error);
+      }
+    });
+    // Each post has a page of its own, so a button's URL is a real page a reader can open.
+    app.get('/demo/posts/:slug', (req, res, next) => {
+      const post = DEMO_POSTS.find((p) => p.slug === req.params.slug);
+      if (!post) return next();
+      const url = demoPostUrl(ctx.config.publicUrl, post);
+      res.set({ 'Content-Security-Policy': DEMO_CSP }).type('html').send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>${escapeHtml(post.title)} · Demo blog</title>
+<link rel="canonical" href="${escapeHtml(url)}"><link rel="stylesheet" href="/demo/demo.css">
+<script async src="/widget/flattr.js"></script></head>
+<body><div class="layout"><main><article class="post"><h2>${escapeHtml(post.title)}</h2>
+<p class="byline">by ${escapeHtml(post.creator)}</p><p>${escapeHtml(post.excerpt)}</p>
+<flattr-button size="large" title="${escapeHtml(post.title)}" creator="${escapeHtml(post.creator)}"></flattr-button>
+<p><a href="/demo/">← all posts</a></p></article></main></div></body></html>
+`);
+    });
+  },
+};
