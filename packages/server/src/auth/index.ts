@@ -1,0 +1,21 @@
+export { authModule } from './module.js';
+export { hashPassword, verifyPassword } from './passwords.js';
+export { loginWithPassword } from './login.js';
+export { issueTokens, refreshTokens, type TokensJson } from './tokens.js';
+export { oauthClientOf, isFirstPartyJwt } from './authenticate.js';
+export { issueSiteToken, listSiteTokens, revokeSiteToken, normalizeOrigin, toSiteTokenJson, type SiteTokenJson } from './site-tokens.js';
+export { createPersonalToken, listPersonalTokens, revokePersonalToken, type PatJson } from './personal-tokens.js';
+import type { ServerContext } from '../context.js';
+import { signingKeys } from './state.js';
+
+export { signingKeys };
+export { SIGNING_KEYS, type SigningKeyDoc } from './signing-keys.js';
+
+/**
+ * Starts signing access tokens with a fresh key now (tests; an operator who
+ * suspects a key leak). Tokens signed by older keys keep verifying until they expire.
+ * @returns the new key's `kid`.
+ */
+export function rotateSigningKey(ctx: ServerContext): Promise<string> {
+  return signingKeys(ctx).rotate();
+}

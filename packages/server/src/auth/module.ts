@@ -1,0 +1,21 @@
+import type { ServerModule } from '../context.js';
+import { authApiRoutes } from './api-routes.js';
+import { createAuthenticator } from './authenticate.js';
+import { ensurePersonalTokenIndexes } from './personal-tokens.js';
+import { ensureRefreshIndexes } from './refresh-tokens.js';
+import { ensureSiteTokenIndexes } from './site-tokens.js';
+import { signingKeys } from './state.js';
+
+/** Authentication: tokens, sessions, OAuth. Must be the first module (it provides `authenticate`). */
+export const authModule: ServerModule = {
+  name: 'auth',
+  ensureIndexes: async (ctx) => {
+    await ensureRefreshIndexes(ctx);
+    await ensurePersonalTokenIndexes(ctx);
+    await ensureSiteTokenIndexes(ctx);
+    // Creates this rotation slot's key at start rather than in the first login.
+    await signingKeys(ctx).current();
+  },
+  routes: (ctx) => [...authApiRoutes(ctx)],
+  authenticate: (ctx) => createAuthenticator(ctx),
+};
