@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Runs test/**/*.test.ts with node's test runner under tsx (Node 20 expands no globs).
+// Arguments filter by substring of the path, e.g. `unit` or `integration`.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const filter = process.argv.slice(2);
+const files = readdirSync(path.join(root, 'test'), { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
+  .sort()
+  .map((f) => path.join('test', f));
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,10 @@
+export { FlattrClient, type FlattrClientOptions, type RequestOptions, type CreateFlattrOptions, type FlattrResult } from './client.js';
+export { FlattrError, type FlattrRequestInfo } from './errors.js';
+export { createCountsBatcher, createFlattr, type Counts, type CountsBatcher, type CountsBatcherOptions } from './lite.js';
+export { memoryStorage, localStorageAdapter, type TokenStorage } from './http/storage.js';
+export type { RetryPolicy } from './http/backoff.js';
+export type { FlattrEvents } from './events.js';
+export type { Session } from './auth/session.js';
+export type { OAuthFlow, AuthorizeOptions, AuthorizationRequest } from './auth/oauth.js';
+export type * from './types.js';
+export type { paths as OpenApiPaths } from './generated/openapi.js';
