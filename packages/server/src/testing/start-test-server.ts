@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import type { Logger, ServerContext, ServerModule } from '../context.js';
 import { startLocalDatabase, type LocalDatabase } from '../localdb/index.js';
 import { startServer } from '../server.js';
+import type { App } from '../http/app.js';
 import { MutableClock } from './mutable-clock.js';
 
 export interface TestServer {
@@ -12,6 +13,8 @@ export interface TestServer {
   ctx: ServerContext;
   config: Config;
   clock: MutableClock;
+  /** The Express app with its route specs and OpenAPI document (for coverage tests). */
+  app: App;
   /** Stops the server, drops this test's database, stops a database we started. */
   close(): Promise<void>;
 }
@@ -58,6 +61,7 @@ export async function startTestServer(options: {
     ctx: server.ctx,
     config,
     clock,
+    app: server.app,
     close: async () => {
       await server.ctx.db.dropDatabase().catch(() => {});
       await server.close();

@@ -1,0 +1,14 @@
+import type { ServerModule } from '../context.js';
+import { ensureIdempotencyIndexes } from './idempotency.js';
+import { ensureFlattrIndexes } from './list-flattrs.js';
+import { flattrRoutes } from './routes.js';
+
+/** Flattrs: readers' clicks, one per reader, thing and month. */
+export const flattrsModule: ServerModule = {
+  name: 'flattrs',
+  ensureIndexes: async (ctx) => {
+    await ensureFlattrIndexes(ctx);
+    await ensureIdempotencyIndexes(ctx.db);
+  },
+  routes: flattrRoutes,
+};

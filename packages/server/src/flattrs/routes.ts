@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { periodOf, PERIOD_PATTERN } from '../money/index.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotent } from './idempotency.js';
+import { listFlattrs } from './list-flattrs.js';
+import { recordFlattr } from './record-flattr.js';
+import { flattrSchema, recordFlattrBodySchema, toFlattr } from './schemas.js';
+import { withdrawFlattr } from './withdraw-flattr.js';
+
+export function flattrRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/flattrs',
+      summary: 'Flattr a thing (by URL, created on the first click, or by id); once per reader, thing and month',
+      tags: ['flattrs'],
+      auth: { scope: 'flattr' },
+      body: recordFlattrBodySchema,
+      headers: {
+        'Idempotency-Key': {
+          description: `Up to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters. A retry with the same key and body replays the first answer (marked \`Idempotent-Replayed: true\`) for 24 hours.`,
+        },
+      },
+      responses: {
+        201: { description: 'Flattred: the first click on this thing this month', schema: flattrSchema },
+        200: { description: 'Already flattred this month: the existing flattr', schema: flattrSchema },
+        400: { description: '`validation_failed`, `invalid_url` or `invalid_idempotency_key`' },
+        404: { description: '`thing_not_found` (by thingId)' },
+        409: { description: '`idempotency_key_reused`: same key, different request; `period_distributed`' },
+        422: { description: '`own_thing`: you cannot flattr your own thing (nothing is written)' },
+      },
+      handler: async ({ body, auth, req }) => {
+        const reply = await runIdempotent(ctx, {
+          userId: auth!.userId,
+          operation: 'POST /v1/flattrs',
+          key: req.get('Idempotency-Key'),
+          request: body,
+        }, async () => {
+          const { flattr, thing, created } = await recordFlattr(ctx, auth!.userId, body);
+          return { status: created ? 201 : 200, body: toFlattr(flattr, thing) };
+        });
+        return { status: reply.status, body: reply.body, ...(reply.replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/flattrs/:id',
+      summary: 'Withdraw one of your flattrs, until its month is distributed',
+      tags: ['flattrs'],
+      auth: { scope: 'flattr' },
+      params: z.object({ id: z.string() }),
+      responses: {
+        204: { description: 'Withdrawn' },
+        404: { description: '`flattr_not_found` (also for another reader\'s flattr)' },
+        409: { description: '`period_distributed`: the month was distributed, its flattrs are final' },
+      },
+      handler: async ({ params, auth }) => {
+        await withdrawFlattr(ctx, auth!.userId, params.id);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/flattrs',
+      summary: 'Your flattrs in one month, newest first, with their things',
+      tags: ['flattrs', 'me'],
+      auth: { scope: 'read' },
+      query: z.object({
+        period: z.string().regex(PERIOD_PATTERN, 'period must look like 2026-11').optional().describe('YYYY-MM; default the current month'),
+      }),
+      responses: {
+        200: { description: 'The month\'s flattrs', schema: z.object({ period: z.string(), items: z.array(flattrSchema) }) },
+      },
+      handler: async ({ query, auth }) => {
+        const period = query.period ?? periodOf(ctx.clock.now());
+        return { body: { period, items: await listFlattrs(ctx, auth!.userId, period) }, headers: { 'Cache-Control': 'private, no-store' } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,26 @@
+import { ObjectId } from 'mongodb';
+import type { ServerContext } from '../context.js';
+import { collections, DISTRIBUTIONS } from '../db/index.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import { toObjectId } from '../things/index.js';
+
+/**
+ * Withdraws one of the reader's own flattrs while its period is not
+ * distributed. Another reader's flattr answers 404, as if it did not exist.
+ * Only the request whose delete removed the document decrements the count,
+ * so concurrent withdrawals count once.
+ */
+export async function withdrawFlattr(ctx: ServerContext, readerId: string, flattrId: string): Promise<void> {
+  const _id = toObjectId(flattrId);
+  const reader = ObjectId.createFromHexString(readerId);
+  const flattrs = collections.flattrs(ctx.db);
+  const flattr = _id ? await flattrs.findOne({ _id, readerId: reader }) : null;
+  if (!flattr) throw new NotFoundError(`You have no flattr with id ${flattrId}`, 'flattr_not_found');
+  if (await ctx.db.collection(DISTRIBUTIONS).findOne({ _id: flattr.period as never }, { projection: { _id: 1 } })) {
+    throw new ConflictError(`Period ${flattr.period} is distributed: its flattrs are final`, 'period_distributed');
+  }
+  const { deletedCount } = await flattrs.deleteOne({ _id: flattr._id, readerId: reader });
+  if (deletedCount === 1) {
+    await collections.things(ctx.db).updateOne({ _id: flattr.thingId, flattrCount: { $gt: 0 } }, { $inc: { flattrCount: -1 } });
+  }
+}

@@ -1,0 +1,149 @@
+import { ObjectId, type Db } from 'mongodb';
+import type { ServerContext } from '../context.js';
+import { collections, type ThingDoc } from '../db/index.js';
+import { ConflictError, isDuplicateKeyError, NotFoundError } from '../errors/index.js';
+import { hostOf, normalizeUrl } from './normalize-url.js';
+import { toObjectId } from './object-id.js';
+import type { ThingMetadata } from './schemas.js';
+import { ownerForHost } from './site-owner.js';
+
+export class ThingNotFoundError extends NotFoundError {
+  constructor(what: string) {
+    super(`No thing ${what}`, 'thing_not_found');
+  }
+}
+
+export async function findThingById(db: Db, id: string): Promise<ThingDoc | null> {
+  const _id = toObjectId(id);
+  return _id ? collections.things(db).findOne({ _id }) : null;
+}
+
+/** Finds the thing for any spelling of its URL (throws `invalid_url` for a URL that cannot name one). */
+export async function findThingByUrl(db: Db, url: string): Promise<ThingDoc | null> {
+  return collections.things(db).findOne({ url: normalizeUrl(url) });
+}
+
+export async function getThing(db: Db, id: string): Promise<ThingDoc> {
+  const thing = await findThingById(db, id);
+  if (!thing) throw new ThingNotFoundError(`with id ${id}`);
+  return thing;
+}
+
+export interface NewThing extends ThingMetadata {
+  /** Already normalised. */
+  url: string;
+  ownerId: ObjectId | null;
+  claimedCreator: string | null;
+}
+
+/**
+ * Inserts the thing unless its URL exists; either way returns the stored one.
+ * Two concurrent creators of one URL meet at the unique index: the loser reads the winner's.
+ */
+export async function createThingIfMissing(ctx: ServerContext, input: NewThing): Promise<{ thing: ThingDoc; created: boolean }> {
+  const things = collections.things(ctx.db);
+  const existing = await things.findOne({ url: input.url });
+  if (existing) return { thing: existing, created: false };
+  const doc: ThingDoc = {
+    _id: new ObjectId(),
+    url: input.url,
+    host: hostOf(input.url),
+    title: input.title,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    tags: input.tags ?? [],
+    ...(input.language !== undefined ? { language: input.language } : {}),
+    ownerId: input.ownerId,
+    claimedCreator: input.claimedCreator,
+    flattrCount: 0,
+    createdAt: ctx.clock.now(),
+  };
+  try {
+    await things.insertOne(doc);
+    return { thing: doc, created: true };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const winner = await things.findOne({ url: input.url });
+    if (!winner) throw error;
+    return { thing: winner, created: false };
+  }
+}
+
+export interface RegisterThingInput extends ThingMetadata {
+  url: string;
+}
+
+/**
+ * `POST /v1/things`: a creator registers a piece of content.
+ *
+ * - The caller owns the thing only if they verified a site for its host;
+ *   otherwise it is created unowned with the caller as `claimedCreator`
+ *   (its shares wait in escrow until someone verifies the site).
+ * - An existing thing: its owner updates the metadata (200); another
+ *   owner's thing is refused (409 `thing_owned_by_other`); an unowned one
+ *   records the caller's claim (200) and becomes theirs if they verified the host.
+ * - A new URL on a host another user verified: 409 as well, nothing written.
+ */
+export async function registerThing(ctx: ServerContext, callerId: string, input: RegisterThingInput): Promise<{ thing: ThingDoc; created: boolean }> {
+  const caller = ObjectId.createFromHexString(callerId);
+  const url = normalizeUrl(input.url);
+  const host = hostOf(url);
+  const owner = await ownerForHost(ctx.db, host, caller);
+  const things = collections.things(ctx.db);
+
+  // Two rounds at most: a lost race to create or to claim is settled by re-reading.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const existing = await things.findOne({ url });
+    if (!existing) {
+      if (owner && !owner.equals(caller)) throw ownedByOther(url);
+      const result = await createThingIfMissing(ctx, { ...input, url, ownerId: owner, claimedCreator: callerId });
+      if (result.created) return result;
+      continue;
+    }
+    if (existing.ownerId) {
+      if (!existing.ownerId.equals(caller)) throw ownedByOther(url);
+      const updated = await things.findOneAndUpdate(
+        { _id: existing._id, ownerId: caller },
+        { $set: metadataUpdate(input) },
+        { returnDocument: 'after' },
+      );
+      if (updated) return { thing: updated, created: false };
+      continue;
+    }
+    // Unowned: the caller takes it if they verified its host, else only records a claim.
+    const claimed = await things.findOneAndUpdate(
+      { _id: existing._id, ownerId: null },
+      owner?.equals(caller)
+        ? { $set: { ownerId: caller, claimedCreator: callerId, ...metadataUpdate(input) } }
+        : { $set: { claimedCreator: callerId } },
+      { returnDocument: 'after' },
+    );
+    if (claimed) return { thing: claimed, created: false };
+  }
+  throw new ConflictError('The thing changed while it was being registered; try again', 'thing_changed');
+}
+
+function metadataUpdate(input: ThingMetadata): Partial<ThingDoc> {
+  return {
+    title: input.title,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.tags !== undefined ? { tags: input.tags } : {}),
+    ...(input.language !== undefined ? { language: input.language } : {}),
+  };
+}
+
+function ownedByOther(url: string): ConflictError {
+  return new ConflictError(`${url} belongs to another user who verified its site`, 'thing_owned_by_other');
+}
+
+/** Rebuilds a thing's cached `flattrCount` from the flattrs (the source of truth) after a crash between writes. */
+export async function recountFlattrs(db: Db, thingId: ObjectId): Promise<number> {
+  const count = await collections.flattrs(db).countDocuments({ thingId });
+  await collections.things(db).updateOne({ _id: thingId }, { $set: { flattrCount: count } });
+  return count;
+}
+
+export async function ensureThingIndexes(db: Db): Promise<void> {
+  await collections.things(db).createIndex({ url: 1 }, { unique: true });
+  await collections.things(db).createIndex({ host: 1 });
+  await collections.things(db).createIndex({ ownerId: 1 });
+}
