@@ -4,6 +4,10 @@ import { accountsModule } from './accounts/index.js';
 import { moneyModule } from './money/module.js';
 import { widgetModule } from './widget/index.js';
 import { demoModule } from './demo/index.js';
+import { thingsModule } from './things/index.js';
+import { flattrsModule } from './flattrs/index.js';
+import { countsModule } from './counts/index.js';
+import { depositsModule } from './deposits/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -15,4 +19,8 @@ export const modules: ServerModule[] = [
   moneyModule,
   widgetModule,
   demoModule,
+  thingsModule,
+  flattrsModule,
+  countsModule,
+  depositsModule,
 ];
