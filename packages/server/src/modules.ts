@@ -1,6 +1,7 @@
 import type { ServerModule } from './context.js';
 import { authModule } from './auth/index.js';
 import { accountsModule } from './accounts/index.js';
+import { pagesModule } from './pages/index.js';
 import { moneyModule } from './money/module.js';
 import { widgetModule } from './widget/index.js';
 import { demoModule } from './demo/index.js';
@@ -16,6 +17,7 @@ import { depositsModule } from './deposits/index.js';
 export const modules: ServerModule[] = [
   authModule,
   accountsModule,
+  pagesModule,
   moneyModule,
   widgetModule,
   demoModule,

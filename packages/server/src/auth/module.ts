@@ -1,10 +1,13 @@
 import type { ServerModule } from '../context.js';
+import { accountPageRoutes } from './account-pages.js';
 import { authApiRoutes } from './api-routes.js';
 import { createAuthenticator } from './authenticate.js';
 import { ensurePersonalTokenIndexes } from './personal-tokens.js';
 import { ensureRefreshIndexes } from './refresh-tokens.js';
 import { ensureSiteTokenIndexes } from './site-tokens.js';
+import { ensureSessionIndexes } from './sessions.js';
 import { signingKeys } from './state.js';
+import { tokenRoutes } from './token-routes.js';
 
 /** Authentication: tokens, sessions, OAuth. Must be the first module (it provides `authenticate`). */
 export const authModule: ServerModule = {
@@ -13,9 +16,10 @@ export const authModule: ServerModule = {
     await ensureRefreshIndexes(ctx);
     await ensurePersonalTokenIndexes(ctx);
     await ensureSiteTokenIndexes(ctx);
+    await ensureSessionIndexes(ctx);
     // Creates this rotation slot's key at start rather than in the first login.
     await signingKeys(ctx).current();
   },
-  routes: (ctx) => [...authApiRoutes(ctx)],
+  routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx)],
   authenticate: (ctx) => createAuthenticator(ctx),
 };
