@@ -1,4 +1,4 @@
-import { escapeHtml } from '../widget/html.js';
+import { escapeHtml } from '../pages/index.js';
 
 export interface DemoPost {
   slug: string;
@@ -47,11 +47,11 @@ export function renderDemoPage(options: { publicUrl: string; scriptUrl: string; 
         <h2><a href="${e(demoPostUrl(publicUrl, post))}">${e(post.title)}</a></h2>
         <p class="byline">by ${e(post.creator)}</p>
         <p>${e(post.excerpt)}</p>
-        <flattr-button size="large" url="${e(demoPostUrl(publicUrl, post))}" title="${e(post.title)}" creator="${e(post.creator)}"></flattr-button>
+        <flattr-button size="large" show-count url="${e(demoPostUrl(publicUrl, post))}" title="${e(post.title)}" creator="${e(post.creator)}"></flattr-button>
       </article>`).join('');
   const compact = DEMO_POSTS.map((post) => `
           <li><span>${e(post.title)}</span>
-            <flattr-button size="compact" url="${e(demoPostUrl(publicUrl, post))}" title="${e(post.title)}" creator="${e(post.creator)}"></flattr-button></li>`).join('');
+            <flattr-button size="compact" show-count url="${e(demoPostUrl(publicUrl, post))}" title="${e(post.title)}" creator="${e(post.creator)}"></flattr-button></li>`).join('');
   const snippet = `<script async src="${versionedScriptUrl ?? scriptUrl}" data-api="${publicUrl}"></script>\n<flattr-button url="https://your.blog/post" title="Your post"></flattr-button>`;
   return `<!doctype html>
 <html lang="en">

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import express from 'express';
 import type { ServerModule } from '../context.js';
-import { escapeHtml } from '../widget/html.js';
+import { escapeHtml } from '../pages/index.js';
 import { defaultBundleReader, widgetScriptUrls } from '../widget/index.js';
 import { DEMO_POSTS, demoPostUrl, renderDemoPage } from './demo-page.js';
 
@@ -42,7 +42,7 @@ export const demoModule: ServerModule = {
 <script async src="/widget/flattr.js"></script></head>
 <body><div class="layout"><main><article class="post"><h2>${escapeHtml(post.title)}</h2>
 <p class="byline">by ${escapeHtml(post.creator)}</p><p>${escapeHtml(post.excerpt)}</p>
-<flattr-button size="large" title="${escapeHtml(post.title)}" creator="${escapeHtml(post.creator)}"></flattr-button>
+<flattr-button size="large" show-count title="${escapeHtml(post.title)}" creator="${escapeHtml(post.creator)}"></flattr-button>
 <p><a href="/demo/">← all posts</a></p></article></main></div></body></html>
 `);
     });

@@ -1,19 +1,30 @@
+import path from 'node:path';
+import express from 'express';
 import type { ServerModule } from '../context.js';
+import { confirmRoutes } from './confirm/confirm-routes.js';
 import { bundleRoutes } from './serve-bundle.js';
 import { createBundleReader, DEFAULT_BUNDLE_PATH, type BundleReader } from './widget-bundle.js';
 
 export { createBundleReader, widgetScriptUrls, DEFAULT_BUNDLE_PATH, type BundleReader, type WidgetBundle } from './widget-bundle.js';
-export { escapeHtml } from './html.js';
+export { CONFIRM_CSP } from './confirm/confirm-routes.js';
+export { parseConfirmInput, isExactHttpOrigin, type ConfirmInput } from './confirm/confirm-input.js';
+export type { FlattrResultMessage } from './confirm/confirm-pages.js';
 
 /** One reader of `packages/widget/dist/flattr.js` shared by the routes and the pages that link to it. */
 export const defaultBundleReader: BundleReader = createBundleReader(DEFAULT_BUNDLE_PATH);
+
+const STATIC_DIR = path.join(import.meta.dirname, 'static');
 
 /** The script-tag bundle (`/widget/flattr.js`, versioned URL) and the confirm window (`/widget/confirm`). */
 export function createWidgetModule(options: { bundlePath?: string } = {}): ServerModule {
   const readBundle = options.bundlePath ? createBundleReader(options.bundlePath) : defaultBundleReader;
   return {
     name: 'widget',
-    routes: () => bundleRoutes(readBundle),
+    // The confirm window's stylesheet and its one script (CSP `'self'` only).
+    mount(app) {
+      app.use('/widget/static', express.static(STATIC_DIR, { index: false, maxAge: '5m', fallthrough: true }));
+    },
+    routes: (ctx) => [...bundleRoutes(readBundle), ...confirmRoutes(ctx)],
   };
 }
 

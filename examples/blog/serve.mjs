@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Serves this example blog on its own origin (another port than the Flattr
+// service), so the buttons talk to the service cross-origin as on a real blog.
+//   node examples/blog/serve.mjs                         → http://127.0.0.1:8081/, service at http://127.0.0.1:8080
+//   FLATTR_API=http://127.0.0.1:9000 PORT=8082 node examples/blog/serve.mjs
+// The end-to-end tests start it the same way through `startBlogServer`.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const DIR = import.meta.dirname;
+const PLACEHOLDER_API = 'http://127.0.0.1:8080';
+
+/**
+ * @param {{ api?: string, port?: number, host?: string, pages?: Record<string, string> }} options
+ *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin).
+ * @returns {Promise<{ url: string, close(): Promise<void> }>}
+ */
+export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', pages = {} } = {}) {
+  const index = (await readFile(path.join(DIR, 'index.html'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
+  const css = await readFile(path.join(DIR, 'blog.css'), 'utf8');
+  const routes = new Map([
+    ['/', ['text/html; charset=utf-8', index]],
+    ['/index.html', ['text/html; charset=utf-8', index]],
+    ['/blog.css', ['text/css; charset=utf-8', css]],
+    ...Object.entries(pages).map(([p, html]) => [p, ['text/html; charset=utf-8', html]]),
+  ]);
+  const server = createServer((req, res) => {
+    const route = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': route[0], 'cache-control': 'no-store' }).end(route[1]);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const blog = await startBlogServer({ api: process.env.FLATTR_API ?? PLACEHOLDER_API, port: Number(process.env.PORT ?? 8081) });
+  console.log(`Example blog on ${blog.url}/ (Flattr service: ${process.env.FLATTR_API ?? PLACEHOLDER_API})`);
+}

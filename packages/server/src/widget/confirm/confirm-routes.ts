@@ -1,0 +1,165 @@
+import type { Request, Response } from 'express';
+import { ObjectId } from 'mongodb';
+import type { ServerContext } from '../../context.js';
+import { collections } from '../../db/index.js';
+import { AppError } from '../../errors/index.js';
+import { defineRoute, type AnyRouteSpec } from '../../http/route.js';
+import { periodOf } from '../../money/index.js';
+import { normalizeUrl } from '../../things/index.js';
+import { recordFlattr } from '../../flattrs/index.js';
+import { CSRF_FIELD, issueSiteToken, sessionFromRequest, verifyCsrf } from '../../auth/index.js';
+import { safeEqual } from '../../auth/secrets.js';
+import { pageCsp, sendPage, type PageSecurity } from '../../pages/index.js';
+import { ConfirmInputError, confirmQuery, parseConfirmInput, type ConfirmInput } from './confirm-input.js';
+import { renderConfirmPage, renderProblemPage, renderResultPage, type FlattrResultMessage } from './confirm-pages.js';
+
+/**
+ * Everything the confirm window serves runs under the pages' strict policy
+ * plus its own script: only its own stylesheets and script, forms only to
+ * itself, never inside a frame (so a host page cannot overlay or click-jack
+ * the Flattr button).
+ */
+const SECURITY: PageSecurity = { scriptSrc: ["'self'"] };
+export const CONFIRM_CSP = pageCsp(SECURITY);
+
+const htmlResponses = (extra: Record<number, string>) => Object.fromEntries(
+  Object.entries(extra).map(([status, description]) => [Number(status), { description, contentType: 'text/html' }]),
+);
+
+export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/widget/confirm',
+      summary: 'The confirm window the button opens: "Flattr ‹title› by ‹creator›?" (HTML, first-party session)',
+      tags: ['widget'],
+      responses: htmlResponses({
+        200: 'The confirm form (CSRF-protected); nothing is recorded by this GET',
+        303: 'No session: to the login page, coming back here afterwards',
+        400: 'Bad url or origin',
+      }),
+      handler: async ({ req, res }) => {
+        setConfirmHeaders(res);
+        const input = readInput(req.query, res);
+        if (!input) return;
+        const session = await sessionFromRequest(ctx, req);
+        if (!session) return redirectToLogin(res, input);
+        sendPage(res, renderConfirmPage({
+          input,
+          csrfToken: session.csrfToken,
+          readerName: session.user.name || session.user.email,
+          alreadyFlattred: await flattredThisPeriod(ctx, session.userId, input.url),
+        }), SECURITY);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/widget/confirm',
+      summary: 'The reader\'s confirmation: records the flattr, optionally issues a site token, posts the result to the opener (HTML)',
+      tags: ['widget'],
+      responses: htmlResponses({
+        200: 'The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes',
+        303: 'No session: to the login page',
+        400: 'Bad url or origin',
+        403: 'Missing or wrong CSRF token (`csrf_failed`): nothing is recorded',
+      }),
+      handler: async ({ req, res }) => {
+        setConfirmHeaders(res);
+        const input = readInput(req.body ?? {}, res);
+        if (!input) return;
+        const session = await sessionFromRequest(ctx, req);
+        if (!session) return redirectToLogin(res, input);
+        if (!await csrfHolds(ctx, req, session.csrfToken)) {
+          sendPage(res, renderProblemPage({
+            title: 'Not flattred',
+            code: 'csrf_failed',
+            detail: 'This form was not sent from the Flattr window (its security token is missing or wrong). Close this window and click the button again.',
+          }), { ...SECURITY, status: 403 });
+          return;
+        }
+        const { status, message } = await confirm(ctx, session.userId, input, (req.body as Record<string, unknown>).oneClick === '1');
+        sendPage(res, renderResultPage({ origin: input.origin, message, title: input.title }), { ...SECURITY, status });
+      },
+    }),
+  ];
+}
+
+/** Records the flattr; issues the site token only after a recorded flattr and only when the reader ticked the box. */
+async function confirm(ctx: ServerContext, readerId: string, input: ConfirmInput, oneClick: boolean): Promise<{ status: number; message: FlattrResultMessage }> {
+  try {
+    const { flattr, thing } = await recordFlattr(ctx, readerId, { url: input.url, title: input.title, creator: input.creator });
+    const siteToken = oneClick ? (await issueSiteToken(ctx, readerId, input.origin)).token : undefined;
+    return {
+      status: 200,
+      message: {
+        type: 'flattr:result',
+        ok: true,
+        url: input.url,
+        thingId: thing._id.toHexString(),
+        count: thing.flattrCount,
+        period: flattr.period,
+        flattrId: flattr._id.toHexString(),
+        ...(siteToken ? { siteToken } : {}),
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { status: error.status, message: { type: 'flattr:result', ok: false, code: error.code, detail: error.message } };
+  }
+}
+
+/** Headers `sendPage` does not set (it sets CSP, X-Frame-Options, no-store): also on redirects. */
+function setConfirmHeaders(res: Response): void {
+  res.set({
+    'Cache-Control': 'no-store',
+    // The window must keep its `opener` to post the result back: a stricter
+    // opener policy would cut the link to the (cross-origin) blog page.
+    'Cross-Origin-Opener-Policy': 'unsafe-none',
+  });
+}
+
+function readInput(raw: unknown, res: Response): ConfirmInput | undefined {
+  try {
+    return parseConfirmInput(raw);
+  } catch (error) {
+    if (!(error instanceof ConfirmInputError)) throw error;
+    sendPage(res, renderProblemPage({
+      title: 'This button cannot be flattred',
+      code: error.field === 'origin' ? 'invalid_origin' : error.field === 'url' ? 'invalid_url' : 'validation_failed',
+      detail: error.message,
+    }), { ...SECURITY, status: 400 });
+    return undefined;
+  }
+}
+
+/** Also after a POST: the reader comes back to the confirm form (GET), never to a replayed POST. */
+function redirectToLogin(res: Response, input: ConfirmInput): void {
+  res.redirect(303, `/account/login?${new URLSearchParams({ next: `/widget/confirm?${confirmQuery(input)}` })}`);
+}
+
+/**
+ * The auth module's check (token present, Origin header ours) and, stricter,
+ * the session's own synchronizer token: the pre-login double-submit cookie is
+ * not enough here, because a page on a sibling origin of the same host could
+ * plant that cookie (cookies ignore ports) and then forge the field.
+ */
+async function csrfHolds(ctx: ServerContext, req: Request, sessionToken: string): Promise<boolean> {
+  const submitted = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+  try {
+    await verifyCsrf(ctx, req, submitted);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'csrf_failed') return false;
+    throw error;
+  }
+  return typeof submitted === 'string' && safeEqual(submitted, sessionToken);
+}
+
+async function flattredThisPeriod(ctx: ServerContext, readerId: string, url: string): Promise<boolean> {
+  const thing = await collections.things(ctx.db).findOne({ url: normalizeUrl(url) }, { projection: { _id: 1 } });
+  if (!thing) return false;
+  const flattr = await collections.flattrs(ctx.db).findOne(
+    { readerId: ObjectId.createFromHexString(readerId), thingId: thing._id, period: periodOf(ctx.clock.now()) },
+    { projection: { _id: 1 } },
+  );
+  return flattr !== null;
+}
