@@ -3,6 +3,11 @@ import { authModule } from './auth/index.js';
 import { accountsModule } from './accounts/index.js';
 import { pagesModule } from './pages/index.js';
 import { moneyModule } from './money/module.js';
+import { sitesModule } from './sites/index.js';
+import { subscriptionsModule } from './subscriptions/index.js';
+import { statsModule } from './stats/index.js';
+import { payoutsModule } from './payouts/index.js';
+import { earningsModule } from './earnings/index.js';
 import { widgetModule } from './widget/index.js';
 import { demoModule } from './demo/index.js';
 import { thingsModule } from './things/index.js';
@@ -19,6 +24,11 @@ export const modules: ServerModule[] = [
   accountsModule,
   pagesModule,
   moneyModule,
+  sitesModule,
+  subscriptionsModule,
+  statsModule,
+  payoutsModule,
+  earningsModule,
   widgetModule,
   demoModule,
   thingsModule,

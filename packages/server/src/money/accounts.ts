@@ -8,6 +8,8 @@ export const accounts = {
   fees: 'platform:fees',
   /** Money entering the system from a payment provider (goes negative as deposits come in). */
   deposits: 'external:deposits',
+  /** Payouts requested and not yet sent: out of the wallet, not yet out of the system (never below zero). */
+  pendingPayouts: 'payouts:pending',
   /** Money leaving the system to creators' bank accounts. */
   payouts: 'external:payouts',
 } as const;

@@ -1,0 +1,6 @@
+export { payoutsModule } from './module.js';
+export {
+  requestPayout, markPaid, listPayouts, listPayoutsOf, availableForPayout, ensurePayoutIndexes, PAYOUTS,
+  type PayoutDoc, type StoredPayoutStatus,
+} from './payouts.js';
+export { formatMinorUnits, toCsv } from './csv.js';

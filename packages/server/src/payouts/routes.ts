@@ -1,0 +1,143 @@
+import { ObjectId } from 'mongodb';
+import { z } from 'zod';
+import { isFirstPartyJwt } from '../auth/index.js';
+import type { ServerContext } from '../context.js';
+import { collections } from '../db/index.js';
+import { ForbiddenError } from '../errors/index.js';
+import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { formatMinorUnits, toCsv } from './csv.js';
+import {
+  availableForPayout, listPayouts, listPayoutsOf, markPaid, publicStatus, requestPayout, type PayoutDoc,
+} from './payouts.js';
+
+const problem = (description: string) => ({ description });
+
+export const payoutSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  status: z.enum(['requested', 'paid']),
+  requestedAt: z.string(),
+  paidAt: z.string().nullable(),
+  reference: z.string().nullable(),
+});
+
+export const CSV_COLUMNS = ['id', 'user_id', 'email', 'amount_minor', 'amount', 'currency', 'requested_at'];
+
+function toPayout(doc: PayoutDoc): z.infer<typeof payoutSchema> {
+  return {
+    id: doc._id.toHexString(),
+    userId: doc.userId.toHexString(),
+    amount: doc.amount,
+    currency: doc.currency,
+    status: publicStatus(doc.status),
+    requestedAt: doc.requestedAt.toISOString(),
+    paidAt: doc.paidAt?.toISOString() ?? null,
+    reference: doc.reference,
+  };
+}
+
+export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/payouts',
+      summary: 'Request a payout of (part of) your balance; needs a login token, not a PAT or app token',
+      tags: ['payouts', 'me'],
+      auth: { scope: 'read' },
+      body: z.object({
+        amount: z.number().int('amount must be a whole number of minor units').min(1, 'amount must be positive')
+          .max(Number.MAX_SAFE_INTEGER),
+      }),
+      responses: {
+        201: { description: 'Requested: the amount left your wallet and waits for the operator', schema: payoutSchema },
+        403: problem('`credential_not_allowed`: money leaves only on a login token'),
+        409: problem('`distribution_running` (try again after the run), `payout_conflict`'),
+        422: problem('`insufficient_funds` (with `available`)'),
+      },
+      handler: async ({ body, auth }) => {
+        if (!isFirstPartyJwt(auth!)) {
+          throw new ForbiddenError('Payouts can only be requested with a login access token', 'credential_not_allowed');
+        }
+        const payout = await requestPayout(ctx, auth!.userId, body.amount);
+        return { status: 201, body: toPayout(payout), headers: { Location: `/v1/me/payouts` } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/payouts',
+      summary: 'Your payouts, newest first, and what you could request now',
+      tags: ['payouts', 'me'],
+      auth: { scope: 'read' },
+      responses: {
+        200: {
+          description: 'Your payouts',
+          schema: z.object({ available: z.number().int(), currency: z.string(), items: z.array(payoutSchema) }),
+        },
+      },
+      handler: async ({ auth }) => ({
+        body: {
+          available: await availableForPayout(ctx, auth!.userId),
+          currency: ctx.config.currency,
+          items: (await listPayoutsOf(ctx, auth!.userId)).map(toPayout),
+        },
+        headers: { 'Cache-Control': 'private, no-store' },
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/admin/payouts',
+      summary: 'Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank',
+      tags: ['payouts', 'admin'],
+      auth: { scope: 'admin', role: 'admin' },
+      query: z.object({
+        status: z.enum(['requested', 'paid', 'all']).default('requested'),
+        format: z.enum(['json', 'csv']).default('json'),
+      }),
+      responses: {
+        200: { description: 'Payouts, oldest first (JSON), or the CSV export', schema: z.object({ items: z.array(payoutSchema.extend({ email: z.string().nullable() })) }) },
+        403: problem('`insufficient_scope` / `insufficient_role`'),
+      },
+      handler: async ({ query, res }) => {
+        const docs = await listPayouts(ctx, query.status);
+        const userIds = [...new Set(docs.map((d) => d.userId.toHexString()))].map((id) => ObjectId.createFromHexString(id));
+        const users = await collections.users(ctx.db).find({ _id: { $in: userIds } }, { projection: { email: 1 } }).toArray();
+        const emails = new Map(users.map((u) => [u._id.toHexString(), u.email]));
+        if (query.format === 'csv') {
+          const csv = toCsv(CSV_COLUMNS, docs.map((d) => [
+            d._id.toHexString(),
+            d.userId.toHexString(),
+            emails.get(d.userId.toHexString()) ?? '',
+            d.amount,
+            formatMinorUnits(d.amount, d.currency),
+            d.currency,
+            d.requestedAt.toISOString(),
+          ]));
+          res.status(200)
+            .type('text/csv; charset=utf-8')
+            .set('Content-Disposition', `attachment; filename="payouts-${query.status}.csv"`)
+            .set('Cache-Control', 'no-store')
+            .send(csv);
+          return;
+        }
+        return { body: { items: docs.map((d) => ({ ...toPayout(d), email: emails.get(d.userId.toHexString()) ?? null })) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/admin/payouts/:id/paid',
+      summary: 'Mark a payout as sent, with the transfer\'s reference (idempotent)',
+      tags: ['payouts', 'admin'],
+      auth: { scope: 'admin', role: 'admin' },
+      params: z.object({ id: z.string() }),
+      body: z.object({ reference: z.string().trim().min(1, 'reference must not be empty').max(200) }),
+      responses: {
+        200: { description: 'Paid (also when it was already paid with this reference)', schema: payoutSchema },
+        404: problem('`payout_not_found`'),
+        409: problem('`payout_already_paid`: paid before with another reference'),
+      },
+      handler: async ({ params, body }) => ({ body: toPayout(await markPaid(ctx, params.id, body.reference)) }),
+    }),
+  ];
+}

@@ -1,0 +1,2 @@
+export { statsModule } from './module.js';
+export { periodStats, type PeriodStats } from './stats.js';
