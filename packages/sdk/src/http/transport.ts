@@ -193,11 +193,12 @@ function describe(cause: unknown): string {
   return inner?.code ?? inner?.message ?? (cause instanceof Error ? cause.message : String(cause));
 }
 
+/** Frees the connection of an answer we will not use (a problem document: small). */
 async function discard(response: Response): Promise<void> {
   try {
-    await response.body?.cancel();
+    await response.arrayBuffer();
   } catch {
-    // Already consumed or closed: nothing to free.
+    // Already consumed or cut: nothing to free.
   }
 }
 
