@@ -10,6 +10,7 @@ import { payoutsModule } from './payouts/index.js';
 import { earningsModule } from './earnings/index.js';
 import { widgetModule } from './widget/index.js';
 import { demoModule } from './demo/index.js';
+import { settingsModule } from './settings/index.js';
 import { thingsModule } from './things/index.js';
 import { flattrsModule } from './flattrs/index.js';
 import { countsModule } from './counts/index.js';
@@ -31,6 +32,7 @@ export const modules: ServerModule[] = [
   earningsModule,
   widgetModule,
   demoModule,
+  settingsModule,
   thingsModule,
   flattrsModule,
   countsModule,

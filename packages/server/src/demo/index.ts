@@ -14,11 +14,12 @@ const DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; conne
 export const demoModule: ServerModule = {
   name: 'demo',
   mount(app, ctx) {
-    app.get('/demo', (_req, res) => res.redirect(301, '/demo/'));
     app.get('/demo/demo.css', (_req, res) => {
       res.set('Cache-Control', 'public, max-age=300').sendFile(path.join(import.meta.dirname, 'demo.css'));
     });
-    app.get('/demo/', async (_req, res, next) => {
+    // Express matches `/demo` and `/demo/` alike; the page's relative links need the slash.
+    app.get('/demo/', async (req, res, next) => {
+      if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '/demo/');
       try {
         const urls = await widgetScriptUrls(defaultBundleReader, ctx.config.publicUrl);
         res.set({ 'Content-Security-Policy': DEMO_CSP, 'Cache-Control': 'no-cache' }).type('html').send(renderDemoPage({

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
+import { DEMO_POSTS } from '../src/demo/index.js';
+
+describe('the demo blog (/demo/)', () => {
+  let server: TestServer;
+  let api: TestClient;
+  before(async () => {
+    server = await startTestServer();
+    api = testClient(server.url);
+  });
+  after(async () => { await server.close(); });
+
+  it('shows three posts with a large and a compact button each, loaded by the one-line script tag', async () => {
+    const res = await api.get('/demo/');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(res.text, new RegExp(`<script async src="${server.url}/widget/flattr.js"></script>`));
+    assert.equal((res.text.match(/<flattr-button size="large" show-count /g) ?? []).length, 3);
+    assert.equal((res.text.match(/<flattr-button size="compact" show-count /g) ?? []).length, 3);
+    for (const post of DEMO_POSTS) assert.ok(res.text.includes(`url="${server.url}/demo/posts/${post.slug}"`));
+  });
+
+  it('runs under a CSP without inline script or style', async () => {
+    const res = await api.get('/demo/');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.doesNotMatch(res.text, /<script>|<style|style="/);
+  });
+
+  it('redirects /demo to /demo/ and serves each post on a page of its own', async () => {
+    const bare = await api.get('/demo');
+    assert.equal(bare.status, 301);
+    assert.equal(bare.headers.get('location'), '/demo/');
+    const post = await api.get(`/demo/posts/${DEMO_POSTS[0]!.slug}`);
+    assert.equal(post.status, 200);
+    assert.match(post.text, new RegExp(`<link rel="canonical" href="${server.url}/demo/posts/${DEMO_POSTS[0]!.slug}">`));
+    assert.equal((await api.get('/demo/posts/nope')).status, 404);
+  });
+});
