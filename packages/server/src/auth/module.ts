@@ -5,6 +5,8 @@ import { createAuthenticator } from './authenticate.js';
 import { ensurePersonalTokenIndexes } from './personal-tokens.js';
 import { ensureRefreshIndexes } from './refresh-tokens.js';
 import { ensureSiteTokenIndexes } from './site-tokens.js';
+import { ensureCodeIndexes } from './oauth/codes.js';
+import { oauthRoutes } from './oauth/routes.js';
 import { ensureSessionIndexes } from './sessions.js';
 import { signingKeys } from './state.js';
 import { tokenRoutes } from './token-routes.js';
@@ -17,9 +19,10 @@ export const authModule: ServerModule = {
     await ensurePersonalTokenIndexes(ctx);
     await ensureSiteTokenIndexes(ctx);
     await ensureSessionIndexes(ctx);
+    await ensureCodeIndexes(ctx);
     // Creates this rotation slot's key at start rather than in the first login.
     await signingKeys(ctx).current();
   },
-  routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx)],
+  routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx), ...oauthRoutes(ctx)],
   authenticate: (ctx) => createAuthenticator(ctx),
 };
