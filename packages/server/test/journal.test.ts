@@ -17,6 +17,17 @@ describe('journal', () => {
     assert.equal(await balanceFromJournal(server.db, accounts.user('a')), 500);
   });
 
+  it('applies an entry once when the same entry is posted many times at once', async () => {
+    const entry = { _id: 'deposit:concurrent-1', kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -100 }, { account: accounts.user('concurrent'), amount: 100 }] };
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(Array.from({ length: 20 }, () => postEntry(server.db, { ...entry, _id: `${entry._id}:${round}` })));
+      assert.equal(results.filter(Boolean).length, 1);
+    }
+    assert.equal(await balanceOf(server.db, accounts.user('concurrent')), 500);
+    assert.equal(await balanceFromJournal(server.db, accounts.user('concurrent')), 500);
+  });
+
   it('refuses entries that do not sum to zero or are not integer minor units', async () => {
     await assert.rejects(postEntry(server.db, { _id: 'bad-1', kind: 'x', postings: [{ account: 'a', amount: 1 }] }), /sum to zero/);
     await assert.rejects(postEntry(server.db, { _id: 'bad-2', kind: 'x', postings: [{ account: 'a', amount: 0.5 }, { account: 'b', amount: -0.5 }] }), /integer/);

@@ -20,6 +20,8 @@ export interface JournalEntry {
   createdAt: Date;
   /** `pending` until every posting has reached the cached balances. */
   state: 'pending' | 'applied';
+  /** While pending: until when one writer has the sole right to apply it (postEntry). */
+  leaseUntil?: Date;
 }
 
 export interface CachedBalance {
@@ -43,24 +45,29 @@ export const BALANCES = 'balances';
  * then the entry is marked applied. A crash anywhere leaves a state that
  * `repairBalances` (or simply posting the same entry again) completes.
  *
+ * Only one writer applies a pending entry at a time: the one holding its
+ * lease (`leaseUntil`; the inserting writer holds it from the insert).
+ * Without it, a concurrent second post of the same entry could apply a
+ * posting again just after the first writer cleared its guards. A lease
+ * left by a crashed writer expires after LEASE_MS.
+ *
  * @returns `true` if this call created the entry, `false` if it existed.
  */
 export async function postEntry(db: Db, entry: NewEntry): Promise<boolean> {
   const doc = prepare(entry);
   const journal = db.collection<JournalEntry>(JOURNAL);
-  let created = true;
   try {
-    await journal.insertOne(doc);
+    await journal.insertOne({ ...doc, leaseUntil: new Date(Date.now() + LEASE_MS) });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    created = false;
     const existing = await journal.findOne({ _id: doc._id });
     if (!existing) throw error;
     assertSameEntry(existing, doc);
-    if (existing.state === 'applied') return false;
+    if (existing.state === 'pending' && await takeLease(db, doc._id)) await applyLeased(db, existing);
+    return false;
   }
-  await applyEntry(db, doc);
-  return created;
+  await applyLeased(db, doc);
+  return true;
 }
 
 /**
@@ -145,7 +152,9 @@ export async function repairBalances(db: Db): Promise<number> {
   const journal = db.collection<JournalEntry>(JOURNAL);
   let repaired = 0;
   for await (const entry of journal.find({ state: 'pending' })) {
-    await applyEntry(db, entry);
+    // An entry whose writer still holds the lease is being applied right now.
+    if (!(await takeLease(db, entry._id))) continue;
+    await applyLeased(db, entry);
     repaired += 1;
   }
   const balances = db.collection<CachedBalance>(BALANCES);
@@ -162,9 +171,32 @@ export async function ensureJournalIndexes(db: Db): Promise<void> {
   await db.collection(JOURNAL).createIndex({ state: 1 });
 }
 
+/** How long a writer may take to apply one entry before another may take over. */
+const LEASE_MS = 30_000;
+
+/** Takes the right to apply a pending entry, if nobody holds it (or their lease expired). */
+async function takeLease(db: Db, id: string): Promise<boolean> {
+  const now = new Date();
+  const { modifiedCount } = await db.collection<JournalEntry>(JOURNAL).updateOne(
+    { _id: id, state: 'pending', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] },
+    { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
+  );
+  return modifiedCount === 1;
+}
+
+/** Applies an entry whose lease this writer holds; gives the lease back if it fails, so a retry need not wait. */
+async function applyLeased(db: Db, entry: JournalEntry): Promise<void> {
+  try {
+    await applyEntry(db, entry);
+  } catch (error) {
+    await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entry._id, state: 'pending' }, { $unset: { leaseUntil: '' } }).catch(() => {});
+    throw error;
+  }
+}
+
 async function applyEntry(db: Db, entry: JournalEntry): Promise<void> {
   for (const posting of entry.postings) await applyPosting(db, entry._id, posting);
-  await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entry._id }, { $set: { state: 'applied' } });
+  await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entry._id }, { $set: { state: 'applied' }, $unset: { leaseUntil: '' } });
   await db.collection<CachedBalance>(BALANCES).updateMany(
     { _id: { $in: entry.postings.map((p) => p.account) } },
     { $pull: { pending: entry._id } },
