@@ -14,9 +14,11 @@ interface IdempotencyRecord {
   /** sha256 of (user, operation, key): keys are private to a user and an operation. */
   _id: string;
   requestHash: string;
-  status: number;
+  /** `pending` while the first request runs; `done` once its answer is stored. */
+  state: 'pending' | 'done';
+  status?: number;
   /** The answer's JSON text, replayed byte for byte. */
-  bodyJson: string;
+  bodyJson?: string;
   createdAt: Date;
 }
 
@@ -26,16 +28,24 @@ export interface StoredReply {
   replayed: boolean;
 }
 
+/** A retry that arrives while the first request runs waits this long for its answer, then gets 409. */
+const WAIT_FOR_FIRST_MS = 3000;
+/** A pending claim this old was left by a crashed request: a retry takes it over. */
+const STALE_CLAIM_MS = 60_000;
+
 /**
  * Runs `perform` once per (user, operation, key): a retry with the same key
  * and the same request gets the first answer again (status and body); the
  * same key with a different request is refused with 409 `idempotency_key_reused`.
  *
- * No lock and no transaction: the answer is stored after `perform`, insert-if-absent.
- * `perform` must itself be idempotent (recording a flattr is), so two
- * concurrent requests with one key both run it, and both answer with
- * whichever stored answer won. Only successes are stored: a refused request
- * (4xx) may be retried with the same key once the cause is fixed.
+ * No transaction: the first request claims the key with an insert (the
+ * unique `_id` decides who is first), performs, then stores its answer.
+ * A retry that arrives meanwhile waits for that answer (409
+ * `idempotency_request_in_progress` if it takes too long). Only successes
+ * are stored: when `perform` fails the claim is dropped, so the same key
+ * may be retried once the cause is fixed. A claim left by a crash is taken
+ * over after a minute; `perform` is itself idempotent (recording a flattr
+ * is), so even that cannot do the work twice.
  */
 export async function runIdempotent(
   ctx: ServerContext,
@@ -47,43 +57,65 @@ export async function runIdempotent(
   const records = ctx.db.collection<IdempotencyRecord>(IDEMPOTENCY_KEYS);
   const _id = sha256(`${scope.userId}\u0000${scope.operation}\u0000${scope.key}`);
   const requestHash = sha256(canonicalJson(scope.request));
-  const now = ctx.clock.now();
 
-  const existing = await records.findOne({ _id });
-  if (existing && !isExpired(existing, now)) return replay(existing, requestHash);
-  if (existing) await records.deleteOne({ _id, createdAt: existing.createdAt });
-
-  const reply = await perform();
-  const record: IdempotencyRecord = { _id, requestHash, status: reply.status, bodyJson: JSON.stringify(reply.body), createdAt: now };
+  const claim = await claimKey(ctx, _id, requestHash);
+  if (claim.replay) return claim.replay;
+  let reply: { status: number; body: unknown };
   try {
-    await records.insertOne(record);
+    reply = await perform();
   } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    const winner = await records.findOne({ _id });
-    if (!winner) throw error;
-    return replay(winner, requestHash);
+    await records.deleteOne({ _id, state: 'pending', createdAt: claim.createdAt }).catch(() => {});
+    throw error;
   }
-  return { status: reply.status, body: JSON.parse(record.bodyJson), replayed: false };
+  const bodyJson = JSON.stringify(reply.body);
+  await records.updateOne({ _id, createdAt: claim.createdAt }, { $set: { state: 'done', status: reply.status, bodyJson } });
+  return { status: reply.status, body: JSON.parse(bodyJson), replayed: false };
+}
+
+/** Makes this request the key's first user (returns the claim's time), or returns the answer to replay. */
+async function claimKey(ctx: ServerContext, _id: string, requestHash: string): Promise<{ createdAt: Date; replay?: StoredReply }> {
+  const records = ctx.db.collection<IdempotencyRecord>(IDEMPOTENCY_KEYS);
+  const waitUntil = Date.now() + WAIT_FOR_FIRST_MS;
+  for (;;) {
+    const now = ctx.clock.now();
+    try {
+      await records.insertOne({ _id, requestHash, state: 'pending', createdAt: now });
+      return { createdAt: now };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const existing = await records.findOne({ _id });
+    if (!existing) continue;
+    const age = now.getTime() - existing.createdAt.getTime();
+    if (age > IDEMPOTENCY_TTL_MS || (existing.state === 'pending' && age > STALE_CLAIM_MS)) {
+      // Expired, or abandoned by a crash: replace it, unless another retry just did.
+      const taken = await records.findOneAndUpdate(
+        { _id, createdAt: existing.createdAt },
+        { $set: { requestHash, state: 'pending', createdAt: now }, $unset: { status: '', bodyJson: '' } },
+      );
+      if (taken) return { createdAt: now };
+      continue;
+    }
+    if (existing.requestHash !== requestHash) {
+      throw new ConflictError('This Idempotency-Key was already used for a different request', 'idempotency_key_reused');
+    }
+    if (existing.state === 'done') {
+      return { createdAt: existing.createdAt, replay: { status: existing.status!, body: JSON.parse(existing.bodyJson!), replayed: true } };
+    }
+    if (Date.now() > waitUntil) {
+      throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly', 'idempotency_request_in_progress');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 export async function ensureIdempotencyIndexes(db: Db): Promise<void> {
   try {
     await db.collection(IDEMPOTENCY_KEYS).createIndex({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_TTL_MS / 1000 });
   } catch {
-    // FerretDB 1.x has no TTL indexes: expired records are then ignored and replaced on use (isExpired).
+    // FerretDB 1.x has no TTL indexes: expired records are then replaced on use (claimKey).
     await db.collection(IDEMPOTENCY_KEYS).createIndex({ createdAt: 1 });
   }
-}
-
-function replay(record: IdempotencyRecord, requestHash: string): StoredReply {
-  if (record.requestHash !== requestHash) {
-    throw new ConflictError('This Idempotency-Key was already used for a different request', 'idempotency_key_reused');
-  }
-  return { status: record.status, body: JSON.parse(record.bodyJson), replayed: true };
-}
-
-function isExpired(record: IdempotencyRecord, now: Date): boolean {
-  return now.getTime() - record.createdAt.getTime() > IDEMPOTENCY_TTL_MS;
 }
 
 function validateKey(key: string): void {

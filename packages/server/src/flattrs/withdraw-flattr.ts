@@ -7,8 +7,8 @@ import { toObjectId } from '../things/index.js';
 /**
  * Withdraws one of the reader's own flattrs while its period is not
  * distributed. Another reader's flattr answers 404, as if it did not exist.
- * Only the request whose delete removed the document decrements the count,
- * so concurrent withdrawals count once.
+ * Only the request whose delete removed the document decrements the count
+ * (and answers 204; the others 404), so concurrent withdrawals count once.
  */
 export async function withdrawFlattr(ctx: ServerContext, readerId: string, flattrId: string): Promise<void> {
   const _id = toObjectId(flattrId);
@@ -20,7 +20,7 @@ export async function withdrawFlattr(ctx: ServerContext, readerId: string, flatt
     throw new ConflictError(`Period ${flattr.period} is distributed: its flattrs are final`, 'period_distributed');
   }
   const { deletedCount } = await flattrs.deleteOne({ _id: flattr._id, readerId: reader });
-  if (deletedCount === 1) {
-    await collections.things(ctx.db).updateOne({ _id: flattr.thingId, flattrCount: { $gt: 0 } }, { $inc: { flattrCount: -1 } });
-  }
+  // A concurrent withdrawal got there first: for this request it no longer exists.
+  if (deletedCount === 0) throw new NotFoundError(`You have no flattr with id ${flattrId}`, 'flattr_not_found');
+  await collections.things(ctx.db).updateOne({ _id: flattr.thingId, flattrCount: { $gt: 0 } }, { $inc: { flattrCount: -1 } });
 }

@@ -37,6 +37,19 @@ export async function signup(
 }
 
 /**
+ * Logs an existing user in again, e.g. after a test moved the server's clock
+ * past the access token's lifetime. Updates and returns `user` with fresh tokens.
+ */
+export async function login(api: TestClient, user: TestUser): Promise<TestUser> {
+  const res = await api.post('/v1/auth/login', { email: user.email, password: user.password });
+  if (res.status !== 200) throw new Error(`login of ${user.email} answered ${res.status}: ${res.text.slice(0, 300)}`);
+  user.token = res.body.accessToken;
+  user.refreshToken = res.body.refreshToken;
+  user.roles = res.body.user.roles ?? user.roles;
+  return user;
+}
+
+/**
  * Signs up an admin: the email is added to the running server's ADMIN_EMAILS
  * (the same config object the auth module reads), so no test has to
  * restart its server with `env: {ADMIN_EMAILS}` to get one.
