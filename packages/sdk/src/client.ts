@@ -239,14 +239,25 @@ export class FlattrClient {
     create: (input: T.CreateSubscriptionInput, options?: RequestOptions) =>
       this.call<T.Subscription>({ method: 'POST', path: '/v1/subscriptions', body: input }, options),
     list: (options?: RequestOptions) => this.call<T.SubscriptionList>({ method: 'GET', path: '/v1/me/subscriptions' }, options),
+    /** Pauses or resumes. */
     update: (id: string, input: T.UpdateSubscriptionInput, options?: RequestOptions) =>
       this.call<T.Subscription>({ method: 'PATCH', path: `/v1/subscriptions/${seg(id)}`, body: input }, options),
+    cancel: (id: string, options?: RequestOptions) =>
+      this.call<void>({ method: 'DELETE', path: `/v1/subscriptions/${seg(id)}` }, options),
+  };
+
+  /** Third-party apps for OAuth (needs a login session, not a personal access token). */
+  readonly oauthClients = {
+    create: (input: T.CreateOAuthClientInput, options?: RequestOptions) =>
+      this.call<T.OAuthClient>({ method: 'POST', path: '/v1/oauth/clients', body: input }, options),
   };
 
   readonly deposits = {
     /** Development only (`DEMO_TOPUP=true` on the server): credits your own account. */
-    demo: (input: { amount: number }, options?: RequestOptions) =>
-      this.call<unknown>({ method: 'POST', path: '/v1/me/deposits/demo', body: input }, options),
+    demo: (input: T.DemoDepositInput, options?: CreateFlattrOptions) => {
+      const { idempotencyKey = crypto.randomUUID(), ...rest } = options ?? {};
+      return this.call<T.DemoDeposit>({ method: 'POST', path: '/v1/me/deposits/demo', body: input, idempotencyKey, retry: true }, rest);
+    },
   };
 
   // --- creator ----------------------------------------------------------------------
@@ -295,12 +306,12 @@ export class FlattrClient {
       verify: (options?: RequestOptions) => this.call<T.LedgerReport>({ method: 'GET', path: '/v1/admin/ledger/verify' }, options),
     },
     payouts: {
-      list: (query: Record<string, string | undefined> = {}, options?: RequestOptions) =>
+      list: (query: { status?: string } = {}, options?: RequestOptions) =>
         this.call<T.AdminPayoutList>({ method: 'GET', path: '/v1/admin/payouts', query }, options),
       /** The payout list as CSV text, for the bank. */
-      csv: (query: Record<string, string | undefined> = {}, options?: RequestOptions) =>
+      csv: (query: { status?: string } = {}, options?: RequestOptions) =>
         this.call<string>({ method: 'GET', path: '/v1/admin/payouts', query: { ...query, format: 'csv' }, accept: 'text' }, options),
-      markPaid: (id: string, input: T.MarkPaidInput = {} as T.MarkPaidInput, options?: RequestOptions) =>
+      markPaid: (id: string, input: T.MarkPaidInput, options?: RequestOptions) =>
         this.call<unknown>({ method: 'POST', path: `/v1/admin/payouts/${seg(id)}/paid`, body: input }, options),
     },
   };

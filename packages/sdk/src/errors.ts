@@ -60,8 +60,10 @@ export async function errorFromResponse(response: Response, request?: FlattrRequ
   } catch {
     // Not JSON (a proxy's HTML page, an empty body): the status says enough.
   }
-  const code = typeof problem?.code === 'string' ? problem.code : `http_${response.status}`;
-  const detail = typeof problem?.detail === 'string' ? problem.detail : undefined;
+  // RFC 9457 problems carry `code`/`detail`; the OAuth token endpoint answers RFC 6749 `error`/`error_description`.
+  const code = typeof problem?.code === 'string' ? problem.code : typeof problem?.error === 'string' ? problem.error : `http_${response.status}`;
+  const detail = typeof problem?.detail === 'string' ? problem.detail
+    : typeof problem?.error_description === 'string' ? problem.error_description : undefined;
   return new FlattrError(`${response.status} ${code}${detail ? `: ${detail}` : ''}`, {
     status: response.status,
     code,

@@ -74,6 +74,8 @@ export type AdminPayoutList = ResponseOf<'/v1/admin/payouts', 'get', 200, { item
 export type DistributionRun = ResponseOf<'/v1/admin/distributions/{period}', 'get', 200, Loose>;
 export type DistributionStart = ResponseOf<'/v1/admin/distributions', 'post', 202, ResponseOf<'/v1/admin/distributions', 'post', 201, ResponseOf<'/v1/admin/distributions', 'post', 200, Loose>>>;
 export type LedgerReport = ResponseOf<'/v1/admin/ledger/verify', 'get', 200, Loose>;
+export type OAuthClient = ResponseOf<'/v1/oauth/clients', 'post', 201, { clientId: string; name: string; redirectUris: string[] }>;
+export type DemoDeposit = ResponseOf<'/v1/me/deposits/demo', 'post', 201, Loose>;
 export type PeriodStats = ResponseOf<'/v1/stats/{period}', 'get', 200, Loose>;
 
 // --- inputs -------------------------------------------------------------------------
@@ -85,8 +87,10 @@ export type FlattrInput = BodyOf<'/v1/flattrs', 'post', { url: string; title?: s
 export type RegisterThingInput = BodyOf<'/v1/things', 'post', { url: string; title: string; description?: string; tags?: string[]; language?: string }>;
 export type CreateTokenInput = BodyOf<'/v1/me/tokens', 'post', { name: string; scopes: Scope[] }>;
 export type DepositInput = BodyOf<'/v1/admin/deposits', 'post', { userId: string; amount: number; reference: string; provider?: 'manual' }>;
-export type AddSiteInput = BodyOf<'/v1/sites', 'post', { origin: string }>;
-export type CreateSubscriptionInput = BodyOf<'/v1/subscriptions', 'post', Loose>;
-export type UpdateSubscriptionInput = BodyOf<'/v1/subscriptions/{id}', 'patch', Loose>;
-export type PayoutRequestInput = BodyOf<'/v1/me/payouts', 'post', Loose>;
-export type MarkPaidInput = BodyOf<'/v1/admin/payouts/{id}/paid', 'post', Loose>;
+export type AddSiteInput = BodyOf<'/v1/sites', 'post', { url: string }>;
+export type CreateSubscriptionInput = BodyOf<'/v1/subscriptions', 'post', { thingId?: string; url?: string; months: number }>;
+export type UpdateSubscriptionInput = BodyOf<'/v1/subscriptions/{id}', 'patch', { paused: boolean }>;
+export type PayoutRequestInput = BodyOf<'/v1/me/payouts', 'post', { amount: number }>;
+export type MarkPaidInput = BodyOf<'/v1/admin/payouts/{id}/paid', 'post', { reference: string }>;
+export type CreateOAuthClientInput = BodyOf<'/v1/oauth/clients', 'post', { name: string; redirectUris: string[] }>;
+export type DemoDepositInput = BodyOf<'/v1/me/deposits/demo', 'post', { amount: number }>;

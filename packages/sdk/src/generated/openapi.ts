@@ -19,6 +19,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Account page: who is logged in, logout */
+        get: operations["getAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Login page (`next`: a path on this service to return to) */
+        get: operations["getAccountLogin"];
+        put?: never;
+        /** Log in (form post with the CSRF token) */
+        post: operations["postAccountLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log out of the service's pages (form post with the CSRF token) */
+        post: operations["postAccountLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signup page */
+        get: operations["getAccountSignup"];
+        put?: never;
+        /** Create an account and log in (form post with the CSRF token) */
+        post: operations["postAccountSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/pages.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stylesheet of the server's own pages */
+        get: operations["getAssetsPagesCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -30,6 +117,160 @@ export interface paths {
         get: operations["getHealthz"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Authorization request: the consent page (logs the reader in first) */
+        get: operations["getOauthAuthorize"];
+        put?: never;
+        /** The reader's answer on the consent page (form post with the CSRF token) */
+        post: operations["postOauthAuthorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Token endpoint: authorization_code (with code_verifier) or refresh_token; form-urlencoded or JSON */
+        post: operations["postOauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settings page: monthly budget and one-click sites with revoke buttons (HTML, first-party session) */
+        get: operations["getSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the monthly budget (form post with the CSRF token; amount in major units, e.g. 5.00) */
+        post: operations["postSettingsBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/settings.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stylesheet of the settings page */
+        get: operations["getSettingsSettingsCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/site-tokens/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke one-click Flattr for a site (form post with the CSRF token) */
+        post: operations["postSettingsSiteTokensByIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Credit a user's account by hand (manual provider); the same reference twice credits once */
+        post: operations["postAdminDeposits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank */
+        get: operations["getAdminPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payouts/{id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a payout as sent, with the transfer's reference (idempotent) */
+        post: operations["postAdminPayoutsByIdPaid"];
         delete?: never;
         options?: never;
         head?: never;
@@ -121,6 +362,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flattr counts for up to 100 URLs (public, cacheable; keyed by each URL as sent) */
+        get: operations["getCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flattrs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Flattr a thing (by URL, created on the first click, or by id); once per reader, thing and month */
+        post: operations["postFlattrs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/flattrs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw one of your flattrs, until its month is distributed */
+        delete: operations["deleteFlattrsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -156,6 +448,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/deposits/demo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** DEMO ONLY: top up your own account with play money (needs DEMO_TOPUP=true) */
+        post: operations["postMeDepositsDemo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your earnings per period and per thing (gross, platform fee, net), from the journal */
+        get: operations["getMeEarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/flattrs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your flattrs in one month, newest first, with their things */
+        get: operations["getMeFlattrs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your payouts, newest first, and what you could request now */
+        get: operations["getMePayouts"];
+        put?: never;
+        /** Request a payout of (part of) your balance; needs a login token, not a PAT or app token */
+        post: operations["postMePayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/site-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your site tokens ("one click on this site") */
+        get: operations["getMeSiteTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/site-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a site token */
+        delete: operations["deleteMeSiteTokensById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your subscriptions, newest first (cancelled and ended ones included) */
+        get: operations["getMeSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your personal access tokens (never their secrets) */
+        get: operations["getMeTokens"];
+        put?: never;
+        /** Create a personal access token (needs a first-party login JWT); the secret is shown only in this answer */
+        post: operations["postMeTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a personal access token */
+        delete: operations["deleteMeTokensById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/oauth/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a third-party app (public client: PKCE, no secret) */
+        post: operations["postOauthClients"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -167,6 +631,146 @@ export interface paths {
         get: operations["getOpenapiJson"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your sites, verified or not */
+        get: operations["getSites"];
+        put?: never;
+        /** Add a site to prove ownership of; answers how to prove it */
+        post: operations["postSites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch the proof; on success you own the site's things and receive their escrow */
+        post: operations["postSitesByIdVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public statistics of a distributed month: readers, clicks, money distributed, fees, escrow */
+        get: operations["getStatsByPeriod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Flattr a thing every month for 1–24 months, starting with the current one */
+        post: operations["postSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel a subscription (idempotent); months already ended still count */
+        delete: operations["deleteSubscriptionsById"];
+        options?: never;
+        head?: never;
+        /** Pause or resume a subscription (a month paused at its end is skipped) */
+        patch: operations["patchSubscriptionsById"];
+        trace?: never;
+    };
+    "/v1/things": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find the thing for a URL (any spelling; the server normalises it) */
+        get: operations["getThings"];
+        put?: never;
+        /** Register a thing; the caller owns it only if they verified its site */
+        post: operations["postThings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/things/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One thing by id */
+        get: operations["getThingsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The confirm window the button opens: "Flattr ‹title› by ‹creator›?" (HTML, first-party session) */
+        get: operations["getWidgetConfirm"];
+        put?: never;
+        /** The reader's confirmation: records the flattr, optionally issues a site token, posts the result to the opener (HTML) */
+        post: operations["postWidgetConfirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -275,6 +879,242 @@ export interface operations {
             };
         };
     };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Redirect (to `next` after login, or to the login page) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAccountLogin: {
+        parameters: {
+            query?: {
+                next?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Redirect (to `next` after login, or to the login page) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postAccountLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    email?: string;
+                    next?: string;
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Redirect (to `next` after login, or to the login page) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The form again, with the error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postAccountLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Redirect (to `next` after login, or to the login page) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAccountSignup: {
+        parameters: {
+            query?: {
+                next?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Redirect (to `next` after login, or to the login page) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postAccountSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    email?: string;
+                    name?: string;
+                    next?: string;
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Redirect (to `next` after login, or to the login page) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form again: invalid email or password too short */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form again: the email has an account */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getAssetsPagesCss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSS */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+        };
+    };
     getHealthz: {
         parameters: {
             query?: never;
@@ -300,6 +1140,434 @@ export interface operations {
             };
             /** @description Database unreachable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getOauthAuthorize: {
+        parameters: {
+            query?: {
+                client_id?: string;
+                code_challenge?: string;
+                code_challenge_method?: string;
+                redirect_uri?: string;
+                response_type?: string;
+                scope?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Consent page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page, or back to the app with `error` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown client or unregistered redirect_uri (shown, not redirected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postOauthAuthorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    client_id?: string;
+                    code_challenge?: string;
+                    code_challenge_method?: string;
+                    /** @enum {string} */
+                    decision?: "approve" | "deny";
+                    redirect_uri?: string;
+                    response_type?: string;
+                    scope?: string;
+                    state?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to the app: `code` and `state`, or `error=access_denied` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postOauthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    client_id?: string;
+                    code?: string;
+                    code_verifier?: string;
+                    grant_type?: string;
+                    redirect_uri?: string;
+                    refresh_token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description RFC 6749 token response, plus the API's Tokens fields */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        expires_in: number;
+                        refresh_token: string;
+                        scope: string;
+                        /** @constant */
+                        token_type: "Bearer";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description RFC 6749 error: `{error, error_description}` (`invalid_request`, `invalid_grant`, `unsupported_grant_type`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{error: "invalid_client"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: {
+                done?: "revoked" | "budget" | "not-found" | "bad-budget";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Back to /settings with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postSettingsBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to /settings with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getSettingsSettingsCss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSS */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+        };
+    };
+    postSettingsSiteTokensByIdRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to /settings with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postAdminDeposits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                    /** @constant */
+                    provider?: "manual";
+                    /** @description Your unique id for this payment, e.g. the bank transfer's id */
+                    reference: string;
+                    userId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description This reference was credited before: the same deposit, nothing credited again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Minor units */
+                        amount: number;
+                        createdAt: string;
+                        currency: string;
+                        /** @description true: play money from the demo top-up, never real */
+                        demo: boolean;
+                        /** @description Journal entry id: deposit:<provider>:<reference> */
+                        entryId: string;
+                        provider: string;
+                        reference: string;
+                        userId: string;
+                    };
+                };
+            };
+            /** @description Credited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Minor units */
+                        amount: number;
+                        createdAt: string;
+                        currency: string;
+                        /** @description true: play money from the demo top-up, never real */
+                        demo: boolean;
+                        /** @description Journal entry id: deposit:<provider>:<reference> */
+                        entryId: string;
+                        provider: string;
+                        reference: string;
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `insufficient_scope` / `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `deposit_reference_conflict`: the reference credited another user or amount */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAdminPayouts: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                status?: "requested" | "paid" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Payouts, oldest first (JSON), or the CSV export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            amount: number;
+                            currency: string;
+                            email: string | null;
+                            id: string;
+                            paidAt: string | null;
+                            reference: string | null;
+                            requestedAt: string;
+                            /** @enum {string} */
+                            status: "requested" | "paid";
+                            userId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `insufficient_scope` / `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postAdminPayoutsByIdPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reference: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Paid (also when it was already paid with this reference) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        currency: string;
+                        id: string;
+                        paidAt: string | null;
+                        reference: string | null;
+                        requestedAt: string;
+                        /** @enum {string} */
+                        status: "requested" | "paid";
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `payout_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `payout_already_paid`: paid before with another reference */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -534,6 +1802,216 @@ export interface operations {
             };
         };
     };
+    getCounts: {
+        parameters: {
+            query: {
+                url: string | string[];
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 if the counts did not change */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts; `Cache-Control: public, max-age=30` and a strong `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            [key: string]: {
+                                count: number;
+                                thingId: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match matched); no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `too_many_urls` (more than 100) or `validation_failed` (none) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postFlattrs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Up to 255 printable ASCII characters. A retry with the same key and body replays the first answer (marked `Idempotent-Replayed: true`) for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The button's creator attribute: stored as a claim on a new thing, never as its owner */
+                    creator?: string;
+                    /** @description An existing thing, instead of `url` */
+                    thingId?: string;
+                    /** @description Title for a thing created by this click */
+                    title?: string;
+                    /** @description The thing's URL; the thing is created on the first click if missing */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Already flattred this month: the existing flattr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO 8601 */
+                        createdAt: string;
+                        id: string;
+                        /** @description YYYY-MM, the UTC month the server recorded the click in */
+                        period: string;
+                        readerId: string;
+                        /** @enum {string} */
+                        source: "click" | "subscription";
+                        thing: {
+                            /** @description A claim only (button attribute or registering user), never ownership */
+                            claimedCreator: string | null;
+                            /** @description ISO 8601 */
+                            createdAt: string;
+                            description?: string;
+                            /** @description All-time flattrs: one per reader per period */
+                            flattrCount: number;
+                            id: string;
+                            language?: string;
+                            /** @description Verified owner; null while shares wait in escrow */
+                            ownerId: string | null;
+                            tags: string[];
+                            title: string;
+                            /** @description Normalised canonical URL */
+                            url: string;
+                        };
+                        thingId: string;
+                    };
+                };
+            };
+            /** @description Flattred: the first click on this thing this month */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO 8601 */
+                        createdAt: string;
+                        id: string;
+                        /** @description YYYY-MM, the UTC month the server recorded the click in */
+                        period: string;
+                        readerId: string;
+                        /** @enum {string} */
+                        source: "click" | "subscription";
+                        thing: {
+                            /** @description A claim only (button attribute or registering user), never ownership */
+                            claimedCreator: string | null;
+                            /** @description ISO 8601 */
+                            createdAt: string;
+                            description?: string;
+                            /** @description All-time flattrs: one per reader per period */
+                            flattrCount: number;
+                            id: string;
+                            language?: string;
+                            /** @description Verified owner; null while shares wait in escrow */
+                            ownerId: string | null;
+                            tags: string[];
+                            title: string;
+                            /** @description Normalised canonical URL */
+                            url: string;
+                        };
+                        thingId: string;
+                    };
+                };
+            };
+            /** @description `validation_failed`, `invalid_url` or `invalid_idempotency_key` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `thing_not_found` (by thingId) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `idempotency_key_reused`: same key, different request; `period_distributed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `own_thing`: you cannot flattr your own thing (nothing is written) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteFlattrsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `flattr_not_found` (also for another reader's flattr) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `period_distributed`: the month was distributed, its flattrs are final */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -633,6 +2111,540 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    postMeDepositsDemo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key credits once */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Same Idempotency-Key again: the first top-up, nothing credited again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Minor units */
+                        amount: number;
+                        createdAt: string;
+                        currency: string;
+                        /** @description true: play money from the demo top-up, never real */
+                        demo: boolean;
+                        /** @description Journal entry id: deposit:<provider>:<reference> */
+                        entryId: string;
+                        provider: string;
+                        reference: string;
+                        userId: string;
+                    };
+                };
+            };
+            /** @description Credited with play money (`demo: true`) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Minor units */
+                        amount: number;
+                        createdAt: string;
+                        currency: string;
+                        /** @description true: play money from the demo top-up, never real */
+                        demo: boolean;
+                        /** @description Journal entry id: deposit:<provider>:<reference> */
+                        entryId: string;
+                        provider: string;
+                        reference: string;
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `demo_topup_disabled`: this deployment has no demo top-up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `deposit_reference_conflict`: the Idempotency-Key was used for another amount */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMeEarnings: {
+        parameters: {
+            query?: {
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Earnings, newest period first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        period: string | null;
+                        periods: {
+                            fee: number;
+                            gross: number;
+                            net: number;
+                            period: string;
+                            things: {
+                                fee: number;
+                                /** @description Part released from escrow when the site was verified */
+                                fromEscrow: {
+                                    fee: number;
+                                    gross: number;
+                                    net: number;
+                                };
+                                gross: number;
+                                net: number;
+                                /** @description Readers whose money had a share for this thing */
+                                shares: number;
+                                thingId: string;
+                                title: string | null;
+                                url: string | null;
+                            }[];
+                        }[];
+                        totals: {
+                            fee: number;
+                            gross: number;
+                            net: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMeFlattrs: {
+        parameters: {
+            query?: {
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month's flattrs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description ISO 8601 */
+                            createdAt: string;
+                            id: string;
+                            /** @description YYYY-MM, the UTC month the server recorded the click in */
+                            period: string;
+                            readerId: string;
+                            /** @enum {string} */
+                            source: "click" | "subscription";
+                            thing: {
+                                /** @description A claim only (button attribute or registering user), never ownership */
+                                claimedCreator: string | null;
+                                /** @description ISO 8601 */
+                                createdAt: string;
+                                description?: string;
+                                /** @description All-time flattrs: one per reader per period */
+                                flattrCount: number;
+                                id: string;
+                                language?: string;
+                                /** @description Verified owner; null while shares wait in escrow */
+                                ownerId: string | null;
+                                tags: string[];
+                                title: string;
+                                /** @description Normalised canonical URL */
+                                url: string;
+                            };
+                            thingId: string;
+                        }[];
+                        period: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMePayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your payouts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        available: number;
+                        currency: string;
+                        items: {
+                            amount: number;
+                            currency: string;
+                            id: string;
+                            paidAt: string | null;
+                            reference: string | null;
+                            requestedAt: string;
+                            /** @enum {string} */
+                            status: "requested" | "paid";
+                            userId: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    postMePayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Requested: the amount left your wallet and waits for the operator */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        currency: string;
+                        id: string;
+                        paidAt: string | null;
+                        reference: string | null;
+                        requestedAt: string;
+                        /** @enum {string} */
+                        status: "requested" | "paid";
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`: money leaves only on a login token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `distribution_running` (try again after the run), `payout_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_funds` (with `available`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMeSiteTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live site tokens, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            createdAt: string;
+                            id: string;
+                            lastUsedAt: string | null;
+                            origin: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    deleteMeSiteTokensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `token_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMeSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            cancelledAt: string | null;
+                            createdAt: string;
+                            /** @description Last month flattred (inclusive) */
+                            endPeriod: string;
+                            id: string;
+                            months: number;
+                            paused: boolean;
+                            /** @description First month flattred (YYYY-MM) */
+                            startPeriod: string;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "cancelled" | "ended";
+                            thing: {
+                                /** @description A claim only (button attribute or registering user), never ownership */
+                                claimedCreator: string | null;
+                                /** @description ISO 8601 */
+                                createdAt: string;
+                                description?: string;
+                                /** @description All-time flattrs: one per reader per period */
+                                flattrCount: number;
+                                id: string;
+                                language?: string;
+                                /** @description Verified owner; null while shares wait in escrow */
+                                ownerId: string | null;
+                                tags: string[];
+                                title: string;
+                                /** @description Normalised canonical URL */
+                                url: string;
+                            } | null;
+                            thingId: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMeTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live tokens, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            createdAt: string;
+                            id: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            scopes: ("read" | "flattr" | "things" | "admin")[];
+                            /** @description Only in the answer that creates the token: store it now */
+                            token?: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    postMeTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    scopes: ("read" | "flattr" | "things" | "admin")[];
+                };
+            };
+        };
+        responses: {
+            /** @description The token, with `token` (store it now) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        id: string;
+                        lastUsedAt: string | null;
+                        name: string;
+                        scopes: ("read" | "flattr" | "things" | "admin")[];
+                        /** @description Only in the answer that creates the token: store it now */
+                        token?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed` (not a login JWT); `insufficient_scope` / `insufficient_role` (a scope you may not grant, e.g. admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMeTokensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: it answers 401 from now on */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `token_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postOauthClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    redirectUris: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The client */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientId: string;
+                        name: string;
+                        redirectUris: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`: needs a login access token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getOpenapiJson: {
         parameters: {
             query?: never;
@@ -653,6 +2665,704 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    getSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            createdAt: string;
+                            /** @description Lower-case host with a non-default port; owns the things whose host is this */
+                            host: string;
+                            id: string;
+                            instructions: {
+                                meta: {
+                                    tag: string;
+                                    url: string;
+                                };
+                                verify: string;
+                                wellKnown: {
+                                    content: string;
+                                    url: string;
+                                };
+                            };
+                            method: ("well-known" | "meta") | null;
+                            /** @description Where the proof is fetched from */
+                            origin: string;
+                            verifiedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    postSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The site, e.g. https://blog.example.com (a bare host means https) */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description You had added this site before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        /** @description Lower-case host with a non-default port; owns the things whose host is this */
+                        host: string;
+                        id: string;
+                        instructions: {
+                            meta: {
+                                tag: string;
+                                url: string;
+                            };
+                            verify: string;
+                            wellKnown: {
+                                content: string;
+                                url: string;
+                            };
+                        };
+                        method: ("well-known" | "meta") | null;
+                        /** @description Where the proof is fetched from */
+                        origin: string;
+                        verifiedAt: string | null;
+                    };
+                };
+            };
+            /** @description Added, not yet verified */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        /** @description Lower-case host with a non-default port; owns the things whose host is this */
+                        host: string;
+                        id: string;
+                        instructions: {
+                            meta: {
+                                tag: string;
+                                url: string;
+                            };
+                            verify: string;
+                            wellKnown: {
+                                content: string;
+                                url: string;
+                            };
+                        };
+                        method: ("well-known" | "meta") | null;
+                        /** @description Where the proof is fetched from */
+                        origin: string;
+                        verifiedAt: string | null;
+                    };
+                };
+            };
+            /** @description `invalid_url` or `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    postSitesByIdVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified (again: repeats the ownership steps without fetching) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        escrowReleased: {
+                            count: number;
+                            fee: number;
+                            gross: number;
+                            net: number;
+                        };
+                        site: {
+                            createdAt: string;
+                            /** @description Lower-case host with a non-default port; owns the things whose host is this */
+                            host: string;
+                            id: string;
+                            instructions: {
+                                meta: {
+                                    tag: string;
+                                    url: string;
+                                };
+                                verify: string;
+                                wellKnown: {
+                                    content: string;
+                                    url: string;
+                                };
+                            };
+                            method: ("well-known" | "meta") | null;
+                            /** @description Where the proof is fetched from */
+                            origin: string;
+                            verifiedAt: string | null;
+                        };
+                        thingsClaimed: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `site_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `proof_not_found`, `proof_mismatch`, `address_not_allowed`, `fetch_failed`, `host_owned_by_other` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getStatsByPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month's figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clicks: number;
+                        currency: string;
+                        /** @description Total contributed by readers */
+                        distributed: number;
+                        distributedAt: string | null;
+                        escrowHeld: number;
+                        fees: number;
+                        payingReaders: number;
+                        period: string;
+                        readers: number;
+                        /** @description Of this period's escrow, released to owners since (gross) */
+                        released: number;
+                        releasedFees: number;
+                        /** @description Of this period's escrow, returned to readers */
+                        returned: number;
+                        things: number;
+                        toCreators: number;
+                        toEscrow: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `period_not_distributed` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    months: number;
+                    thingId?: string;
+                    /** @description Any spelling of the URL; the server normalises it */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Subscribed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancelledAt: string | null;
+                        createdAt: string;
+                        /** @description Last month flattred (inclusive) */
+                        endPeriod: string;
+                        id: string;
+                        months: number;
+                        paused: boolean;
+                        /** @description First month flattred (YYYY-MM) */
+                        startPeriod: string;
+                        /** @enum {string} */
+                        status: "active" | "paused" | "cancelled" | "ended";
+                        thing: {
+                            /** @description A claim only (button attribute or registering user), never ownership */
+                            claimedCreator: string | null;
+                            /** @description ISO 8601 */
+                            createdAt: string;
+                            description?: string;
+                            /** @description All-time flattrs: one per reader per period */
+                            flattrCount: number;
+                            id: string;
+                            language?: string;
+                            /** @description Verified owner; null while shares wait in escrow */
+                            ownerId: string | null;
+                            tags: string[];
+                            title: string;
+                            /** @description Normalised canonical URL */
+                            url: string;
+                        } | null;
+                        thingId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `thing_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `subscription_exists`: you already subscribe to this thing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `own_thing` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteSubscriptionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    patchSubscriptionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    paused: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancelledAt: string | null;
+                        createdAt: string;
+                        /** @description Last month flattred (inclusive) */
+                        endPeriod: string;
+                        id: string;
+                        months: number;
+                        paused: boolean;
+                        /** @description First month flattred (YYYY-MM) */
+                        startPeriod: string;
+                        /** @enum {string} */
+                        status: "active" | "paused" | "cancelled" | "ended";
+                        thing: {
+                            /** @description A claim only (button attribute or registering user), never ownership */
+                            claimedCreator: string | null;
+                            /** @description ISO 8601 */
+                            createdAt: string;
+                            description?: string;
+                            /** @description All-time flattrs: one per reader per period */
+                            flattrCount: number;
+                            id: string;
+                            language?: string;
+                            /** @description Verified owner; null while shares wait in escrow */
+                            ownerId: string | null;
+                            tags: string[];
+                            title: string;
+                            /** @description Normalised canonical URL */
+                            url: string;
+                        } | null;
+                        thingId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `subscription_inactive`: cancelled or ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getThings: {
+        parameters: {
+            query: {
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A claim only (button attribute or registering user), never ownership */
+                        claimedCreator: string | null;
+                        /** @description ISO 8601 */
+                        createdAt: string;
+                        description?: string;
+                        /** @description All-time flattrs: one per reader per period */
+                        flattrCount: number;
+                        id: string;
+                        language?: string;
+                        /** @description Verified owner; null while shares wait in escrow */
+                        ownerId: string | null;
+                        tags: string[];
+                        title: string;
+                        /** @description Normalised canonical URL */
+                        url: string;
+                    };
+                };
+            };
+            /** @description `invalid_url` or `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `thing_not_found`: nobody registered or flattred this URL yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postThings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    language?: string;
+                    tags?: string[];
+                    title: string;
+                    /** @description Any spelling of the URL; the server normalises it */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Existed: the owner updated its metadata, or the caller's claim was recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A claim only (button attribute or registering user), never ownership */
+                        claimedCreator: string | null;
+                        /** @description ISO 8601 */
+                        createdAt: string;
+                        description?: string;
+                        /** @description All-time flattrs: one per reader per period */
+                        flattrCount: number;
+                        id: string;
+                        language?: string;
+                        /** @description Verified owner; null while shares wait in escrow */
+                        ownerId: string | null;
+                        tags: string[];
+                        title: string;
+                        /** @description Normalised canonical URL */
+                        url: string;
+                    };
+                };
+            };
+            /** @description Created (owned by the caller, or unowned with the caller as claimed creator) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A claim only (button attribute or registering user), never ownership */
+                        claimedCreator: string | null;
+                        /** @description ISO 8601 */
+                        createdAt: string;
+                        description?: string;
+                        /** @description All-time flattrs: one per reader per period */
+                        flattrCount: number;
+                        id: string;
+                        language?: string;
+                        /** @description Verified owner; null while shares wait in escrow */
+                        ownerId: string | null;
+                        tags: string[];
+                        title: string;
+                        /** @description Normalised canonical URL */
+                        url: string;
+                    };
+                };
+            };
+            /** @description `invalid_url` or `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `thing_owned_by_other`: another user verified the site */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getThingsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A claim only (button attribute or registering user), never ownership */
+                        claimedCreator: string | null;
+                        /** @description ISO 8601 */
+                        createdAt: string;
+                        description?: string;
+                        /** @description All-time flattrs: one per reader per period */
+                        flattrCount: number;
+                        id: string;
+                        language?: string;
+                        /** @description Verified owner; null while shares wait in escrow */
+                        ownerId: string | null;
+                        tags: string[];
+                        title: string;
+                        /** @description Normalised canonical URL */
+                        url: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `thing_not_found` (also for ids that cannot exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getWidgetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The confirm form (CSRF-protected); nothing is recorded by this GET */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page, coming back here afterwards */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Bad url or origin */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postWidgetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Bad url or origin */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Missing or wrong CSRF token (`csrf_failed`): nothing is recorded */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };

@@ -6,7 +6,7 @@ import { API, mockApi, problem, testClient } from './setup.js';
 
 const server = mockApi();
 
-async function failure(respond: () => Response, call = (c: ReturnType<typeof testClient>) => c.me.get()): Promise<FlattrError> {
+async function failure(respond: () => Response, call: (c: ReturnType<typeof testClient>) => Promise<unknown> = (c) => c.me.get()): Promise<FlattrError> {
   server.use(http.all(`${API}/*`, respond));
   try {
     await call(testClient({ token: 'fpat_secret', retries: 0 }));
@@ -39,6 +39,11 @@ describe('errors', () => {
       { status: 400, headers: { 'content-type': 'application/problem+json' } },
     ));
     assert.deepEqual(e.problem?.errors, [{ path: 'budget', message: 'too big' }]);
+  });
+
+  it('maps an OAuth token endpoint error ({error, error_description})', async () => {
+    const e = await failure(() => Response.json({ error: 'invalid_grant', error_description: 'The code was used' }, { status: 400 }));
+    assert.deepEqual([e.status, e.code, e.detail], [400, 'invalid_grant', 'The code was used']);
   });
 
   it('a non-JSON error body gives code http_<status>', async () => {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
 import { http, HttpResponse } from 'msw';
 import { FlattrClient } from '../../src/index.js';
 import { API, flattr, mockApi, recordRequests, testClient, thing, user } from './setup.js';
@@ -23,14 +26,16 @@ const cases: Array<{ name: string; run: (c: FlattrClient) => Promise<unknown>; m
   { name: 'tokens.revoke', run: (c) => c.tokens.revoke('t1'), method: 'DELETE', path: '/v1/me/tokens/t1', auth: true, status: 204 },
   { name: 'siteTokens.list', run: (c) => c.siteTokens.list(), method: 'GET', path: '/v1/me/site-tokens', auth: true },
   { name: 'siteTokens.revoke', run: (c) => c.siteTokens.revoke('s1'), method: 'DELETE', path: '/v1/me/site-tokens/s1', auth: true, status: 204 },
-  { name: 'sites.add', run: (c) => c.sites.add({ origin: 'https://blog.example' } as never), method: 'POST', path: '/v1/sites', body: { origin: 'https://blog.example' }, auth: true, status: 201 },
+  { name: 'sites.add', run: (c) => c.sites.add({ url: 'https://blog.example' }), method: 'POST', path: '/v1/sites', body: { url: 'https://blog.example' }, auth: true, status: 201 },
   { name: 'sites.list', run: (c) => c.sites.list(), method: 'GET', path: '/v1/sites', auth: true },
   { name: 'sites.verify', run: (c) => c.sites.verify('site1'), method: 'POST', path: '/v1/sites/site1/verify', auth: true },
-  { name: 'subscriptions.create', run: (c) => c.subscriptions.create({ thingId: 'x' } as never), method: 'POST', path: '/v1/subscriptions', body: { thingId: 'x' }, auth: true, status: 201 },
+  { name: 'subscriptions.create', run: (c) => c.subscriptions.create({ thingId: 'x', months: 3 }), method: 'POST', path: '/v1/subscriptions', body: { thingId: 'x', months: 3 }, auth: true, status: 201 },
   { name: 'subscriptions.list', run: (c) => c.subscriptions.list(), method: 'GET', path: '/v1/me/subscriptions', auth: true },
-  { name: 'subscriptions.update', run: (c) => c.subscriptions.update('sub1', { active: false } as never), method: 'PATCH', path: '/v1/subscriptions/sub1', body: { active: false }, auth: true },
+  { name: 'subscriptions.update', run: (c) => c.subscriptions.update('sub1', { paused: true }), method: 'PATCH', path: '/v1/subscriptions/sub1', body: { paused: true }, auth: true },
+  { name: 'subscriptions.cancel', run: (c) => c.subscriptions.cancel('sub1'), method: 'DELETE', path: '/v1/subscriptions/sub1', auth: true, status: 204 },
+  { name: 'oauthClients.create', run: (c) => c.oauthClients.create({ name: 'App', redirectUris: ['https://app.example/cb'] }), method: 'POST', path: '/v1/oauth/clients', body: { name: 'App', redirectUris: ['https://app.example/cb'] }, auth: true, status: 201 },
   { name: 'earnings.get', run: (c) => c.earnings.get({ period: '2026-10' }), method: 'GET', path: '/v1/me/earnings?period=2026-10', auth: true },
-  { name: 'payouts.request', run: (c) => c.payouts.request({ amount: 1000 } as never), method: 'POST', path: '/v1/me/payouts', body: { amount: 1000 }, auth: true, status: 201 },
+  { name: 'payouts.request', run: (c) => c.payouts.request({ amount: 1000 }), method: 'POST', path: '/v1/me/payouts', body: { amount: 1000 }, auth: true, status: 201 },
   { name: 'payouts.list', run: (c) => c.payouts.list(), method: 'GET', path: '/v1/me/payouts', auth: true },
   { name: 'stats.get', run: (c) => c.stats.get('2026-10'), method: 'GET', path: '/v1/stats/2026-10', auth: false },
   { name: 'deposits.demo', run: (c) => c.deposits.demo({ amount: 500 }), method: 'POST', path: '/v1/me/deposits/demo', body: { amount: 500 }, auth: true, status: 201 },
@@ -40,7 +45,7 @@ const cases: Array<{ name: string; run: (c: FlattrClient) => Promise<unknown>; m
   { name: 'admin.distributions.status', run: (c) => c.admin.distributions.status('2026-10'), method: 'GET', path: '/v1/admin/distributions/2026-10', auth: true },
   { name: 'admin.ledger.verify', run: (c) => c.admin.ledger.verify(), method: 'GET', path: '/v1/admin/ledger/verify', auth: true },
   { name: 'admin.payouts.list', run: (c) => c.admin.payouts.list({ status: 'requested' }), method: 'GET', path: '/v1/admin/payouts?status=requested', auth: true },
-  { name: 'admin.payouts.markPaid', run: (c) => c.admin.payouts.markPaid('p1', { reference: 'bank-1' } as never), method: 'POST', path: '/v1/admin/payouts/p1/paid', body: { reference: 'bank-1' }, auth: true },
+  { name: 'admin.payouts.markPaid', run: (c) => c.admin.payouts.markPaid('p1', { reference: 'bank-1' }), method: 'POST', path: '/v1/admin/payouts/p1/paid', body: { reference: 'bank-1' }, auth: true },
 ];
 
 describe('request shapes', () => {
@@ -147,4 +152,24 @@ describe('request shapes', () => {
     assert.equal((await client.me.get()).email, user.email);
     assert.deepEqual(calls, [`${API}/v1/me`]);
   });
+});
+
+describe('every method calls an operation of the server\'s OpenAPI document', () => {
+  let document: { paths: Record<string, Record<string, object | undefined>> };
+  before(() => {
+    const serverRoot = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@flattr/server')), '..');
+    document = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'scripts/print-openapi.ts'], { cwd: serverRoot, encoding: 'utf8' }));
+  });
+  const ids = new Set(['abc%2F1', 'f1', 't1', 's1', 'site1', 'sub1', 'u1', 'p1']);
+  for (const c of cases) {
+    const template = c.path.split('?')[0]!.split('/')
+      .map((part) => (ids.has(part) ? '{id}' : /^\d{4}-\d{2}$/.test(part) ? '{period}' : part)).join('/');
+    it(`${c.name}: ${c.method} ${template}`, (t) => {
+      const operation = document.paths[template]?.[c.method.toLowerCase()];
+      // Routes still being built by other engineers are reported as todo, not hidden.
+      if (!operation) return void t.todo(`not in the server's document yet`);
+      // The SDK sends credentials exactly where the server demands them.
+      assert.equal('security' in (operation as object), c.auth, c.auth ? 'the SDK sends a token the server does not ask for' : 'the server requires a token the SDK does not send');
+    });
+  }
 });
