@@ -213,11 +213,12 @@ describe('OAuth 2.0 authorization code with PKCE', () => {
 
   it('shows (never redirects) an unknown client or an unregistered redirect_uri', async () => {
     const challenge = pkce().challenge;
-    for (const params of [
+    const cases: Array<Record<string, string>> = [
       { client_id: 'fcli_unknown', code_challenge: challenge },
       { redirect_uri: 'https://evil.example/cb', code_challenge: challenge },
       { redirect_uri: `${REDIRECT}?extra=1`, code_challenge: challenge },
-    ]) {
+    ];
+    for (const params of cases) {
       const res = await reader.get(authorizeUrl(params));
       assert.equal(res.status, 400);
       assert.equal(res.headers.get('location'), null);

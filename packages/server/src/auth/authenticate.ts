@@ -5,7 +5,7 @@ import type { AuthContext, AuthRequirement } from '../http/auth-context.js';
 import { findUser, scopesForRoles } from '../accounts/users.js';
 import { verifyAccessToken } from './access-tokens.js';
 import { PAT_PREFIX, usePersonalToken } from './personal-tokens.js';
-import { SITE_TOKEN_PREFIX, useSiteToken } from './site-tokens.js';
+import { SITE_TOKEN_PREFIX, findSiteToken, recordSiteTokenUse } from './site-tokens.js';
 import { signingKeys } from './state.js';
 
 /** Facts about a credential that AuthContext does not carry (which OAuth client a JWT was issued to). */
@@ -75,7 +75,7 @@ async function fromPersonalToken(ctx: ServerContext, token: string): Promise<Aut
 }
 
 async function fromSiteToken(ctx: ServerContext, token: string, req: Request): Promise<AuthContext> {
-  const site = await useSiteToken(ctx, token);
+  const site = await findSiteToken(ctx, token);
   if (!site) throw new UnauthorizedError('Unknown or revoked site token', 'invalid_token');
   const origin = req.get('origin');
   if (!origin || origin !== site.origin) {
@@ -86,6 +86,7 @@ async function fromSiteToken(ctx: ServerContext, token: string, req: Request): P
   }
   const user = await findUser(ctx, site.userId);
   if (!user) throw new UnauthorizedError('The token\'s user does not exist', 'invalid_token');
+  await recordSiteTokenUse(ctx, site);
   return {
     userId: user._id.toHexString(),
     roles: user.roles,

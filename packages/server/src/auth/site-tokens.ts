@@ -97,15 +97,17 @@ export async function revokeSiteToken(ctx: ServerContext, userId: string, tokenI
   if (!result || result.matchedCount === 0) throw new NotFoundError('No such site token', 'token_not_found');
 }
 
-/** The live token with this secret, or null; records the use. */
-export async function useSiteToken(ctx: ServerContext, token: string): Promise<SiteTokenDoc | null> {
-  const doc = await collection(ctx).findOne({ hash: hashSecret(token), revokedAt: null });
-  if (!doc) return null;
+/** The live token with this secret, or null. */
+export async function findSiteToken(ctx: ServerContext, token: string): Promise<SiteTokenDoc | null> {
+  return collection(ctx).findOne({ hash: hashSecret(token), revokedAt: null });
+}
+
+/** Records a use (after the origin check passed); written at most once a minute per token. */
+export async function recordSiteTokenUse(ctx: ServerContext, doc: SiteTokenDoc): Promise<void> {
   const now = ctx.clock.now();
   if (!doc.lastUsedAt || now.getTime() - doc.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await collection(ctx).updateOne({ _id: doc._id }, { $set: { lastUsedAt: now } });
   }
-  return doc;
 }
 
 export async function ensureSiteTokenIndexes(ctx: ServerContext): Promise<void> {
