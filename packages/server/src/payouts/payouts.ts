@@ -2,18 +2,18 @@ import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { DISTRIBUTIONS } from '../db/index.js';
 import { ConflictError, isDuplicateKeyError, NotFoundError, UnprocessableError } from '../errors/index.js';
-import { accounts, balanceOf, postEntry } from '../money/index.js';
+import { accounts, balanceOf, JOURNAL, postEntry, type JournalEntry } from '../money/index.js';
 import { toObjectId } from '../things/index.js';
 
 export const PAYOUTS = 'payouts';
 
 /**
  * `requesting` → (journal `payout.request:<id>` posted) → `requested` →
- * `paying` (an admin's reference recorded) → (journal `payout.paid:<id>`) → `paid`.
- * The in-between states exist only until the entry is written; whoever
- * finds one finishes it with the same deterministic entry id.
+ * (journal `payout.paid:<id>`, holding the reference) → `paid`.
+ * `requesting` lasts only until the entry is written; whoever finds one
+ * finishes it with the same deterministic entry id.
  */
-export type StoredPayoutStatus = 'requesting' | 'requested' | 'paying' | 'paid';
+export type StoredPayoutStatus = 'requesting' | 'requested' | 'paid';
 
 export interface PayoutDoc {
   _id: ObjectId;
@@ -30,9 +30,9 @@ export interface PayoutDoc {
 
 const payouts = (ctx: ServerContext) => ctx.db.collection<PayoutDoc>(PAYOUTS);
 
-/** What the API shows: the journal entry of a `requesting` doc is as good as written, likewise for `paying`. */
+/** What the API shows: the journal entry of a `requesting` doc is as good as written (whoever comes next writes it). */
 export function publicStatus(status: StoredPayoutStatus): 'requested' | 'paid' {
-  return status === 'requesting' || status === 'requested' ? 'requested' : 'paid';
+  return status === 'paid' ? 'paid' : 'requested';
 }
 
 /** The wallet's balance: what a payout may take at most (a negative balance counts as 0). */
@@ -104,13 +104,17 @@ export async function listPayoutsOf(ctx: ServerContext, userId: string): Promise
 }
 
 /**
- * Payouts for the admin, oldest first. Docs a crash left in between states
- * are finished first, so the list (and the CSV of payouts due) matches the journal.
+ * Payouts for the admin, oldest first. Docs a crash left behind their
+ * journal are brought level first (a request whose entry is not written
+ * yet, a payout whose `payout.paid` entry exists but whose doc still says
+ * requested), so the list, and the CSV of payouts due, match the journal.
  */
 export async function listPayouts(ctx: ServerContext, status: 'requested' | 'paid' | 'all'): Promise<PayoutDoc[]> {
-  for await (const stuck of payouts(ctx).find({ status: { $in: ['requesting', 'paying'] } })) {
-    if (stuck.status === 'requesting') await finishRequest(ctx, stuck);
-    else await finishPaid(ctx, stuck);
+  for await (const stuck of payouts(ctx).find({ status: 'requesting' })) await finishRequest(ctx, stuck);
+  const open = await payouts(ctx).find({ status: 'requested' }, { projection: { _id: 1 } }).toArray();
+  for (let i = 0; i < open.length; i += 500) {
+    const ids = open.slice(i, i + 500).map((p) => paidEntryId(p._id.toHexString()));
+    for await (const entry of ctx.db.collection<JournalEntry>(JOURNAL).find({ _id: { $in: ids } })) await recordPaid(ctx, entry);
   }
   const filter = status === 'all' ? {} : { status };
   return payouts(ctx).find(filter).sort({ requestedAt: 1, _id: 1 }).toArray();
@@ -118,50 +122,49 @@ export async function listPayouts(ctx: ServerContext, status: 'requested' | 'pai
 
 /**
  * `POST /v1/admin/payouts/:id/paid`: the admin sent the money (bank
- * transfer `reference`). Idempotent: the same reference again answers the
- * same payout; another reference for a paid payout is a 409.
+ * transfer `reference`). The journal entry `payout.paid:<id>` is written
+ * first and decides: its unique id means one reference wins even when two
+ * admins mark one payout at once (a conditional update would not decide it
+ * on FerretDB). The same reference again answers the same payout (200);
+ * another reference gets 409 `payout_already_paid`.
  */
 export async function markPaid(ctx: ServerContext, payoutId: string, reference: string): Promise<PayoutDoc> {
   const _id = toObjectId(payoutId);
-  let doc = _id && await payouts(ctx).findOne({ _id });
+  const doc = _id && await payouts(ctx).findOne({ _id });
   if (!doc) throw new NotFoundError(`No payout ${payoutId}`, 'payout_not_found');
-  if (doc.status === 'requesting') {
-    await finishRequest(ctx, doc);
-    doc = { ...doc, status: 'requested' };
-  }
-  if (doc.status === 'requested') {
-    const claimed = await payouts(ctx).findOneAndUpdate(
-      { _id: doc._id, status: 'requested' },
-      { $set: { status: 'paying', reference, paidAt: ctx.clock.now() } },
-      { returnDocument: 'after' },
-    );
-    doc = claimed ?? (await payouts(ctx).findOne({ _id: doc._id }))!;
-  }
-  if (doc.reference !== reference) {
-    throw new ConflictError(`Payout ${payoutId} was already paid with reference ${doc.reference}`, 'payout_already_paid', {
-      reference: doc.reference,
-    });
-  }
-  if (doc.status === 'paying') {
-    await finishPaid(ctx, doc);
-    doc = { ...doc, status: 'paid' };
-  }
-  return doc;
-}
-
-async function finishPaid(ctx: ServerContext, doc: PayoutDoc): Promise<void> {
-  const id = doc._id.toHexString();
+  // The money must be in payouts:pending before it leaves it.
+  if (doc.status === 'requesting') await finishRequest(ctx, doc);
   await postEntry(ctx.db, {
-    _id: `payout.paid:${id}`,
+    _id: paidEntryId(payoutId),
     kind: 'payout.paid',
     postings: [
       { account: accounts.pendingPayouts, amount: -doc.amount },
       { account: accounts.payouts, amount: doc.amount },
     ],
-    memo: `payout sent, reference ${doc.reference}`,
-    meta: { payoutId: id, userId: doc.userId.toHexString(), reference: doc.reference },
+    memo: `payout sent, reference ${reference}`,
+    meta: { payoutId, userId: doc.userId.toHexString(), reference },
+    createdAt: ctx.clock.now(),
   });
-  await payouts(ctx).updateOne({ _id: doc._id, status: 'paying' }, { $set: { status: 'paid' } });
+  const entry = (await ctx.db.collection<JournalEntry>(JOURNAL).findOne({ _id: paidEntryId(payoutId) }))!;
+  const paid = await recordPaid(ctx, entry);
+  if (paid.reference !== reference) {
+    throw new ConflictError(`Payout ${payoutId} was already paid with reference ${paid.reference}`, 'payout_already_paid', {
+      reference: paid.reference,
+    });
+  }
+  return paid;
+}
+
+/** Copies what the `payout.paid` entry records onto the payout doc. */
+async function recordPaid(ctx: ServerContext, entry: JournalEntry): Promise<PayoutDoc> {
+  const _id = ObjectId.createFromHexString(String(entry.meta!.payoutId));
+  const paid = { status: 'paid' as const, reference: String(entry.meta!.reference), paidAt: entry.createdAt };
+  await payouts(ctx).updateOne({ _id }, { $set: paid });
+  return { ...(await payouts(ctx).findOne({ _id }))!, ...paid };
+}
+
+function paidEntryId(payoutId: string): string {
+  return `payout.paid:${payoutId}`;
 }
 
 export async function ensurePayoutIndexes(ctx: ServerContext): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ObjectId } from 'mongodb';
+import { isDuplicateKeyError } from '../errors/index.js';
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
 import { accounts, addMonths, feeOf, periodEnd, postEntry, type Posting } from '../money/index.js';
@@ -22,6 +23,7 @@ export interface EscrowView {
 }
 
 export interface ReleaseSummary {
+  /** Releases whose journal entry this call wrote. */
   count: number;
   gross: number;
   fee: number;
@@ -73,7 +75,8 @@ export async function releaseEscrowForOwner(ctx: ServerContext, ownerId: ObjectI
       after = page[page.length - 1]!._id;
       for (const doc of page) {
         const released = await releaseOne(ctx, doc, ownerId);
-        if (!released || !released.ownerId.equals(ownerId)) continue;
+        // Counted by the call whose entry it is: the journal's unique id decides, also between concurrent callers.
+        if (!released?.posted || !released.ownerId.equals(ownerId)) continue;
         summary.count += 1;
         summary.gross += doc.amount;
         summary.fee += released.fee;
@@ -84,25 +87,55 @@ export async function releaseEscrowForOwner(ctx: ServerContext, ownerId: ObjectI
   return summary;
 }
 
-/** Releases one escrow doc; returns who got it and how much, or null when it is not (or no longer) releasable. */
-export async function releaseOne(ctx: ServerContext, doc: EscrowView, ownerId: ObjectId): Promise<{ ownerId: ObjectId; fee: number; net: number } | null> {
+export interface ReleaseResult {
+  ownerId: ObjectId;
+  fee: number;
+  net: number;
+  /** This call wrote the journal entry (false: an earlier, interrupted or concurrent caller did). */
+  posted: boolean;
+}
+
+/** One claim per escrow doc, ever: `_id` = escrow id. Its unique key is what makes a claim exclusive. */
+export const ESCROW_CLAIMS = 'escrow_claims';
+
+export interface EscrowClaim {
+  _id: string;
+  action: 'release' | 'return';
+  releaseTo: ObjectId | null;
+  claimedAt: Date;
+}
+
+/**
+ * Releases one escrow doc; returns who got it and how much, or null when it
+ * is not (or no longer) releasable.
+ *
+ * The claim is an insert under the escrow id into `escrow_claims`, not only
+ * the `held` → `releasing` findOneAndUpdate of docs/money.md: FerretDB 1.24
+ * runs conditional updates as read-then-write, so two concurrent
+ * findOneAndUpdates can both "win" (docs/auth.md measured it). A unique key
+ * is atomic everywhere. The state change on the escrow doc follows, for
+ * readers of the escrow collection and for the distribution.
+ */
+export async function releaseOne(ctx: ServerContext, doc: EscrowView, ownerId: ObjectId): Promise<ReleaseResult | null> {
   const escrow = ctx.db.collection<EscrowView>(ESCROW);
-  let claimed: EscrowView | null = doc.state === 'releasing' ? doc : null;
-  if (doc.state === 'held') {
-    if (ctx.clock.now().getTime() >= releaseDeadline(doc.period, ctx.config.unclaimedMonths).getTime()) return null;
-    claimed = await escrow.findOneAndUpdate(
-      { _id: doc._id, state: 'held' },
-      { $set: { state: 'releasing', releaseTo: ownerId, claimedAt: ctx.clock.now() } },
-      { returnDocument: 'after' },
-    );
-    // Someone else moved it first (a concurrent release, or the distribution returning it): look again.
-    if (!claimed) {
-      const now = await escrow.findOne({ _id: doc._id });
-      claimed = now?.state === 'releasing' ? now : null;
-    }
+  if (doc.state === 'releasing' && doc.releaseTo) return finishRelease(ctx, doc);
+  if (doc.state !== 'held') return null;
+  if (ctx.clock.now().getTime() >= releaseDeadline(doc.period, ctx.config.unclaimedMonths).getTime()) return null;
+  const claims = ctx.db.collection<EscrowClaim>(ESCROW_CLAIMS);
+  let claim: EscrowClaim | null = { _id: doc._id, action: 'release', releaseTo: ownerId, claimedAt: ctx.clock.now() };
+  try {
+    await claims.insertOne(claim);
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    claim = await claims.findOne({ _id: doc._id });
   }
-  if (!claimed?.releaseTo) return null;
-  return finishRelease(ctx, claimed);
+  // Claimed for a return (the distribution), or gone: not ours.
+  if (!claim || claim.action !== 'release' || !claim.releaseTo) return null;
+  await escrow.updateOne(
+    { _id: doc._id, state: { $in: ['held', 'releasing'] } },
+    { $set: { state: 'releasing', releaseTo: claim.releaseTo, claimedAt: claim.claimedAt } },
+  );
+  return finishRelease(ctx, { ...doc, state: 'releasing', releaseTo: claim.releaseTo, claimedAt: claim.claimedAt });
 }
 
 /**
@@ -110,7 +143,7 @@ export async function releaseOne(ctx: ServerContext, doc: EscrowView, ownerId: O
  * owner its claim recorded (fee = `feeOf(amount, FEE_BPS)`, as the
  * distribution's late release computes it) and marks it released.
  */
-export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promise<{ ownerId: ObjectId; fee: number; net: number }> {
+export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promise<ReleaseResult> {
   const owner = doc.releaseTo;
   if (!owner) throw new Error(`escrow ${doc._id} is ${doc.state} without releaseTo`);
   const fee = feeOf(doc.amount, ctx.config.feeBps);
@@ -121,7 +154,7 @@ export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promis
   // Zero postings are left out, as in every entry (docs/money.md).
   if (fee > 0) postings.push({ account: accounts.fees, amount: fee });
   if (net > 0) postings.push({ account: accounts.user(ownerId), amount: net });
-  await postEntry(ctx.db, {
+  const posted = await postEntry(ctx.db, {
     _id: releaseEntryId(doc._id),
     kind: 'escrow.release',
     period: doc.period,
@@ -130,7 +163,7 @@ export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promis
     meta: { escrowId: doc._id, thingId, ownerId, readerId: doc.readerId.toHexString(), period: doc.period, amount: doc.amount, fee },
   });
   await escrow(ctx).updateOne({ _id: doc._id, state: 'releasing' }, { $set: { state: 'released', settledAt: ctx.clock.now() } });
-  return { ownerId: owner, fee, net };
+  return { ownerId: owner, fee, net, posted };
 }
 
 export function releaseEntryId(escrowId: string): string {
