@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { hostOf, normalizeUrl, InvalidUrlError } from '../src/things/index.js';
 
 /** [as a page or button gives it, canonical form] */
@@ -92,6 +93,32 @@ describe('URL normalisation', () => {
       });
     });
   }
+
+  it('either refuses with invalid_url or gives a canonical form that is its own canonical form (any string)', () => {
+    fc.assert(fc.property(fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.webUrl({ withFragments: true, withQueryParameters: true }),
+      fc.tuple(fc.constantFrom('http://', 'HTTPS://', 'https://[', 'http://a.', 'https://x.com:'), fc.string({ unit: 'grapheme' })).map(([a, b]) => a + b),
+    ), (input) => {
+      let output: string;
+      try {
+        output = normalizeUrl(input);
+      } catch (error) {
+        return error instanceof InvalidUrlError;
+      }
+      return normalizeUrl(output) === output && !output.includes('#') && /^https?:\/\/[^/@]+\//.test(output);
+    }), { numRuns: 2000 });
+  });
+
+  it('drops every utm_ parameter and keeps the others in order (generated queries)', () => {
+    const key = fc.oneof(fc.constantFrom('utm_source', 'UTM_Medium', 'utm_campaign'), fc.stringMatching(/^[a-tv-z][a-z0-9]{0,6}$/));
+    fc.assert(fc.property(fc.array(fc.tuple(key, fc.stringMatching(/^[a-z0-9]{0,5}$/)), { maxLength: 8 }), (pairs) => {
+      const query = pairs.map(([k, v]) => `${k}=${v}`).join('&');
+      const kept = pairs.filter(([k]) => !k.toLowerCase().startsWith('utm_')).map(([k, v]) => `${k}=${v}`).join('&');
+      return normalizeUrl(`https://example.com/p?${query}`) === `https://example.com/p${kept ? `?${kept}` : ''}`;
+    }), { numRuns: 500 });
+  });
 
   it('gives the host with its non-default port, for site ownership', () => {
     assert.equal(hostOf(normalizeUrl('https://Blog.Example.com/x')), 'blog.example.com');
