@@ -5,7 +5,8 @@ import { Emitter, type FlattrEvents, type Listener } from './events.js';
 import { defaultRetryPolicy, type RetryPolicy } from './http/backoff.js';
 import { memoryStorage, storageKeys, type TokenStorage } from './http/storage.js';
 import { exchange, send, sendFull, type CallOptions, type CallSpec, type Transport } from './http/transport.js';
-import { createCountsBatcher, fetchOf, type Counts, type CountsBatcher } from './lite.js';
+import { fetchOf } from './http/fetch.js';
+import { createCountsBatcher, type Counts, type CountsBatcher } from './lite.js';
 import type * as T from './types.js';
 
 export interface FlattrClientOptions {

@@ -1,4 +1,4 @@
-import { abortError } from '../lite.js';
+import { abortError } from './fetch.js';
 import { errorFromResponse, FlattrError, type FlattrRequestInfo } from '../errors.js';
 import type { Emitter } from '../events.js';
 import type { FlattrEvents } from '../events.js';
