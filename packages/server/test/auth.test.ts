@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { purgeExpiredCredentials } from '../src/auth/index.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
 
 describe('auth: signup, login, refresh, logout', () => {
@@ -99,6 +100,25 @@ describe('auth: signup, login, refresh, logout', () => {
     } finally {
       server.clock.advance(-(server.config.jwt.refreshTokenTtlDays * 86_400 + 1) * 1000);
     }
+  });
+
+  it('purges expired refresh tokens and their spent markers, keeping live ones', async () => {
+    const login = await api.post('/v1/auth/login', { email: 'ada@example.org', password: 'correct horse battery' });
+    const rotated = await api.post('/v1/auth/refresh', { refreshToken: login.body.refreshToken });
+    const ttlMs = (server.config.jwt.refreshTokenTtlDays * 86_400 + 1) * 1000;
+    server.clock.advance(ttlMs);
+    try {
+      const purged = await purgeExpiredCredentials(server.ctx);
+      assert.ok(purged.refreshTokens >= 2);
+      assert.equal(await server.db.collection('refresh_tokens').countDocuments({ expiresAt: { $lt: server.clock.now() } }), 0);
+      assert.equal(await server.db.collection('spent_secrets').countDocuments({}), 0);
+    } finally {
+      server.clock.advance(-ttlMs);
+    }
+    const fresh = await api.post('/v1/auth/login', { email: 'ada@example.org', password: 'correct horse battery' });
+    assert.equal((await api.post('/v1/auth/refresh', { refreshToken: fresh.body.refreshToken })).status, 200);
+    // The purged token is gone (it had expired at the time of the purge).
+    assert.equal((await api.post('/v1/auth/refresh', { refreshToken: rotated.body.refreshToken })).body.code, 'invalid_refresh_token');
   });
 
   it('logs out with 204 and revokes the family', async () => {

@@ -13,6 +13,7 @@ import type { ServerContext } from '../context.js';
 import { signingKeys } from './state.js';
 
 export { signingKeys };
+export { purgeExpiredCredentials } from './purge.js';
 export { SIGNING_KEYS, type SigningKeyDoc } from './signing-keys.js';
 
 /**

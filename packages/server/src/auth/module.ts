@@ -7,6 +7,7 @@ import { ensureRefreshIndexes } from './refresh-tokens.js';
 import { ensureSiteTokenIndexes } from './site-tokens.js';
 import { ensureCodeIndexes } from './oauth/codes.js';
 import { oauthRoutes } from './oauth/routes.js';
+import { purgeExpiredCredentials } from './purge.js';
 import { ensureSessionIndexes } from './sessions.js';
 import { signingKeys } from './state.js';
 import { tokenRoutes } from './token-routes.js';
@@ -22,6 +23,7 @@ export const authModule: ServerModule = {
     await ensureCodeIndexes(ctx);
     // Creates this rotation slot's key at start rather than in the first login.
     await signingKeys(ctx).current();
+    await purgeExpiredCredentials(ctx);
   },
   routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx), ...oauthRoutes(ctx)],
   authenticate: (ctx) => createAuthenticator(ctx),

@@ -111,6 +111,7 @@ export async function revokeRefreshFamily(ctx: ServerContext, familyId: ObjectId
 export async function ensureRefreshIndexes(ctx: ServerContext): Promise<void> {
   await tokensOf(ctx).createIndex({ hash: 1 }, { unique: true });
   await tokensOf(ctx).createIndex({ familyId: 1 });
+  await tokensOf(ctx).createIndex({ expiresAt: 1 });
 }
 
 async function addToken(ctx: ServerContext, familyId: ObjectId): Promise<string> {

@@ -92,6 +92,7 @@ export async function endSession(ctx: ServerContext, req: Request, res: Response
 export async function ensureSessionIndexes(ctx: ServerContext): Promise<void> {
   await collection(ctx).createIndex({ hash: 1 }, { unique: true });
   await collection(ctx).createIndex({ userId: 1 });
+  await collection(ctx).createIndex({ expiresAt: 1 });
 }
 
 async function loadSession(ctx: ServerContext, req: Request): Promise<Session | null> {
