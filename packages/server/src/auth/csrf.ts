@@ -35,7 +35,9 @@ export async function csrfToken(ctx: ServerContext, req: Request, res: Response)
 export async function verifyCsrf(ctx: ServerContext, req: Request, submitted?: unknown): Promise<void> {
   const token = submitted ?? (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
   const origin = req.get('origin');
-  if (origin && origin !== new URL(ctx.config.publicUrl).origin) {
+  // Browsers send `Origin: null` for every form POST from a page with
+  // `Referrer-Policy: no-referrer` (as our pages have): no origin to compare, so the token decides.
+  if (origin && origin !== 'null' && origin !== new URL(ctx.config.publicUrl).origin) {
     throw new ForbiddenError('This form was posted from another site', 'csrf_failed');
   }
   if (typeof token !== 'string' || token.length === 0) throw new ForbiddenError('The form has no CSRF token; reload the page and try again', 'csrf_failed');
