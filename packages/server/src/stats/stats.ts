@@ -1,7 +1,7 @@
 import type { ServerContext } from '../context.js';
 import { DISTRIBUTIONS } from '../db/index.js';
 import { NotFoundError } from '../errors/index.js';
-import { JOURNAL } from '../money/index.js';
+import { JOURNAL, type JournalEntry } from '../money/index.js';
 
 /** The totals a finished distribution run records (docs/money.md, "Distribution run"). */
 interface RunTotals {
@@ -63,14 +63,24 @@ export async function periodStats(ctx: ServerContext, period: string): Promise<P
   if (!run || run.status !== 'done' || !run.totals) {
     throw new NotFoundError(`Period ${period} has not been distributed (yet)`, 'period_not_distributed');
   }
-  const settled = await ctx.db.collection(JOURNAL).aggregate<{ _id: string; amount: number; fee: number }>([
-    { $match: { period, kind: { $in: ['escrow.release', 'escrow.return'] } } },
-    { $group: { _id: '$kind', amount: { $sum: '$meta.amount' }, fee: { $sum: '$meta.fee' } } },
-  ]).toArray();
-  const byKind = new Map(settled.map((row) => [row._id, row]));
-  const released = byKind.get('escrow.release')?.amount ?? 0;
-  const releasedFees = byKind.get('escrow.release')?.fee ?? 0;
-  const returned = byKind.get('escrow.return')?.amount ?? 0;
+  // Summed here, not with $group: FerretDB 1.24 sums only the first of several nested fields in one $group
+  // (probe: {$sum: '$meta.amount'} and {$sum: '$meta.fee'} together give the fee as 0).
+  let released = 0;
+  let releasedFees = 0;
+  let returned = 0;
+  const settled = ctx.db.collection<JournalEntry>(JOURNAL).find(
+    { period, kind: { $in: ['escrow.release', 'escrow.return'] } },
+    { projection: { kind: 1, meta: 1 } },
+  );
+  for await (const entry of settled) {
+    const amount = Number(entry.meta?.amount ?? 0);
+    if (entry.kind === 'escrow.release') {
+      released += amount;
+      releasedFees += Number(entry.meta?.fee ?? 0);
+    } else {
+      returned += amount;
+    }
+  }
   const t = run.totals;
   return {
     period,
