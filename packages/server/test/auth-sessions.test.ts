@@ -111,12 +111,20 @@ describe('first-party session, CSRF and account pages', () => {
       assert.equal(res.status, 403);
       assert.equal(JSON.parse(res.text).code, 'csrf_failed');
     }
+    // `Origin: null` (privacy settings, no-referrer pages) carries no information: the token decides.
+    const nullOrigin = await b.post('/account/login', { ...creds, _csrf: csrf }, { origin: 'null' });
+    assert.equal(nullOrigin.status, 303);
+    const sameOrigin = browser(server.url);
+    const sameCsrf = csrfOf((await sameOrigin.get('/account/login')).text);
+    assert.equal((await sameOrigin.post('/account/login', { ...creds, _csrf: sameCsrf }, { origin: server.url })).status, 303);
     // Another browser's token does not work in this one.
     const other = browser(server.url);
     const otherCsrf = csrfOf((await other.get('/account/login')).text);
-    const res = await b.post('/account/login', { ...creds, _csrf: otherCsrf });
+    const fresh = browser(server.url);
+    await fresh.get('/account/login');
+    const res = await fresh.post('/account/login', { ...creds, _csrf: otherCsrf });
     assert.equal(res.status, 403);
-    assert.equal(b.jar.has('flattr_session'), false);
+    assert.equal(fresh.jar.has('flattr_session'), false);
   });
 
   it('ignores next pointing to another origin (no open redirect)', async () => {

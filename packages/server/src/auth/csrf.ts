@@ -35,8 +35,9 @@ export async function csrfToken(ctx: ServerContext, req: Request, res: Response)
 export async function verifyCsrf(ctx: ServerContext, req: Request, submitted?: unknown): Promise<void> {
   const token = submitted ?? (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
   const origin = req.get('origin');
-  // Browsers send `Origin: null` for every form POST from a page with
-  // `Referrer-Policy: no-referrer` (as our pages have): no origin to compare, so the token decides.
+  // Browsers send `Origin: null` for form POSTs from pages with `Referrer-Policy: no-referrer`
+  // (ours now say same-origin, but a browser or extension may still strip it): nothing to
+  // compare then, so the token alone decides.
   if (origin && origin !== 'null' && origin !== new URL(ctx.config.publicUrl).origin) {
     throw new ForbiddenError('This form was posted from another site', 'csrf_failed');
   }

@@ -21,7 +21,7 @@ export function renderPage(options: PageOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${options.title} · Flattr</title>
 <link rel="stylesheet" href="${PAGES_CSS_PATH}">
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>\n`)}${options.head ?? ''}

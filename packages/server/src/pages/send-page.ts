@@ -39,7 +39,8 @@ export function sendPage(res: Response, document: string, options: PageSecurity 
       'Content-Security-Policy': pageCsp(options),
       'X-Frame-Options': 'DENY',
       'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
+      // same-origin: our own form posts keep a real Origin header; other sites never see our URLs (codes, next=…).
+      'Referrer-Policy': 'same-origin',
       'Cache-Control': 'no-store',
     })
     .send(document);
