@@ -1,10 +1,9 @@
 import type { ServerContext } from '../context.js';
 import type { UserDoc } from '../db/index.js';
-import { NotFoundError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import { accounts, assertMinorUnits, balanceOf, periodOf, postEntry } from '../money/index.js';
 import { toObjectId, users } from './users.js';
 import { MAX_BUDGET } from './schemas.js';
-import { ValidationError } from '../errors/index.js';
 
 /**
  * Sets a reader's monthly budget. The user document holds the current value
