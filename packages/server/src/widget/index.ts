@@ -1,5 +1,5 @@
 import path from 'node:path';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { ServerModule } from '../context.js';
 import { confirmRoutes } from './confirm/confirm-routes.js';
 import { bundleRoutes } from './serve-bundle.js';
@@ -15,6 +15,20 @@ export const defaultBundleReader: BundleReader = createBundleReader(DEFAULT_BUND
 
 const STATIC_DIR = path.join(import.meta.dirname, 'static');
 
+/**
+ * The confirm window sends a reader without a session through the login or
+ * signup page and back. Helmet's default `Cross-Origin-Opener-Policy:
+ * same-origin` on any page of that trip would put the window in a new
+ * browsing context group and cut `window.opener` for good, so the result
+ * could never be posted back. Only that trip is relaxed (its `next` is the
+ * confirm window); every other login keeps the strict policy.
+ */
+const keepOpenerOnTheWayToConfirm: RequestHandler = (req, res, next) => {
+  const target = (req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.next : req.query.next);
+  if (typeof target === 'string' && target.startsWith('/widget/confirm?')) res.setHeader('Cross-Origin-Opener-Policy', 'unsafe-none');
+  next();
+};
+
 /** The script-tag bundle (`/widget/flattr.js`, versioned URL) and the confirm window (`/widget/confirm`). */
 export function createWidgetModule(options: { bundlePath?: string } = {}): ServerModule {
   const readBundle = options.bundlePath ? createBundleReader(options.bundlePath) : defaultBundleReader;
@@ -23,6 +37,7 @@ export function createWidgetModule(options: { bundlePath?: string } = {}): Serve
     // The confirm window's stylesheet and its one script (CSP `'self'` only).
     mount(app) {
       app.use('/widget/static', express.static(STATIC_DIR, { index: false, maxAge: '5m', fallthrough: true }));
+      app.use(['/account/login', '/account/signup'], keepOpenerOnTheWayToConfirm);
     },
     routes: (ctx) => [...bundleRoutes(readBundle), ...confirmRoutes(ctx)],
   };
