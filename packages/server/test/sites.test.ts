@@ -99,6 +99,24 @@ describe('sites: proving control of a host', () => {
     assert.equal(res.body.code, 'fetch_failed');
   });
 
+  it('looks past a site that answers every path with its HTML page (soft 404)', async () => {
+    const soft = await startProofServer();
+    try {
+      const page = (meta: string) => ({ body: `<!doctype html><html><head>${meta}</head><body>Page not found</body></html>`, headers: { 'content-type': 'text/html' } });
+      soft.pages.set('/.well-known/flattr', page(''));
+      soft.pages.set('/', page(''));
+      const added = await api.post('/v1/sites', { url: soft.origin }, { token: creator.token });
+      const missing = await api.post(`/v1/sites/${added.body.id}/verify`, {}, { token: creator.token });
+      assert.equal(missing.body.code, 'proof_not_found');
+      soft.pages.set('/', page(`<meta name="flattr:owner" content="${creator.id}">`));
+      const found = await api.post(`/v1/sites/${added.body.id}/verify`, {}, { token: creator.token });
+      assert.equal(found.status, 200, found.text);
+      assert.equal(found.body.site.method, 'meta');
+    } finally {
+      await soft.close();
+    }
+  });
+
   it('verifies by the meta tag on the home page', async () => {
     const metaSite = await startProofServer();
     try {

@@ -1,7 +1,7 @@
 /**
  * Reading a site's proof of ownership. Two forms (docs/creators.md):
- * - the file `/.well-known/flattr`: its non-empty lines (after trimming; `#` starts a comment)
- *   are the ids of the users who own the site;
+ * - the file `/.well-known/flattr`: its lines holding a user id (after trimming; `#` starts a
+ *   comment; other lines are ignored) are the ids of the users who own the site;
  * - `<meta name="flattr:owner" content="<user id>">` on the home page.
  */
 export type ProofReading =
@@ -16,11 +16,15 @@ export const WELL_KNOWN_PATH = '/.well-known/flattr';
 export const META_NAME = 'flattr:owner';
 
 export function readWellKnownProof(body: string, userId: string): ProofReading {
+  // Only lines that look like user ids count: a site that answers every path with its HTML
+  // (a "soft 404") has no proof there rather than a proof for someone else.
   const ids = body.split(/\r?\n/)
     .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '');
+    .filter((line) => USER_ID.test(line));
   return judge(ids, userId);
 }
+
+const USER_ID = /^[0-9a-f]{24}$/i;
 
 export function readMetaProof(html: string, userId: string): ProofReading {
   const ids: string[] = [];
