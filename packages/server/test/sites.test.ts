@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AppError } from '../src/errors/index.js';
+import { verifySite } from '../src/sites/index.js';
 import { startProofServer, type ProofServer } from '../src/sites/testing/proof-server.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
 import { signup, type TestUser } from '../src/testing/users.js';
@@ -240,6 +242,28 @@ describe('sites: with ALLOW_PRIVATE_FETCH=false (production)', () => {
     assert.deepEqual(site.requests, []);
     const sites = await api.get('/v1/sites', { token: creator.token });
     assert.ok(sites.body.items.every((s: { verifiedAt: string | null }) => s.verifiedAt === null));
+  });
+
+  it('refuses a proof that redirects to a loopback address', async () => {
+    const creator = await signup(api);
+    const internal = await startProofServer();
+    try {
+      internal.pages.set('/.well-known/flattr', { body: creator.id });
+      // The IPv4-mapped spelling of the internal server's own address: it would reach it if followed.
+      site.pages.set('/.well-known/flattr', { status: 302, headers: { location: `http://[::ffff:127.0.0.1]:${internal.host.split(':')[1]}/.well-known/flattr` } });
+      site.pages.set('/', { status: 301, headers: { location: `${internal.origin}/` } });
+      const added = await api.post('/v1/sites', { url: site.origin }, { token: creator.token });
+      // The proof server stands in for a public host: 127.0.0.1 is let through for the first hop only.
+      const outcome = verifySite(server.ctx, creator.id, added.body.id, {
+        allowAddress: (address) => address === '127.0.0.1' && site.requests.length < 2,
+      });
+      await assert.rejects(outcome, (e: unknown) => e instanceof AppError && e.code === 'address_not_allowed' && /loopback/.test(e.message));
+      assert.deepEqual(internal.requests, []);
+    } finally {
+      await internal.close();
+      site.pages.clear();
+      site.requests.length = 0;
+    }
   });
 
   it('refuses private and link-local literal addresses the same way', async () => {
