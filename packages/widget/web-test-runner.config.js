@@ -66,7 +66,7 @@ export default {
         return;
       }
       await next();
-      if (ctx.path === '/test/fixtures/csp.html') {
+      if (ctx.path === '/test/fixtures/csp.html' || ctx.path === '/test/fixtures/csp-canary.html') {
         ctx.set('Content-Security-Policy', strictCsp(apiOrigin));
       }
     },

@@ -1,5 +1,4 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
 import { createFlattr, FlattrError } from '@flattr/sdk/lite';
 import type { FlattrErrorDetail } from '../../events/flattr-error.js';
 import type { FlattrSuccessDetail } from '../../events/flattr-success.js';
@@ -50,93 +49,110 @@ const LOGIN_CODES = new Set(['login_required', 'unauthorized', 'invalid_token'])
 export default class FlattrButton extends LitElement {
   static override styles = styles;
 
-  private stopObserving?: () => void;
-  private countsAbort?: AbortController;
-  private confirmAbort?: AbortController;
-  private retryAction: 'counts' | 'click' = 'click';
-  private pending = false;
+  // Declared without decorators: the decorator helpers cost ~0.5 KB in the script-tag bundle.
+  static override properties = {
+    url: {},
+    title: {},
+    creator: {},
+    size: { reflect: true },
+    showCount: { type: Boolean, attribute: 'show-count' },
+    lang: {},
+    api: {},
+    uid: {},
+    button: {},
+    category: {},
+    tags: {},
+    state: { reflect: true },
+    count: { state: true },
+    _announcement: { state: true },
+    _fallbackHref: { state: true },
+  };
 
-  @query('button') private buttonEl!: HTMLButtonElement;
+  private _stopObserving?: () => void;
+  private _countsAbort?: AbortController;
+  private _confirmAbort?: AbortController;
+  private _retryAction: 'counts' | 'click' = 'click';
+  private _pending = false;
 
   /** The URL of the thing to flattr. Defaults to the page's canonical URL, then `location.href`. */
-  @property() url = '';
+  url = '';
 
   /** The thing's title, used in the button's accessible name ("Flattr ‹title›"). */
-  @property() override title = '';
+  override title = '';
 
   /** The creator's name or handle on the service (old markup: `uid`). */
-  @property() creator = '';
+  creator = '';
 
   /** `compact` (one line) or `large` (count above the button). Old markup: `button="compact"`. */
-  @property({ reflect: true }) size: FlattrButtonSize = 'compact';
+  size: FlattrButtonSize = 'compact';
 
   /** Show the thing's flattr count (fetched when the button comes near the viewport). */
-  @property({ type: Boolean, attribute: 'show-count' }) showCount = false;
+  showCount = false;
 
   /** Language of the button's text; defaults to the closest `lang`, then the browser's language. */
-  @property() override lang = '';
+  override lang = '';
 
   /** The Flattr service's origin, e.g. `https://flattr.example`. Defaults to the loader's `data-api`. */
-  @property() api = '';
+  api = '';
 
   /** Old vocabulary: the creator's user id. */
-  @property() uid = '';
+  uid = '';
 
   /** Old vocabulary: `compact` for the one-line button. */
-  @property() button = '';
+  button = '';
 
   /** Old vocabulary: the thing's category (accepted for compatibility; not sent). */
-  @property() category = '';
+  category = '';
 
   /** Old vocabulary: comma-separated tags (accepted for compatibility; not sent). */
-  @property() tags = '';
+  tags = '';
 
   /** Where the button is: loading, ready, flattred (this month), needs-login, or error. Read-only. */
-  @property({ reflect: true }) state: FlattrButtonState = 'loading';
+  state: FlattrButtonState = 'loading';
 
   /** The thing's flattr count, once loaded (null before, or without `show-count`). */
-  @state() count: number | null = null;
+  count: number | null = null;
 
   /** The thing's id on the service, once counts loaded (null when nobody flattred it yet). */
   thingId: string | null = null;
 
-  @state() private announcement = '';
-  @state() private fallbackHref: string | null = null;
+  private _announcement = '';
+  private _fallbackHref: string | null = null;
 
   constructor() {
     super();
     // Listening on the host catches both the inner button's clicks and `element.click()`.
-    this.addEventListener('click', (event) => this.handleClick(event));
+    this.addEventListener('click', (event) => this._handleClick(event));
   }
 
   /** The URL this button flattrs, after defaults and old vocabulary. */
   get effectiveUrl(): string {
-    return this.url || this.legacy.url || pageUrl(this.ownerDocument);
+    return this.url || this._legacy.url || pageUrl(this.ownerDocument);
   }
 
   /** The title used in the label and sent to the service. */
   get effectiveTitle(): string {
-    if (this.title || this.legacy.title) return this.title || this.legacy.title!;
+    if (this.title || this._legacy.title) return this.title || this._legacy.title!;
     // A button standing for the page itself takes the page's title.
-    return this.url || this.legacy.url ? '' : this.ownerDocument.title;
+    return this.url || this._legacy.url ? '' : this.ownerDocument.title;
   }
 
   get effectiveCreator(): string {
-    return this.creator || this.uid || this.legacy.uid || '';
+    return this.creator || this.uid || this._legacy.uid || '';
   }
 
   /** The service origin, or null when none is configured (or it is not an http(s) URL). */
   get apiOrigin(): string | null {
-    const api = this.api || this.legacy.api || defaults.api;
+    const api = this.api || this._legacy.api || defaults.api;
     return api ? originOf(api) : null;
   }
 
-  private get legacy() {
+  private get _legacy() {
     return readDataAttributes(this);
   }
 
-  private get language(): Language {
-    const legacyLanguage = this.legacy.language;
+  private get _language(): Language {
+    const legacyLanguage = this._legacy.language;
     if (!this.lang && legacyLanguage) {
       const probe = this.ownerDocument.createElement('span');
       probe.lang = toLangTag(legacyLanguage);
@@ -148,30 +164,30 @@ export default class FlattrButton extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // Re-attached after a move: pick up where the lazy count left off.
-    if (this.hasUpdated && this.state === 'loading' && !this.pending) this.setUp();
+    if (this.hasUpdated && this.state === 'loading' && !this._pending) this._setUp();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.stopObserving?.();
-    this.countsAbort?.abort();
+    this._stopObserving?.();
+    this._countsAbort?.abort();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasAttribute('size') && (this.button || this.legacy.button)) {
-      this.size = (this.button || this.legacy.button) === 'compact' ? 'compact' : 'large';
+    if (!this.hasAttribute('size') && (this.button || this._legacy.button)) {
+      this.size = (this.button || this._legacy.button) === 'compact' ? 'compact' : 'large';
     }
-    if (!this.hasUpdated || changed.has('url') || changed.has('api') || changed.has('showCount')) this.setUp();
+    if (!this.hasUpdated || changed.has('url') || changed.has('api') || changed.has('showCount')) this._setUp();
   }
 
   /** Decides the initial state and, with `show-count`, waits to come near the viewport before fetching. */
-  private setUp(): void {
-    this.stopObserving?.();
-    this.countsAbort?.abort();
-    this.fallbackHref = null;
+  private _setUp(): void {
+    this._stopObserving?.();
+    this._countsAbort?.abort();
+    this._fallbackHref = null;
     const origin = this.apiOrigin;
     if (!origin) {
-      this.fail({ code: 'missing_api', message: 'Set the api attribute or the loader’s data-api.' }, 'counts');
+      this._fail({ code: 'missing_api', message: 'Set the api attribute or the loader’s data-api.' }, 'counts');
       return;
     }
     if (!this.showCount) {
@@ -180,14 +196,14 @@ export default class FlattrButton extends LitElement {
       return;
     }
     this.state = 'loading';
-    this.stopObserving = whenNearViewport(this, () => void this.loadCount());
+    this._stopObserving = whenNearViewport(this, () => void this._loadCount());
   }
 
-  private async loadCount(): Promise<void> {
+  private async _loadCount(): Promise<void> {
     const origin = this.apiOrigin;
     if (!origin) return;
     const abort = new AbortController();
-    this.countsAbort = abort;
+    this._countsAbort = abort;
     this.state = 'loading';
     try {
       const counts = await countsFor(origin, this.effectiveUrl, abort.signal);
@@ -197,17 +213,17 @@ export default class FlattrButton extends LitElement {
       this.state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
     } catch (error) {
       if (abort.signal.aborted) return;
-      this.fail({ code: 'counts_failed', message: messageOf(error), status: statusOf(error) }, 'counts');
+      this._fail({ code: 'counts_failed', message: messageOf(error), status: statusOf(error) }, 'counts');
     }
   }
 
-  private handleClick(event: MouseEvent): void {
+  private _handleClick(event: MouseEvent): void {
     const path = event.composedPath();
     const onHost = path[0] === this;
-    if (!onHost && !path.includes(this.buttonEl)) return; // clicks on the count or the fallback link
-    if (this.pending || this.state === 'flattred' || this.state === 'loading') return;
-    if (this.state === 'error' && this.retryAction === 'counts') {
-      if (this.apiOrigin) void this.loadCount();
+    if (!onHost && !path.includes(this.renderRoot.querySelector('button')!)) return; // clicks on the count or the fallback link
+    if (this._pending || this.state === 'flattred' || this.state === 'loading') return;
+    if (this.state === 'error' && this._retryAction === 'counts') {
+      if (this.apiOrigin) void this._loadCount();
       return;
     }
     const origin = this.apiOrigin!;
@@ -220,48 +236,48 @@ export default class FlattrButton extends LitElement {
       detail: { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator, via, trusted: event.isTrusted },
     });
     if (clickEvent.defaultPrevented) return;
-    if (token) void this.flattrWithToken(origin, token);
-    else void this.flattrInWindow(origin);
+    if (token) void this._flattrWithToken(origin, token);
+    else void this._flattrInWindow(origin);
   }
 
-  private handleFallbackClick(event: MouseEvent): void {
+  private _handleFallbackClick(event: MouseEvent): void {
     const origin = this.apiOrigin;
     if (!origin) return;
     // Opening as a tab from the link's own click; if that is blocked too, the link navigates by itself.
-    const popup = openConfirmWindow(this.confirmRequest(origin), true);
+    const popup = openConfirmWindow(this._confirmRequest(origin), true);
     if (!popup) return;
     event.preventDefault();
-    void this.flattrInWindow(origin, popup);
+    void this._flattrInWindow(origin, popup);
   }
 
-  private confirmRequest(origin: string): ConfirmRequest {
+  private _confirmRequest(origin: string): ConfirmRequest {
     return { api: origin, url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator };
   }
 
   /** The window path. Runs synchronously up to `window.open` so the popup counts as the reader's gesture. */
-  private async flattrInWindow(origin: string, alreadyOpen?: Window): Promise<void> {
-    const request = this.confirmRequest(origin);
+  private async _flattrInWindow(origin: string, alreadyOpen?: Window): Promise<void> {
+    const request = this._confirmRequest(origin);
     const popup = alreadyOpen ?? openConfirmWindow(request);
     if (!popup) {
-      this.fallbackHref = confirmUrl(request);
-      this.fail(
-        { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: this.fallbackHref },
+      this._fallbackHref = confirmUrl(request);
+      this._fail(
+        { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: this._fallbackHref },
         'click',
       );
       return;
     }
-    this.fallbackHref = null;
+    this._fallbackHref = null;
     const previous = this.state;
-    this.pending = true;
+    this._pending = true;
     this.state = 'loading';
-    this.confirmAbort = new AbortController();
-    const result = await awaitConfirmResult(popup, origin, this.confirmAbort.signal);
-    this.pending = false;
+    this._confirmAbort = new AbortController();
+    const result = await awaitConfirmResult(popup, origin, this._confirmAbort.signal);
+    this._pending = false;
     if (!result) {
       this.state = previous; // closed without a result: the reader changed their mind
     } else if (result.ok) {
       if (result.siteToken) setSiteToken(origin, result.siteToken);
-      this.succeed(origin, {
+      this._succeed(origin, {
         url: this.effectiveUrl,
         thingId: result.thingId,
         count: result.count,
@@ -271,23 +287,23 @@ export default class FlattrButton extends LitElement {
       });
     } else if (LOGIN_CODES.has(result.code)) {
       this.state = 'needs-login';
-      this.retryAction = 'click';
+      this._retryAction = 'click';
       emit(this, 'flattr-error', { detail: { code: result.code, message: result.detail ?? result.code } });
     } else {
-      this.fail({ code: result.code, message: result.detail ?? result.code }, 'click');
+      this._fail({ code: result.code, message: result.detail ?? result.code }, 'click');
     }
   }
 
   /** The one-click path: the reader granted this site a token earlier. */
-  private async flattrWithToken(origin: string, token: string): Promise<void> {
+  private async _flattrWithToken(origin: string, token: string): Promise<void> {
     const previous = this.state;
-    this.pending = true;
+    this._pending = true;
     this.state = 'loading';
     try {
       const input = { url: this.effectiveUrl, ...(this.effectiveTitle && { title: this.effectiveTitle }), ...(this.effectiveCreator && { creator: this.effectiveCreator }) };
       const { status, flattr } = await createFlattr({ baseUrl: origin, token }, input);
-      this.pending = false;
-      this.succeed(origin, {
+      this._pending = false;
+      this._succeed(origin, {
         url: this.effectiveUrl,
         thingId: flattr.thingId ?? null,
         count: flattr.thing?.flattrCount ?? (this.count ?? 0) + (status === 201 ? 1 : 0),
@@ -296,32 +312,32 @@ export default class FlattrButton extends LitElement {
         via: 'site-token',
       });
     } catch (error) {
-      this.pending = false;
+      this._pending = false;
       if (error instanceof FlattrError && (error.status === 401 || error.status === 403)) {
         // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
         setSiteToken(origin, null);
         this.state = 'needs-login';
-        void this.flattrInWindow(origin);
+        void this._flattrInWindow(origin);
         return;
       }
       this.state = previous;
-      this.fail({ code: codeOf(error), message: messageOf(error), status: statusOf(error) }, 'click');
+      this._fail({ code: codeOf(error), message: messageOf(error), status: statusOf(error) }, 'click');
     }
   }
 
-  private succeed(origin: string, detail: FlattrSuccessDetail): void {
+  private _succeed(origin: string, detail: FlattrSuccessDetail): void {
     rememberFlattred(origin, detail.url, detail.period);
     clearCounts(origin);
     this.count = detail.count;
     this.thingId = detail.thingId;
     this.state = 'flattred';
-    this.announcement = formatCount(this.language, detail.count);
+    this._announcement = formatCount(this._language, detail.count);
     emit(this, 'flattr-success', { detail });
   }
 
-  private fail(detail: FlattrErrorDetail, retry: 'counts' | 'click'): void {
+  private _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click'): void {
     this.state = 'error';
-    this.retryAction = retry;
+    this._retryAction = retry;
     emit(this, 'flattr-error', { detail });
   }
 
@@ -330,11 +346,11 @@ export default class FlattrButton extends LitElement {
     const origin = this.apiOrigin;
     if (!origin) return;
     clearCounts(origin);
-    this.setUp();
+    this._setUp();
   }
 
   override render() {
-    const language = this.language;
+    const language = this._language;
     const strings = stringsFor(language);
     const title = this.effectiveTitle || strings.untitled;
     const [text, label] = (<Record<FlattrButtonState, [string, string]>>{
@@ -360,9 +376,9 @@ export default class FlattrButton extends LitElement {
                   ><span class="visually-hidden">${formatCount(language, this.count)}</span>`}</span
           >`
         : nothing}
-      <span class="visually-hidden" role="status" aria-live="polite">${this.announcement}</span>
-      ${this.fallbackHref
-        ? html`<a part="fallback" class="fallback" href=${this.fallbackHref} target="_blank" @click=${this.handleFallbackClick}
+      <span class="visually-hidden" role="status" aria-live="polite">${this._announcement}</span>
+      ${this._fallbackHref
+        ? html`<a part="fallback" class="fallback" href=${this._fallbackHref} target="_blank" @click=${this._handleFallbackClick}
             >${strings.popupBlocked}</a
           >`
         : nothing}

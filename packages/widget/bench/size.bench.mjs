@@ -1,0 +1,49 @@
+// Size of the script-tag bundle (min + gzip -9) against Lit alone built with the same settings, in one run.
+// Goal (issue 5): dist/flattr.js ≤ Lit + 4 KB.
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { rollup } from 'rollup';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import { tsOptions, terserOptions } from '../rollup.config.mjs';
+import { machineLine, updateBenchmarksSection } from '../../../scripts/benchmarks-doc.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+process.chdir(root);
+
+const built = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent'], { stdio: 'inherit' });
+if (built.status !== 0) throw new Error('npm run build failed');
+const ours = await readFile(path.join(root, 'dist/flattr.js'));
+
+const litBundle = await rollup({
+  input: path.join(root, 'bench/lit-only.ts'),
+  plugins: [nodeResolve({ browser: true }), typescript(tsOptions), terser(terserOptions)],
+});
+const { output } = await litBundle.generate({ format: 'iife' });
+await litBundle.close();
+const lit = Buffer.from(output[0].code);
+
+const measure = (buf) => ({ min: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+const a = measure(ours);
+const b = measure(lit);
+const diff = a.gzip - b.gzip;
+const goal = 4 * 1024;
+const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+
+const md = `## Widget bundle size (\`packages/widget\`)
+
+Command: \`npm run bench -w @flattr/widget\` (\`bench/size.bench.mjs\`). ${machineLine()}
+
+| bundle | minified | min + gzip -9 |
+| --- | ---: | ---: |
+| \`dist/flattr.js\` (Lit + element + loader + SDK lite, IIFE) | ${a.min} B | ${a.gzip} B (${kb(a.gzip)}) |
+| Lit alone + a trivial element (same rollup/terser settings) | ${b.min} B | ${b.gzip} B (${kb(b.gzip)}) |
+| **difference (our code)** | ${a.min - b.min} B | **${diff} B (${kb(diff)})** |
+
+Goal: ≤ Lit + 4 KB (${goal} B) → ${diff <= goal ? '**met**' : '**not met**'}.
+`;
+console.log(md);
+await updateBenchmarksSection('widget-size', md);
