@@ -138,8 +138,9 @@ describe('abort and timeout', () => {
     await assert.rejects(call, { code: 'aborted', status: 0 });
   });
 
-  it('aborting during a backoff wait stops the retries', async () => {
-    server.use(http.get(`${API}/v1/me`, () => problem(503, 'unavailable', 'x', { 'retry-after': '5' })));
+  // A wait of 30 s that the abort must cut short; the test's own timeout catches a wait that is not.
+  it('aborting during a backoff wait stops the retries', { timeout: 10_000 }, async () => {
+    server.use(http.get(`${API}/v1/me`, () => problem(503, 'unavailable', 'x', { 'retry-after': '30' })));
     seen.length = 0;
     const controller = new AbortController();
     const client = testClient({ token: 't' });
