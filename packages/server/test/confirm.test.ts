@@ -60,6 +60,21 @@ describe('the confirm window (/widget/confirm)', () => {
     assert.match(login.text, /href="\/account\/signup\?next=%2Fwidget%2Fconfirm/, 'the login page offers signup with the same next');
   });
 
+  it('keeps the window\'s opener on the login trip (COOP unsafe-none) and only there', async () => {
+    const browser = new PageBrowser(server.url);
+    const next = confirmPath({ url: 'https://blog.example/a', origin: BLOG });
+    const trip = await browser.get(`/account/login?${new URLSearchParams({ next })}`);
+    assert.equal(trip.headers.get('cross-origin-opener-policy'), 'unsafe-none');
+    assert.equal((await browser.get(`/account/signup?${new URLSearchParams({ next })}`)).headers.get('cross-origin-opener-policy'), 'unsafe-none');
+    const user = await signup(api);
+    const post = await browser.postForm('/account/login', { _csrf: hiddenField(trip.text, '_csrf'), email: user.email, password: user.password, next });
+    assert.equal(post.status, 303);
+    assert.equal(post.headers.get('location'), next);
+    assert.equal(post.headers.get('cross-origin-opener-policy'), 'unsafe-none');
+    assert.equal((await browser.get('/account/login')).headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal((await browser.get('/account/login?next=%2Fsettings')).headers.get('cross-origin-opener-policy'), 'same-origin');
+  });
+
   it('refuses an origin that is not exactly an http(s) origin with 400 invalid_origin', async () => {
     const browser = new PageBrowser(server.url);
     for (const origin of ['', 'null', 'javascript:alert(1)', 'https://blog.example/', 'https://blog.example/path', 'ftp://blog.example', 'https://blog.example:443', '*']) {
@@ -176,6 +191,34 @@ describe('the confirm window (/widget/confirm)', () => {
     assert.equal(fromElsewhere.status, 403);
     assert.equal(fromElsewhere.body.code, 'origin_mismatch');
     assert.equal(await flattrsOf(user), 2);
+  });
+
+  it('reports a refused flattr to the opener as ok: false, and issues no site token even when ticked', async () => {
+    const { user, browser, input } = await readerWithSession();
+    const fields = { ...await confirmForm(browser, input), oneClick: '1' };
+    const period = new Date().toISOString().slice(0, 7);
+    await server.db.collection('distributions').insertOne({ _id: period as never, test: true });
+    try {
+      const res = await browser.postForm('/widget/confirm', fields);
+      assert.equal(res.status, 409);
+      const { origin, message } = resultData(res.text);
+      assert.equal(origin, BLOG);
+      assert.deepEqual(Object.keys(message).sort(), ['code', 'detail', 'ok', 'type']);
+      assert.equal(message.ok, false);
+      assert.equal(message.code, 'period_distributed');
+      assert.equal(await flattrsOf(user), 0);
+      assert.deepEqual(await siteTokensOf(user), []);
+    } finally {
+      await server.db.collection('distributions').deleteOne({ _id: period as never });
+    }
+  });
+
+  it('asks "Flattr this page?" when the button has no title or creator', async () => {
+    const { browser } = await readerWithSession();
+    const res = await browser.get(confirmPath({ url: 'https://blog.example/untitled', title: '', creator: '', origin: BLOG }));
+    assert.equal(res.status, 200);
+    assert.match(res.text, /<h1 id="question">Flattr this page\?<\/h1>/);
+    assert.doesNotMatch(res.text, /name="title"|name="creator"/);
   });
 
   it('sends a POST whose session is gone back to the login page (to the form, not a replayed POST)', async () => {
