@@ -70,7 +70,7 @@ export const FlattrButton = forwardRef<FlattrButtonElement | null, FlattrButtonP
     lang,
     api,
     'show-count': showCount ? '' : undefined,
-    class: className,
+    className,
     style,
   });
 });
