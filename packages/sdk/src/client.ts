@@ -1,3 +1,4 @@
+import { confirmInWindow, type ConfirmSuccess, type ConfirmWindowOptions } from './auth/confirm-window.js';
 import { OAuthFlow } from './auth/oauth.js';
 import { SessionKeeper, type Session } from './auth/session.js';
 import { FlattrError } from './errors.js';
@@ -123,12 +124,12 @@ export class FlattrClient {
     /** Email and password: stores the session (access + refresh token) in the storage. */
     signup: async (input: T.SignupInput, options?: RequestOptions): Promise<T.AuthTokens> => {
       const tokens = await this.call<T.AuthTokens>({ method: 'POST', path: '/v1/auth/signup', body: input, auth: false }, options);
-      await this.session.adopt(tokens as never, 'password');
+      await this.session.adopt(tokens, 'password');
       return tokens;
     },
     login: async (input: T.LoginInput, options?: RequestOptions): Promise<T.AuthTokens> => {
       const tokens = await this.call<T.AuthTokens>({ method: 'POST', path: '/v1/auth/login', body: input, auth: false }, options);
-      await this.session.adopt(tokens as never, 'password');
+      await this.session.adopt(tokens, 'password');
       return tokens;
     },
     /** Renews the access token now (calls also do it by themselves after a 401). */
@@ -147,7 +148,10 @@ export class FlattrClient {
     getSession: (): Promise<Session | undefined> => this.session.get(),
     /** Adopts tokens obtained elsewhere (e.g. a server-side login). */
     setSession: (session: Session | undefined): Promise<void> => this.session.set(session),
-    /** OAuth 2.0 authorization code + PKCE: `start`/`finish`, `redirect`, `popup` (browser); see `@flattr/sdk/node` for CLIs. */
+    /**
+     * OAuth 2.0 authorization code + PKCE: `start`/`finish`, `redirect`, `popup` (browser); see
+     * `@flattr/sdk/node` for CLIs. Set by the constructor, which has the session it needs.
+     */
     oauth: undefined as unknown as OAuthFlow,
   };
 
@@ -170,6 +174,27 @@ export class FlattrClient {
         if (error instanceof FlattrError && (error.status === 401 || error.status === 403)) await this.siteToken.clear();
         throw error;
       }
+    },
+    /**
+     * Browser: the widget's flow for your own button. With a stored site token
+     * flattrs at once; otherwise (or when the token is refused) opens the
+     * service's confirm window, where the reader confirms (and may tick "one
+     * click on this site": the token it sends back is stored). Call from a click handler.
+     */
+    flattrOrConfirm: async (input: { url: string; title?: string; creator?: string }, options: ConfirmWindowOptions = {}): Promise<ConfirmSuccess> => {
+      if (await this.siteToken.get()) {
+        try {
+          const { flattr } = await this.siteToken.flattr(input, { signal: options.signal });
+          return { type: 'flattr:result', ok: true, url: input.url, thingId: flattr.thingId, count: flattr.thing.flattrCount, period: flattr.period, flattrId: flattr.id };
+        } catch (error) {
+          // A revoked or foreign token was just forgotten: the reader confirms in the window instead.
+          if (!(error instanceof FlattrError && (error.status === 401 || error.status === 403))) throw error;
+        }
+      }
+      const result = await confirmInWindow(this.baseUrl, input, options);
+      if (result.siteToken) await this.siteToken.set(result.siteToken);
+      this.batcher.clear();
+      return result;
     },
   };
 

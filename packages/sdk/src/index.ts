@@ -6,5 +6,6 @@ export type { RetryPolicy } from './http/backoff.js';
 export type { FlattrEvents } from './events.js';
 export type { Session } from './auth/session.js';
 export type { OAuthFlow, AuthorizeOptions, AuthorizationRequest } from './auth/oauth.js';
+export type { ConfirmResult, ConfirmSuccess, ConfirmWindowOptions } from './auth/confirm-window.js';
 export type * from './types.js';
 export type { paths as OpenApiPaths } from './generated/openapi.js';

@@ -86,6 +86,10 @@ export async function usage(): Promise<void> {
   await authorizeWithLoopback(client, { clientId: 'cli', openUrl: (u) => console.log(u) });
   await client.siteToken.set('fsite_x');
   await client.siteToken.flattr({ url: 'https://blog.example/post' });
+  const confirmed = await client.siteToken.flattrOrConfirm({ url: 'https://blog.example/post', title: 'Post' });
+  expectType<number>(confirmed.count);
+  // @ts-expect-error the confirm window needs the page's URL
+  await client.siteToken.flattrOrConfirm({ title: 'Post' });
 
   const off = client.on('flattr', ({ flattr: f, created }) => { expectType<Flattr>(f); expectType<boolean>(created); });
   client.on('error', (error) => { expectType<FlattrError>(error); expectType<string>(error.code); });

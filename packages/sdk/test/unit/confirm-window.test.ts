@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { http, HttpResponse } from 'msw';
+import { API, flattr, mockApi, problem, recordRequests, testClient } from './setup.js';
+
+const server = mockApi();
+const seen = recordRequests(server);
+
+/** A stand-in browser window: records the opened URL, delivers messages to the SDK's listener. */
+function fakeHost() {
+  let listener: ((event: MessageEvent) => void) | undefined;
+  const popup = { closed: false, close() { this.closed = true; } };
+  const opened: string[] = [];
+  return {
+    popup,
+    opened,
+    host: {
+      location: { origin: 'https://blog.example' },
+      addEventListener: (_type: string, fn: (event: MessageEvent) => void) => { listener = fn; },
+      removeEventListener: () => { listener = undefined; },
+    },
+    open: (url: string) => { opened.push(url); return popup as unknown as Window; },
+    post: (data: unknown, origin = API, source: unknown = popup) => listener?.({ data, origin, source } as MessageEvent),
+    get listening() { return Boolean(listener); },
+  };
+}
+
+const success = { type: 'flattr:result', ok: true, url: 'https://blog.example/a', thingId: 't1', count: 4, period: '2026-11', flattrId: 'f1' };
+
+describe('flattr through the confirm window (widget flow)', () => {
+  it('opens the confirm window with url, title, creator and this origin; accepts only its own message', async () => {
+    const w = fakeHost();
+    const client = testClient();
+    const result = client.siteToken.flattrOrConfirm({ url: 'https://blog.example/a', title: 'A', creator: 'ada' }, { host: w.host as never, open: w.open, pollMs: 5 });
+    await new Promise((r) => setTimeout(r, 10));
+    const opened = new URL(w.opened[0]!);
+    assert.equal(`${opened.origin}${opened.pathname}`, `${API}/widget/confirm`);
+    assert.deepEqual(Object.fromEntries(opened.searchParams), { url: 'https://blog.example/a', title: 'A', creator: 'ada', origin: 'https://blog.example' });
+    w.post({ ...success, flattrId: 'from-elsewhere' }, 'https://evil.example');
+    w.post({ ...success, flattrId: 'from-another-window' }, API, {});
+    w.post({ type: 'other' });
+    w.post({ ...success, siteToken: 'fsite_new' });
+    assert.equal((await result).flattrId, 'f1');
+    assert.equal(await client.siteToken.get(), 'fsite_new');
+    assert.equal(w.listening, false);
+  });
+
+  it('a refusal from the window rejects with its code', async () => {
+    const w = fakeHost();
+    const result = testClient().siteToken.flattrOrConfirm({ url: 'https://blog.example/a' }, { host: w.host as never, open: w.open, pollMs: 5 });
+    await new Promise((r) => setTimeout(r, 10));
+    w.post({ type: 'flattr:result', ok: false, code: 'own_thing', detail: 'You own this' });
+    await assert.rejects(result, { name: 'FlattrError', code: 'own_thing', detail: 'You own this' });
+  });
+
+  it('a window closed without an answer rejects with popup_closed', async () => {
+    const w = fakeHost();
+    const result = testClient().siteToken.flattrOrConfirm({ url: 'https://blog.example/a' }, { host: w.host as never, open: w.open, pollMs: 5 });
+    w.popup.close();
+    await assert.rejects(result, { code: 'popup_closed' });
+  });
+
+  it('a blocked window rejects with popup_blocked', async () => {
+    const w = fakeHost();
+    await assert.rejects(testClient().siteToken.flattrOrConfirm({ url: 'https://blog.example/a' }, { host: w.host as never, open: () => null }), { code: 'popup_blocked' });
+  });
+
+  it('with a stored site token it flattrs at once, without a window', async () => {
+    server.use(http.post(`${API}/v1/flattrs`, () => HttpResponse.json(flattr, { status: 201 })));
+    const w = fakeHost();
+    const client = testClient();
+    await client.siteToken.set('fsite_ok');
+    seen.length = 0;
+    const result = await client.siteToken.flattrOrConfirm({ url: 'https://blog.example/a' }, { host: w.host as never, open: w.open });
+    assert.deepEqual(result, { type: 'flattr:result', ok: true, url: 'https://blog.example/a', thingId: flattr.thingId, count: flattr.thing.flattrCount, period: flattr.period, flattrId: flattr.id });
+    assert.equal(seen[0]!.headers.get('authorization'), 'Bearer fsite_ok');
+    assert.deepEqual(w.opened, []);
+  });
+
+  it('a refused site token is forgotten and the window opens instead', async () => {
+    server.use(http.post(`${API}/v1/flattrs`, () => problem(401, 'invalid_token', 'revoked')));
+    const w = fakeHost();
+    const client = testClient();
+    await client.siteToken.set('fsite_revoked');
+    const result = client.siteToken.flattrOrConfirm({ url: 'https://blog.example/a' }, { host: w.host as never, open: w.open, pollMs: 5 });
+    while (!w.listening) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await client.siteToken.get(), undefined);
+    w.post(success);
+    assert.equal((await result).thingId, 't1');
+  });
+});
