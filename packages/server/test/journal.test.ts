@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { accounts, balanceFromJournal, balanceOf, postEntries, postEntry, repairBalances, JOURNAL } from '../src/money/index.js';
+import { accounts, balanceFromJournal, balanceOf, cachedBalances, postEntries, postEntry, repairBalances, BALANCES, JOURNAL } from '../src/money/index.js';
 import { startTestServer, type TestServer } from '../src/testing/index.js';
 
 describe('journal', () => {
@@ -44,12 +44,30 @@ describe('journal', () => {
     const id = 'crash:1';
     await server.db.collection(JOURNAL).insertOne({ _id: id as never, kind: 'x', state: 'pending', createdAt: new Date(),
       postings: [{ account: 'crash:a', amount: -7 }, { account: 'crash:b', amount: 7 }] });
-    await server.db.collection('balances').insertOne({ _id: 'crash:a' as never, amount: -7, pending: [id] });
+    await server.db.collection(BALANCES).insertOne({ _id: 'crash:a#1' as never, account: 'crash:a', seq: 1, amount: -7, entryIds: [id], at: new Date() });
     assert.equal(await repairBalances(server.db), 1);
     assert.equal(await balanceOf(server.db, 'crash:a'), -7);
     assert.equal(await balanceOf(server.db, 'crash:b'), 7);
     assert.equal(await repairBalances(server.db), 0);
     assert.equal(await balanceOf(server.db, 'crash:a'), -7);
+  });
+
+  it('keeps a hot account exact under concurrent writers (no lost or doubled updates)', async () => {
+    const deposits = Array.from({ length: 60 }, (_, i) => ({ _id: `hot:${i}`, kind: 'deposit', postings: [
+      { account: 'hot:source', amount: -(i + 1) }, { account: `hot:user:${i % 7}`, amount: i + 1 }] }));
+    // Every entry posted three times at once: each must count exactly once.
+    await Promise.all([...deposits, ...deposits, ...deposits].map((entry) => postEntry(server.db, entry)));
+    const total = (60 * 61) / 2;
+    assert.equal(await balanceOf(server.db, 'hot:source'), -total);
+    assert.equal(await balanceFromJournal(server.db, 'hot:source'), -total);
+    for (let k = 0; k < 7; k++) {
+      assert.equal(await balanceOf(server.db, `hot:user:${k}`), await balanceFromJournal(server.db, `hot:user:${k}`));
+    }
+    let listed = 0;
+    for await (const { account, amount } of cachedBalances(server.db)) {
+      if (account.startsWith('hot:')) listed += amount;
+    }
+    assert.equal(listed, 0);
   });
 
   it('posts batches idempotently, also when part of a batch was written before', async () => {

@@ -3,5 +3,5 @@ export { periodOf, parsePeriod, periodStart, periodEnd, addMonths, hasEnded, PER
 export { accounts, mayBeNegative } from './accounts.js';
 export {
   postEntry, postEntries, balanceOf, balanceFromJournal, repairBalances, ensureJournalIndexes,
-  JOURNAL, BALANCES, type JournalEntry, type NewEntry, type Posting, type CachedBalance,
+  cachedBalances, JOURNAL, BALANCES, type JournalEntry, type NewEntry, type Posting, type BalanceVersion,
 } from './journal.js';

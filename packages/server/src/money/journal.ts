@@ -9,7 +9,7 @@ export interface Posting {
 }
 
 export interface JournalEntry {
-  /** Deterministic id derived from what the entry records, e.g. `deposit:<ref>`, `share:<period>:<reader>:<thing>`. */
+  /** Deterministic id derived from what the entry records, e.g. `deposit:<ref>`, `dist:<period>:<reader>`. */
   _id: string;
   kind: string;
   period?: string;
@@ -18,62 +18,72 @@ export interface JournalEntry {
   /** Anything else the entry records (user ids, references). Never money arithmetic. */
   meta?: Record<string, unknown>;
   createdAt: Date;
-  /** `pending` until every posting has reached the cached balances. */
+  /**
+   * `pending` until every posting has reached the cached balances. Only ever
+   * moves from pending to applied, so a plain `$set` is safe without atomicity.
+   */
   state: 'pending' | 'applied';
-  /** While pending: until when one writer has the sole right to apply it (postEntry). */
-  leaseUntil?: Date;
 }
 
-export interface CachedBalance {
+/**
+ * One link of an account's balance chain: the cached balance after applying
+ * `entryIds`. The current balance is the link with the highest `seq`.
+ */
+export interface BalanceVersion {
+  /** `<account>#<seq>`: inserting it is the atomic step (unique `_id`). */
   _id: string;
+  account: string;
+  seq: number;
   amount: number;
-  /** Entries applied to `amount` but not yet marked applied in the journal (the two-phase guard). */
-  pending: string[];
+  /** The journal entries whose postings to `account` this link added. */
+  entryIds: string[];
+  at: Date;
 }
 
 export type NewEntry = Omit<JournalEntry, 'state' | 'createdAt'> & { createdAt?: Date };
 
 export const JOURNAL = 'journal';
-export const BALANCES = 'balances';
+export const BALANCES = 'balance_versions';
 
 /**
  * Writes one journal entry and applies it to the cached balances.
  *
- * There are no transactions: the entry is inserted `pending` under a
- * deterministic id (a second write of the same entry is a no-op), each
- * balance update is guarded by `pending: {$ne: id}` so it happens once,
- * then the entry is marked applied. A crash anywhere leaves a state that
- * `repairBalances` (or simply posting the same entry again) completes.
- *
- * Only one writer applies a pending entry at a time: the one holding its
- * lease (`leaseUntil`; the inserting writer holds it from the insert).
- * Without it, a concurrent second post of the same entry could apply a
- * posting again just after the first writer cleared its guards. A lease
- * left by a crashed writer expires after LEASE_MS.
+ * No transactions, and no conditional updates either: FerretDB 1.24 does not
+ * apply `$inc` or filtered updates atomically under concurrency (measured: 100
+ * parallel `$inc` kept 13). The only atomic step both databases share is an
+ * insert under a unique key, so:
+ * - the entry is inserted under its deterministic id (a second write is a no-op);
+ * - each account's cached balance is a chain of versions `<account>#<seq>`;
+ *   applying postings inserts the next link, and losing the race for a `seq`
+ *   means re-reading and re-checking, so no posting is applied twice or lost;
+ * - the entry is then marked applied. A crash anywhere leaves a state that
+ *   `repairBalances` (or posting the same entry again) completes.
  *
  * @returns `true` if this call created the entry, `false` if it existed.
  */
 export async function postEntry(db: Db, entry: NewEntry): Promise<boolean> {
   const doc = prepare(entry);
   const journal = db.collection<JournalEntry>(JOURNAL);
+  let created = true;
+  let toApply = doc;
   try {
-    await journal.insertOne({ ...doc, leaseUntil: new Date(Date.now() + LEASE_MS) });
+    await journal.insertOne(doc);
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
+    created = false;
     const existing = await journal.findOne({ _id: doc._id });
     if (!existing) throw error;
     assertSameEntry(existing, doc);
-    if (existing.state === 'pending' && await takeLease(db, doc._id)) await applyLeased(db, existing);
-    return false;
+    if (existing.state === 'applied') return false;
+    toApply = existing;
   }
-  await applyLeased(db, doc);
-  return true;
+  await applyEntries(db, [toApply]);
+  return created;
 }
 
 /**
  * Writes many entries at once (the distribution's batches). Same guarantees
- * as `postEntry`; balance updates are grouped per account for speed and fall
- * back to one-by-one where a previous, interrupted attempt already applied some.
+ * as `postEntry`; one balance link per account per batch.
  */
 export async function postEntries(db: Db, entries: NewEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -82,7 +92,7 @@ export async function postEntries(db: Db, entries: NewEntry[]): Promise<void> {
   try {
     await journal.insertMany(docs, { ordered: false });
   } catch (error) {
-    // Duplicates are entries written by an interrupted earlier attempt: fine, they are re-applied below.
+    // Duplicates are entries written by an interrupted earlier attempt: fine, they are (re-)applied below.
     const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
     const onlyDuplicates = Array.isArray(writeErrors) && writeErrors.every((e) => e.code === 11000);
     if (!onlyDuplicates && !isDuplicateKeyError(error)) throw error;
@@ -90,50 +100,25 @@ export async function postEntries(db: Db, entries: NewEntry[]): Promise<void> {
   const stored = await journal.find({ _id: { $in: docs.map((d) => d._id) } }).toArray();
   const byId = new Map(stored.map((e) => [e._id, e]));
   for (const doc of docs) assertSameEntry(byId.get(doc._id)!, doc);
-  const todo = stored.filter((e) => e.state === 'pending');
-  if (todo.length === 0) return;
-
-  const perAccount = new Map<string, { amount: number; ids: string[] }>();
-  for (const entry of todo) {
-    for (const posting of entry.postings) {
-      const group = perAccount.get(posting.account) ?? { amount: 0, ids: [] };
-      group.amount += posting.amount;
-      if (!group.ids.includes(entry._id)) group.ids.push(entry._id);
-      perAccount.set(posting.account, group);
-    }
-  }
-  const balances = db.collection<CachedBalance>(BALANCES);
-  const slow: string[] = [];
-  await Promise.all([...perAccount].map(async ([account, group]) => {
-    try {
-      const result = await balances.updateOne(
-        { _id: account, pending: { $nin: group.ids } },
-        { $inc: { amount: group.amount }, $push: { pending: { $each: group.ids } } },
-        { upsert: true },
-      );
-      if (result.matchedCount === 0 && result.upsertedCount === 0) slow.push(account);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      slow.push(account);
-    }
-  }));
-  // Accounts that already carry some of these ids: apply entry by entry, each guarded.
-  for (const account of slow) {
-    for (const entry of todo) {
-      for (const posting of entry.postings.filter((p) => p.account === account)) {
-        await applyPosting(db, entry._id, posting);
-      }
-    }
-  }
-  const ids = todo.map((e) => e._id);
-  await journal.updateMany({ _id: { $in: ids } }, { $set: { state: 'applied' } });
-  await balances.updateMany({ _id: { $in: [...perAccount.keys()] } }, { $pull: { pending: { $in: ids } } });
+  await applyEntries(db, stored.filter((e) => e.state === 'pending'));
 }
 
 /** The cached balance of one account (0 if it has none). */
 export async function balanceOf(db: Db, account: string): Promise<number> {
-  const doc = await db.collection<CachedBalance>(BALANCES).findOne({ _id: account });
-  return doc?.amount ?? 0;
+  return (await latestVersion(db, account))?.amount ?? 0;
+}
+
+/** Every account's cached balance, streamed in account order. */
+export async function* cachedBalances(db: Db): AsyncGenerator<{ account: string; amount: number }> {
+  let current: BalanceVersion | undefined;
+  const cursor = db.collection<BalanceVersion>(BALANCES)
+    .find({}, { projection: { account: 1, seq: 1, amount: 1 } })
+    .sort({ account: 1, seq: 1 });
+  for await (const version of cursor) {
+    if (current && current.account !== version.account) yield { account: current.account, amount: current.amount };
+    current = version;
+  }
+  if (current) yield { account: current.account, amount: current.amount };
 }
 
 /** The balance of one account recomputed from the journal alone (the source of truth). */
@@ -147,73 +132,89 @@ export async function balanceFromJournal(db: Db, account: string): Promise<numbe
   return row?.total ?? 0;
 }
 
-/** Finishes whatever an interrupted writer left: re-applies pending entries and clears stale guards. */
+/** Finishes whatever an interrupted writer left: applies pending entries (each exactly once). */
 export async function repairBalances(db: Db): Promise<number> {
-  const journal = db.collection<JournalEntry>(JOURNAL);
-  let repaired = 0;
-  for await (const entry of journal.find({ state: 'pending' })) {
-    // An entry whose writer still holds the lease is being applied right now.
-    if (!(await takeLease(db, entry._id))) continue;
-    await applyLeased(db, entry);
-    repaired += 1;
-  }
-  const balances = db.collection<CachedBalance>(BALANCES);
-  for await (const balance of balances.find({ 'pending.0': { $exists: true } })) {
-    const applied = await journal.find({ _id: { $in: balance.pending }, state: 'applied' }, { projection: { _id: 1 } }).toArray();
-    if (applied.length) await balances.updateOne({ _id: balance._id }, { $pull: { pending: { $in: applied.map((e) => e._id) } } });
-  }
-  return repaired;
+  const pending = await db.collection<JournalEntry>(JOURNAL).find({ state: 'pending' }).toArray();
+  await applyEntries(db, pending);
+  return pending.length;
 }
 
 export async function ensureJournalIndexes(db: Db): Promise<void> {
   await db.collection(JOURNAL).createIndex({ 'postings.account': 1 });
   await db.collection(JOURNAL).createIndex({ period: 1, kind: 1 });
   await db.collection(JOURNAL).createIndex({ state: 1 });
+  await db.collection(BALANCES).createIndex({ account: 1, seq: 1 }, { unique: true });
+  await db.collection(BALANCES).createIndex({ account: 1, entryIds: 1 });
 }
 
-/** How long a writer may take to apply one entry before another may take over. */
-const LEASE_MS = 30_000;
-
-/** Takes the right to apply a pending entry, if nobody holds it (or their lease expired). */
-async function takeLease(db: Db, id: string): Promise<boolean> {
-  const now = new Date();
-  const { modifiedCount } = await db.collection<JournalEntry>(JOURNAL).updateOne(
-    { _id: id, state: 'pending', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] },
-    { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
-  );
-  return modifiedCount === 1;
-}
-
-/** Applies an entry whose lease this writer holds; gives the lease back if it fails, so a retry need not wait. */
-async function applyLeased(db: Db, entry: JournalEntry): Promise<void> {
-  try {
-    await applyEntry(db, entry);
-  } catch (error) {
-    await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entry._id, state: 'pending' }, { $unset: { leaseUntil: '' } }).catch(() => {});
-    throw error;
+/** Applies entries to every account they touch, then marks them applied. */
+async function applyEntries(db: Db, entries: JournalEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const perAccount = new Map<string, Array<{ entryId: string; amount: number }>>();
+  for (const entry of entries) {
+    for (const posting of entry.postings) {
+      const list = perAccount.get(posting.account) ?? [];
+      list.push({ entryId: entry._id, amount: posting.amount });
+      perAccount.set(posting.account, list);
+    }
   }
-}
-
-async function applyEntry(db: Db, entry: JournalEntry): Promise<void> {
-  for (const posting of entry.postings) await applyPosting(db, entry._id, posting);
-  await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entry._id }, { $set: { state: 'applied' }, $unset: { leaseUntil: '' } });
-  await db.collection<CachedBalance>(BALANCES).updateMany(
-    { _id: { $in: entry.postings.map((p) => p.account) } },
-    { $pull: { pending: entry._id } },
+  await Promise.all([...perAccount].map(([account, postings]) =>
+    oneAtATime(`${db.databaseName}\u0000${account}`, () => applyToAccount(db, account, postings))));
+  await db.collection<JournalEntry>(JOURNAL).updateMany(
+    { _id: { $in: entries.map((e) => e._id) } },
+    { $set: { state: 'applied' } },
   );
 }
 
-async function applyPosting(db: Db, entryId: string, posting: Posting): Promise<void> {
-  try {
-    await db.collection<CachedBalance>(BALANCES).updateOne(
-      { _id: posting.account, pending: { $ne: entryId } },
-      { $inc: { amount: posting.amount }, $push: { pending: entryId } },
-      { upsert: true },
-    );
-  } catch (error) {
-    // The account exists and already carries this entry: applied before.
-    if (!isDuplicateKeyError(error)) throw error;
+/**
+ * Adds postings to one account's chain. Reads the head first, THEN asks which
+ * entries are already in the chain: anything inserted before the head was read
+ * is seen, anything inserted after collides with our `seq` and we start over.
+ */
+async function applyToAccount(db: Db, account: string, postings: Array<{ entryId: string; amount: number }>): Promise<void> {
+  const versions = db.collection<BalanceVersion>(BALANCES);
+  for (let attempt = 0; ; attempt++) {
+    const head = await latestVersion(db, account);
+    const applied = new Set<string>();
+    const ids = postings.map((p) => p.entryId);
+    for await (const v of versions.find({ account, entryIds: { $in: ids } }, { projection: { entryIds: 1 } })) {
+      for (const id of v.entryIds) applied.add(id);
+    }
+    const todo = postings.filter((p) => !applied.has(p.entryId));
+    if (todo.length === 0) return;
+    const seq = (head?.seq ?? 0) + 1;
+    const amount = (head?.amount ?? 0) + todo.reduce((sum, p) => sum + p.amount, 0);
+    assertMinorUnits(amount, `balance of ${account}`);
+    try {
+      await versions.insertOne({ _id: `${account}#${seq}`, account, seq, amount, entryIds: todo.map((p) => p.entryId), at: new Date() });
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || attempt > 1000) throw error;
+      // Another writer took this seq: back off a little (hot accounts) and re-read.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + attempt)));
+    }
   }
+}
+
+/**
+ * Writers in this process take turns per account, so a hot account (the fees,
+ * the deposits source) does not make them race for the same `seq`; writers in
+ * other processes are still handled by the insert-and-retry in applyToAccount.
+ */
+const queues = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  const settled = next.catch(() => {});
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return next;
+}
+
+async function latestVersion(db: Db, account: string): Promise<BalanceVersion | null> {
+  return db.collection<BalanceVersion>(BALANCES).findOne({ account }, { sort: { seq: -1 } });
 }
 
 function prepare(entry: NewEntry): JournalEntry {
