@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '@flattr/server/testing';
+import { FlattrClient } from '../../src/index.js';
 
 const dist = path.resolve(import.meta.dirname, '..', '..', 'dist');
 let api: TestServer;
@@ -35,7 +36,7 @@ before(async () => {
       }
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blog</title><script src="/dist/flattr-sdk.iife.js"></script>');
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blog</title><script src="/dist/flattr-sdk.iife.js"></script><button id="flattr">Flattr</button>');
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
@@ -95,5 +96,52 @@ describe('the SDK in Chromium, cross-origin', () => {
       };
     }, api.url);
     assert.deepEqual(result, { sameErrorClass: true, count: 1, repeatStatus: 200 });
+  });
+});
+
+describe('the confirm-window flow in Chromium (siteToken.flattrOrConfirm)', () => {
+  it('confirms in the service\'s window, keeps the one-click site token, then flattrs with it directly', async () => {
+    const email = 'one-click@example.test';
+    const password = 'correct horse battery staple';
+    await new FlattrClient({ baseUrl: api.url }).auth.signup({ email, password, name: 'One Click' });
+
+    const tab = await browser.newPage();
+    await tab.goto(`${siteUrl}/`);
+    await tab.evaluate((baseUrl: string) => {
+      const client = new (window as any).FlattrSDK.FlattrClient({ baseUrl, storage: (window as any).FlattrSDK.localStorageAdapter() });
+      (window as any).client = client;
+      document.querySelector('#flattr')!.addEventListener('click', () => {
+        (window as any).outcome = client.siteToken.flattrOrConfirm({ url: 'https://blog.example/one', title: 'One', creator: 'ada' })
+          .then((r: unknown) => ({ ok: true, r }), (e: any) => ({ ok: false, code: e.code }));
+      });
+    }, api.url);
+
+    // A real click (a user gesture) opens the confirm window on the service's origin.
+    const popupTarget = browser.waitForTarget((t) => t.opener() === tab.target());
+    await tab.click('#flattr');
+    const popup = (await (await popupTarget).page())!;
+    await popup.waitForSelector('input[name="password"]');
+    await popup.type('input[name="email"]', email);
+    await popup.type('input[name="password"]', password);
+    await Promise.all([popup.waitForNavigation(), popup.click('button[type="submit"]')]);
+    await popup.waitForSelector('input[name="oneClick"]');
+    await popup.click('input[name="oneClick"]');
+    await Promise.all([popup.waitForNavigation().catch(() => {}), popup.click('button.flattr')]);
+
+    const outcome = await tab.evaluate(() => (window as any).outcome);
+    assert.equal(outcome.ok, true, JSON.stringify(outcome));
+    assert.equal(outcome.r.count, 1);
+    assert.match(outcome.r.siteToken, /^fsite_/);
+    assert.equal(await tab.evaluate((key: string) => localStorage.getItem(key), `flattr:site-token:${api.url}`), outcome.r.siteToken);
+
+    // The next click on this site needs no window: the site token, checked against this page's Origin.
+    let opened = 0;
+    const onTarget = (t: { opener(): unknown }) => { if (t.opener() === tab.target()) opened += 1; };
+    browser.on('targetcreated', onTarget);
+    const second = await tab.evaluate(() => (window as any).client.siteToken.flattrOrConfirm({ url: 'https://blog.example/two', title: 'Two' }));
+    browser.off('targetcreated', onTarget);
+    assert.equal(second.count, 1);
+    assert.equal(opened, 0);
+    await tab.close();
   });
 });
