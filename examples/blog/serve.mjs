@@ -13,11 +13,12 @@ const DIR = import.meta.dirname;
 const PLACEHOLDER_API = 'http://127.0.0.1:8080';
 
 /**
- * @param {{ api?: string, port?: number, host?: string, pages?: Record<string, string> }} options
- *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin).
+ * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string> }} options
+ *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin);
+ *   `hostname` names the blog in its URL (e.g. `localhost`, another *site* than `127.0.0.1`) while it listens on `host`.
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', pages = {} } = {}) {
+export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', hostname = host, pages = {} } = {}) {
   const index = (await readFile(path.join(DIR, 'index.html'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
   const css = await readFile(path.join(DIR, 'blog.css'), 'utf8');
   const routes = new Map([
@@ -40,7 +41,7 @@ export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = 
   });
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${hostname}:${address.port}`,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -39,12 +39,19 @@ export interface Stage {
  */
 export async function startStage(options: { blogPages?: Record<string, string>; evilPages?: (stage: { api: string; blog: string }) => Record<string, string> } = {}): Promise<Stage> {
   const server = await startTestServer();
-  const bundle = await fetch(`${server.url}/widget/flattr.js`);
+  // A build running at the same time replaces dist/flattr.js: give it a few seconds before giving up.
+  let bundle = await fetch(`${server.url}/widget/flattr.js`);
+  for (let i = 0; i < 20 && bundle.status === 503; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    bundle = await fetch(`${server.url}/widget/flattr.js`);
+  }
   if (bundle.status !== 200) {
     await server.close();
     throw new Error(`the server answers ${bundle.status} for /widget/flattr.js: build the widget first (npm run build -w @flattr/widget)`);
   }
-  const blog: Blog = await startBlogServer({ api: server.url, pages: options.blogPages ?? {} });
+  // The blog is another *site* (localhost vs 127.0.0.1), as a real blog is; the hostile site is a
+  // sibling origin of the service on the same host (cookies are sent to it: the harder case for CSRF).
+  const blog: Blog = await startBlogServer({ api: server.url, hostname: 'localhost', pages: options.blogPages ?? {} });
   const evil: Blog = await startBlogServer({ api: server.url, pages: options.evilPages?.({ api: server.url, blog: blog.url }) ?? {} });
   const browser = await launchChromium();
   return {
