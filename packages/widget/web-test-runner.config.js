@@ -3,11 +3,25 @@
 // a different origin, so the confirm window and the postMessage origin checks are real cross-origin.
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 
 const require = createRequire(import.meta.url);
 const mswWorkerFile = require.resolve('msw/mockServiceWorker.js');
+
+/** A free loopback port, so parallel runs (other packages' tests, CI) never collide. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** The strict policy the CSP fixture page is served with: nothing inline, nothing eval'd. */
 const strictCsp = (apiOrigin) =>
@@ -26,7 +40,7 @@ export default {
   files: ['test/**/*.test.ts'],
   nodeResolve: { browser: true },
   hostname: '127.0.0.1',
-  port: Number(process.env.WTR_PORT ?? 8765),
+  port: process.env.WTR_PORT ? Number(process.env.WTR_PORT) : await freePort(),
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
   browsers: [
