@@ -1,4 +1,5 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import '../src/components/flattr-button/flattr-button.js';
 import type { FlattrButton } from '../src/index.js';
 import { api, currentPeriod, innerButton, nextEvent, pressEnter, recordEvents, server, startApi, waitForState } from './helpers.js';
@@ -49,6 +50,16 @@ describe('one-click site token', () => {
     expect(el.shadowRoot!.querySelector('[role="status"]')!.textContent).to.equal('42 flattrs');
     expect(opened).to.deep.equal([]);
     expect(JSON.parse(localStorage.getItem(`flattr:flattred:${api}:${currentPeriod}`)!)).to.deep.equal(['https://blog.example/one']);
+  });
+
+  it('works from the keyboard with Space as well as Enter', async () => {
+    localStorage.setItem(tokenKey, 'fsite_abc');
+    const el = await fixture<FlattrButton>(html`<flattr-button api=${api} url="https://blog.example/space"></flattr-button>`);
+    const success = nextEvent(el, 'flattr-success');
+    innerButton(el).focus();
+    await sendKeys({ press: 'Space' });
+    expect((await success).detail.via).to.equal('site-token');
+    expect(server.flattrRequests.length).to.equal(1);
   });
 
   it('a second click on a flattred button does nothing', async () => {
