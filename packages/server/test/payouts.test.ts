@@ -103,6 +103,7 @@ describe('payouts', () => {
     }
     assert.equal(await balanceFromJournal(server.db, accounts.user(creator.id)), 3000);
     assert.equal(await balanceFromJournal(server.db, accounts.pendingPayouts), 7000);
+    assert.equal(await balanceOf(server.db, accounts.user(creator.id)), 3000);
   });
 
   it('lists the caller\'s payouts, newest first, with what is available', async () => {

@@ -181,8 +181,8 @@ describe('escrow release on site verification', () => {
     // 15 + 15 + 21 gross; fees 1 + 1 + 2.
     assert.equal(one.count + two.count, 3);
     assert.equal(one.gross + two.gross, 51);
-    // The journal (the source of truth; the cached balances are the journal concern's, see the report).
     assert.equal(await balanceFromJournal(server.db, accounts.user(creator.id)), before + 47);
+    assert.equal(await balanceOf(server.db, accounts.user(creator.id)), before + 47, 'the cached balance too');
     assert.equal(await balanceFromJournal(server.db, accounts.escrow(thing.a!)), 100);
     assert.equal(await server.db.collection(JOURNAL).countDocuments({ _id: { $regex: '^escrow\\.release:2026-06:' } as never }), 3);
   });
