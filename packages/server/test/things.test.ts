@@ -149,6 +149,21 @@ describe('things', () => {
       assert.equal((await api.get('/v1/things?url=https://a.example/&url=https://b.example/')).status, 400);
     });
 
+    it('finds and flattrs a thing that other code stored under an id of its own', async () => {
+      const _id = new ObjectId();
+      await collections.things(server.db).insertOne({ _id, url: 'https://legacy.example/x', host: 'legacy.example', title: 'Legacy',
+        tags: [], ownerId: null, claimedCreator: null, flattrCount: 0, createdAt: new Date() });
+      const found = await api.get(`/v1/things?url=${encodeURIComponent('https://LEGACY.example/x')}`);
+      assert.equal(found.body.id, _id.toHexString());
+      const click = await api.post('/v1/flattrs', { url: 'https://legacy.example/x#y' }, { token: other.token });
+      assert.equal(click.status, 201);
+      assert.equal(click.body.thingId, _id.toHexString());
+      const register = await api.post('/v1/things', { url: 'https://legacy.example/x', title: 'Claimed' }, { token: creator.token });
+      assert.equal(register.status, 200);
+      assert.equal(register.body.id, _id.toHexString());
+      assert.equal(await collections.things(server.db).countDocuments({ host: 'legacy.example' }), 1);
+    });
+
     it('finds a thing by id; unknown and malformed ids are 404, never 500', async () => {
       const found = await api.get(`/v1/things?url=${encodeURIComponent('https://mine.example/essay')}`);
       const byId = await api.get(`/v1/things/${found.body.id}`);

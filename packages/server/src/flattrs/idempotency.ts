@@ -3,23 +3,33 @@ import type { Db } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { AppError, ConflictError, isDuplicateKeyError } from '../errors/index.js';
 
-/** Stored answers to requests that carried an `Idempotency-Key`. */
+/** Claims and stored answers of requests that carried an `Idempotency-Key`. */
 export const IDEMPOTENCY_KEYS = 'idempotency_keys';
 
 /** How long a key replays its answer; after that the same key starts afresh. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-interface IdempotencyRecord {
-  /** sha256 of (user, operation, key): keys are private to a user and an operation. */
+/** A retry that arrives while the first request runs waits this long for its answer, then gets 409. */
+const WAIT_FOR_FIRST_MS = 3000;
+/** A claim this old without an answer was left by a crashed request: a retry takes it over. */
+const STALE_CLAIM_MS = 60_000;
+
+/**
+ * Two small documents per key, both only ever inserted on the hot path
+ * (inserts are what FerretDB's SQLite backend does fastest; an update scans):
+ * `<hash>:claim` says a request with this key is running, `<hash>:answer` holds its answer.
+ */
+interface ClaimDoc {
   _id: string;
   requestHash: string;
-  /** `pending` while the first request runs; `done` once its answer is stored. */
-  state: 'pending' | 'done';
-  status?: number;
-  /** The answer's JSON text, replayed byte for byte. */
-  bodyJson?: string;
   createdAt: Date;
+}
+
+interface AnswerDoc extends ClaimDoc {
+  status: number;
+  /** The answer's JSON text, replayed byte for byte. */
+  bodyJson: string;
 }
 
 export interface StoredReply {
@@ -28,18 +38,13 @@ export interface StoredReply {
   replayed: boolean;
 }
 
-/** A retry that arrives while the first request runs waits this long for its answer, then gets 409. */
-const WAIT_FOR_FIRST_MS = 3000;
-/** A pending claim this old was left by a crashed request: a retry takes it over. */
-const STALE_CLAIM_MS = 60_000;
-
 /**
  * Runs `perform` once per (user, operation, key): a retry with the same key
  * and the same request gets the first answer again (status and body); the
  * same key with a different request is refused with 409 `idempotency_key_reused`.
  *
  * No transaction: the first request claims the key with an insert (the
- * unique `_id` decides who is first), performs, then stores its answer.
+ * unique `_id` decides who is first), performs, then inserts its answer.
  * A retry that arrives meanwhile waits for that answer (409
  * `idempotency_request_in_progress` if it takes too long). Only successes
  * are stored: when `perform` fails the claim is dropped, so the same key
@@ -54,53 +59,59 @@ export async function runIdempotent(
 ): Promise<StoredReply> {
   if (scope.key === undefined) return { ...(await perform()), replayed: false };
   validateKey(scope.key);
-  const records = ctx.db.collection<IdempotencyRecord>(IDEMPOTENCY_KEYS);
-  const _id = sha256(`${scope.userId}\u0000${scope.operation}\u0000${scope.key}`);
+  const id = sha256(`${scope.userId}\u0000${scope.operation}\u0000${scope.key}`);
   const requestHash = sha256(canonicalJson(scope.request));
+  const claims = ctx.db.collection<ClaimDoc>(IDEMPOTENCY_KEYS);
+  const answers = ctx.db.collection<AnswerDoc>(IDEMPOTENCY_KEYS);
 
-  const claim = await claimKey(ctx, _id, requestHash);
-  if (claim.replay) return claim.replay;
+  const earlier = await waitForClaim(ctx, id, requestHash);
+  if (earlier) return earlier;
   let reply: { status: number; body: unknown };
   try {
     reply = await perform();
   } catch (error) {
-    await records.deleteOne({ _id, state: 'pending', createdAt: claim.createdAt }).catch(() => {});
+    await claims.deleteOne({ _id: `${id}:claim` }).catch(() => {});
     throw error;
   }
-  const bodyJson = JSON.stringify(reply.body);
-  await records.updateOne({ _id, createdAt: claim.createdAt }, { $set: { state: 'done', status: reply.status, bodyJson } });
-  return { status: reply.status, body: JSON.parse(bodyJson), replayed: false };
+  const answer: AnswerDoc = { _id: `${id}:answer`, requestHash, status: reply.status, bodyJson: JSON.stringify(reply.body), createdAt: ctx.clock.now() };
+  try {
+    await answers.insertOne(answer);
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    // A retry took over a claim it thought abandoned and answered first: answer alike.
+    const first = await answers.findOne({ _id: answer._id });
+    if (first) return replay(first, requestHash);
+  }
+  return { status: answer.status, body: JSON.parse(answer.bodyJson), replayed: false };
 }
 
-/** Makes this request the key's first user (returns the claim's time), or returns the answer to replay. */
-async function claimKey(ctx: ServerContext, _id: string, requestHash: string): Promise<{ createdAt: Date; replay?: StoredReply }> {
-  const records = ctx.db.collection<IdempotencyRecord>(IDEMPOTENCY_KEYS);
+/** Returns the answer to replay, or null once this request holds the key's claim. */
+async function waitForClaim(ctx: ServerContext, id: string, requestHash: string): Promise<StoredReply | null> {
+  const claims = ctx.db.collection<ClaimDoc>(IDEMPOTENCY_KEYS);
+  const answers = ctx.db.collection<AnswerDoc>(IDEMPOTENCY_KEYS);
   const waitUntil = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
     const now = ctx.clock.now();
+    const answer = await answers.findOne({ _id: `${id}:answer` });
+    if (answer && now.getTime() - answer.createdAt.getTime() <= IDEMPOTENCY_TTL_MS) return replay(answer, requestHash);
+    if (answer) {
+      // Expired: the key starts afresh (MongoDB's TTL index would have removed these already).
+      await answers.deleteOne({ _id: answer._id });
+      await claims.deleteOne({ _id: `${id}:claim` });
+    }
     try {
-      await records.insertOne({ _id, requestHash, state: 'pending', createdAt: now });
-      return { createdAt: now };
+      await claims.insertOne({ _id: `${id}:claim`, requestHash, createdAt: now });
+      return null;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    const existing = await records.findOne({ _id });
-    if (!existing) continue;
-    const age = now.getTime() - existing.createdAt.getTime();
-    if (age > IDEMPOTENCY_TTL_MS || (existing.state === 'pending' && age > STALE_CLAIM_MS)) {
-      // Expired, or abandoned by a crash: replace it, unless another retry just did.
-      const taken = await records.findOneAndUpdate(
-        { _id, createdAt: existing.createdAt },
-        { $set: { requestHash, state: 'pending', createdAt: now }, $unset: { status: '', bodyJson: '' } },
-      );
-      if (taken) return { createdAt: now };
+    const claim = await claims.findOne({ _id: `${id}:claim` });
+    if (!claim) continue;
+    if (claim.requestHash !== requestHash) throw reused();
+    if (now.getTime() - claim.createdAt.getTime() > STALE_CLAIM_MS) {
+      const { modifiedCount } = await claims.updateOne({ _id: claim._id, createdAt: claim.createdAt }, { $set: { createdAt: now } });
+      if (modifiedCount === 1) return null;
       continue;
-    }
-    if (existing.requestHash !== requestHash) {
-      throw new ConflictError('This Idempotency-Key was already used for a different request', 'idempotency_key_reused');
-    }
-    if (existing.state === 'done') {
-      return { createdAt: existing.createdAt, replay: { status: existing.status!, body: JSON.parse(existing.bodyJson!), replayed: true } };
     }
     if (Date.now() > waitUntil) {
       throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly', 'idempotency_request_in_progress');
@@ -113,9 +124,18 @@ export async function ensureIdempotencyIndexes(db: Db): Promise<void> {
   try {
     await db.collection(IDEMPOTENCY_KEYS).createIndex({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_TTL_MS / 1000 });
   } catch {
-    // FerretDB 1.x has no TTL indexes: expired records are then replaced on use (claimKey).
+    // FerretDB 1.x has no TTL indexes: there an expired answer is replaced when its key is used again (waitForClaim).
     await db.collection(IDEMPOTENCY_KEYS).createIndex({ createdAt: 1 });
   }
+}
+
+function replay(answer: AnswerDoc, requestHash: string): StoredReply {
+  if (answer.requestHash !== requestHash) throw reused();
+  return { status: answer.status, body: JSON.parse(answer.bodyJson), replayed: true };
+}
+
+function reused(): ConflictError {
+  return new ConflictError('This Idempotency-Key was already used for a different request', 'idempotency_key_reused');
 }
 
 function validateKey(key: string): void {

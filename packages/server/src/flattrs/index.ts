@@ -1,4 +1,4 @@
-export { recordFlattr, type RecordedFlattr } from './record-flattr.js';
+export { recordFlattr, flattrIdFor, type RecordedFlattr } from './record-flattr.js';
 export { withdrawFlattr } from './withdraw-flattr.js';
 export { listFlattrs, ensureFlattrIndexes } from './list-flattrs.js';
 export { runIdempotent, ensureIdempotencyIndexes, IDEMPOTENCY_KEYS, IDEMPOTENCY_TTL_MS, type StoredReply } from './idempotency.js';

@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.js';
 import { collections, DISTRIBUTIONS } from '../db/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import { toObjectId } from '../things/index.js';
+import { adjustFlattrCount } from './flattr-count.js';
 
 /**
  * Withdraws one of the reader's own flattrs while its period is not
@@ -14,13 +15,14 @@ export async function withdrawFlattr(ctx: ServerContext, readerId: string, flatt
   const _id = toObjectId(flattrId);
   const reader = ObjectId.createFromHexString(readerId);
   const flattrs = collections.flattrs(ctx.db);
-  const flattr = _id ? await flattrs.findOne({ _id, readerId: reader }) : null;
-  if (!flattr) throw new NotFoundError(`You have no flattr with id ${flattrId}`, 'flattr_not_found');
+  // By `_id` alone (the filter FerretDB pushes down), then the owner checked here.
+  const flattr = _id ? await flattrs.findOne({ _id }) : null;
+  if (!flattr || !flattr.readerId.equals(reader)) throw new NotFoundError(`You have no flattr with id ${flattrId}`, 'flattr_not_found');
   if (await ctx.db.collection(DISTRIBUTIONS).findOne({ _id: flattr.period as never }, { projection: { _id: 1 } })) {
     throw new ConflictError(`Period ${flattr.period} is distributed: its flattrs are final`, 'period_distributed');
   }
-  const { deletedCount } = await flattrs.deleteOne({ _id: flattr._id, readerId: reader });
+  const { deletedCount } = await flattrs.deleteOne({ _id: flattr._id });
   // A concurrent withdrawal got there first: for this request it no longer exists.
   if (deletedCount === 0) throw new NotFoundError(`You have no flattr with id ${flattrId}`, 'flattr_not_found');
-  await collections.things(ctx.db).updateOne({ _id: flattr.thingId, flattrCount: { $gt: 0 } }, { $inc: { flattrCount: -1 } });
+  await adjustFlattrCount(ctx.db, flattr.thingId, -1);
 }

@@ -1,8 +1,8 @@
 export { normalizeUrl, hostOf, InvalidUrlError, MAX_URL_LENGTH } from './normalize-url.js';
-export { toObjectId } from './object-id.js';
+export { toObjectId, derivedObjectId, thingIdFor } from './object-id.js';
 export { thingSchema, toThing, titleSchema, urlInputSchema, LIMITS, type Thing, type ThingMetadata } from './schemas.js';
 export {
-  findThingById, findThingByUrl, getThing, createThingIfMissing, registerThing, recountFlattrs, ensureThingIndexes,
+  findThingById, findThingByUrl, findThingByNormalizedUrl, getThing, createThingIfMissing, registerThing, recountFlattrs, ensureThingIndexes,
   ThingNotFoundError, type NewThing, type RegisterThingInput,
 } from './things.js';
 export { ownerForHost, verifiedOwnersOf } from './site-owner.js';

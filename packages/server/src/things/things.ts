@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { collections, type ThingDoc } from '../db/index.js';
 import { ConflictError, isDuplicateKeyError, NotFoundError } from '../errors/index.js';
 import { hostOf, normalizeUrl } from './normalize-url.js';
-import { toObjectId } from './object-id.js';
+import { thingIdFor, toObjectId } from './object-id.js';
 import type { ThingMetadata } from './schemas.js';
 import { ownerForHost } from './site-owner.js';
 
@@ -20,7 +20,13 @@ export async function findThingById(db: Db, id: string): Promise<ThingDoc | null
 
 /** Finds the thing for any spelling of its URL (throws `invalid_url` for a URL that cannot name one). */
 export async function findThingByUrl(db: Db, url: string): Promise<ThingDoc | null> {
-  return collections.things(db).findOne({ url: normalizeUrl(url) });
+  return findThingByNormalizedUrl(db, normalizeUrl(url));
+}
+
+/** By its derived id first (fast everywhere); by `url` for a thing some other code inserted with another id. */
+export async function findThingByNormalizedUrl(db: Db, url: string): Promise<ThingDoc | null> {
+  const things = collections.things(db);
+  return (await things.findOne({ _id: thingIdFor(url) })) ?? things.findOne({ url });
 }
 
 export async function getThing(db: Db, id: string): Promise<ThingDoc> {
@@ -34,18 +40,19 @@ export interface NewThing extends ThingMetadata {
   url: string;
   ownerId: ObjectId | null;
   claimedCreator: string | null;
+  /** A thing created by a click starts at 1: its first flattr follows at once (see recordFlattr). */
+  flattrCount?: number;
 }
 
 /**
  * Inserts the thing unless its URL exists; either way returns the stored one.
- * Two concurrent creators of one URL meet at the unique index: the loser reads the winner's.
+ * Callers look it up first (`findThingByNormalizedUrl`); two concurrent
+ * creators of one URL meet at the unique `_id`/`url`: the loser reads the winner's.
  */
 export async function createThingIfMissing(ctx: ServerContext, input: NewThing): Promise<{ thing: ThingDoc; created: boolean }> {
   const things = collections.things(ctx.db);
-  const existing = await things.findOne({ url: input.url });
-  if (existing) return { thing: existing, created: false };
   const doc: ThingDoc = {
-    _id: new ObjectId(),
+    _id: thingIdFor(input.url),
     url: input.url,
     host: hostOf(input.url),
     title: input.title,
@@ -54,7 +61,7 @@ export async function createThingIfMissing(ctx: ServerContext, input: NewThing):
     ...(input.language !== undefined ? { language: input.language } : {}),
     ownerId: input.ownerId,
     claimedCreator: input.claimedCreator,
-    flattrCount: 0,
+    flattrCount: input.flattrCount ?? 0,
     createdAt: ctx.clock.now(),
   };
   try {
@@ -62,7 +69,7 @@ export async function createThingIfMissing(ctx: ServerContext, input: NewThing):
     return { thing: doc, created: true };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const winner = await things.findOne({ url: input.url });
+    const winner = await findThingByNormalizedUrl(ctx.db, input.url);
     if (!winner) throw error;
     return { thing: winner, created: false };
   }
@@ -92,7 +99,7 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
 
   // Two rounds at most: a lost race to create or to claim is settled by re-reading.
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const existing = await things.findOne({ url });
+    const existing = await findThingByNormalizedUrl(ctx.db, url);
     if (!existing) {
       if (owner && !owner.equals(caller)) throw ownedByOther(url);
       const result = await createThingIfMissing(ctx, { ...input, url, ownerId: owner, claimedCreator: callerId });
