@@ -171,6 +171,8 @@ export default class FlattrButton extends LitElement {
     super.disconnectedCallback();
     this._stopObserving?.();
     this._countsAbort?.abort();
+    // Removed while the window is open: stop listening (a result then lands nowhere, by design).
+    this._confirmAbort?.abort();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
