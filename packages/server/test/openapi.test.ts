@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ObjectId } from 'mongodb';
 import addFormats from 'ajv-formats';
 import { toOpenApiPath } from '../src/http/openapi.js';
 import { createAdmin, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
@@ -100,6 +101,23 @@ describe('OpenAPI document', () => {
       const deposit = await api.post('/v1/admin/deposits', { userId: reader.id, amount: 1000, reference: 'schema-1' }, { token: admin.token });
       assert.equal(deposit.status, 201);
       validate('post', '/v1/admin/deposits', 201, deposit.body);
+    });
+
+    it('error answers (problem+json) of things, flattrs, counts and deposits', async () => {
+      const owner = await signup(api);
+      await server.db.collection('sites').insertOne({ userId: new ObjectId(owner.id), host: 'own.example', verifiedAt: new Date(), method: 'well-known' });
+      const own = await api.post('/v1/flattrs', { url: 'https://own.example/post' }, { token: owner.token });
+      assert.equal(own.status, 422);
+      validate('post', '/v1/flattrs', 422, own.body);
+      const missing = await api.get('/v1/things/0123456789abcdef01234567');
+      assert.equal(missing.status, 404);
+      validate('get', '/v1/things/{id}', 404, missing.body);
+      const tooMany = await api.get(`/v1/counts?${Array.from({ length: 101 }, (_, i) => `url=https://n.example/${i}`).join('&')}`);
+      assert.equal(tooMany.status, 400);
+      validate('get', '/v1/counts', 400, tooMany.body);
+      const noUser = await api.post('/v1/admin/deposits', { userId: '0123456789abcdef01234567', amount: 1, reference: 'r' }, { token: admin.token });
+      assert.equal(noUser.status, 404);
+      validate('post', '/v1/admin/deposits', 404, noUser.body);
     });
 
     it('health and the signed-in user', async () => {

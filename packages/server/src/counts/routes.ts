@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { problemResponse } from '../things/index.js';
 import { countsFor, MAX_COUNT_URLS } from './counts.js';
 import { matchesIfNoneMatch, strongEtag } from './etag.js';
 
@@ -27,7 +28,7 @@ export function countRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'The counts; `Cache-Control: public, max-age=30` and a strong `ETag`', schema: countsSchema },
         304: { description: 'Not modified (If-None-Match matched); no body' },
-        400: { description: '`too_many_urls` (more than 100) or `validation_failed` (none)' },
+        400: problemResponse('`too_many_urls` (more than 100) or `validation_failed` (none)', ['too_many_urls', 'validation_failed']),
       },
       handler: async ({ query, req, res }) => {
         const body = JSON.stringify({ counts: await countsFor(ctx.db, query.url) });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { problemResponse } from '../things/index.js';
 import { demoProvider, manualProvider } from './provider.js';
 import { MAX_DEPOSIT, recordDeposit, REFERENCE_PATTERN } from './record-deposit.js';
 
@@ -40,9 +41,9 @@ export function depositRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         201: { description: 'Credited', schema: depositSchema },
         200: { description: 'This reference was credited before: the same deposit, nothing credited again', schema: depositSchema },
-        403: { description: '`insufficient_scope` / `insufficient_role`' },
-        404: { description: '`user_not_found`' },
-        409: { description: '`deposit_reference_conflict`: the reference credited another user or amount' },
+        403: problemResponse('`insufficient_scope` / `insufficient_role`', ['insufficient_scope', 'insufficient_role']),
+        404: problemResponse('`user_not_found`', ['user_not_found']),
+        409: problemResponse('`deposit_reference_conflict`: the reference credited another user or amount', ['deposit_reference_conflict']),
       },
       handler: async ({ body }) => {
         const { deposit, created } = await recordDeposit(ctx, manualProvider, body);
@@ -60,8 +61,8 @@ export function depositRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         201: { description: 'Credited with play money (`demo: true`)', schema: depositSchema },
         200: { description: 'Same Idempotency-Key again: the first top-up, nothing credited again', schema: depositSchema },
-        403: { description: '`demo_topup_disabled`: this deployment has no demo top-up' },
-        409: { description: '`deposit_reference_conflict`: the Idempotency-Key was used for another amount' },
+        403: problemResponse('`demo_topup_disabled`: this deployment has no demo top-up', ['demo_topup_disabled']),
+        409: problemResponse('`deposit_reference_conflict`: the Idempotency-Key was used for another amount', ['deposit_reference_conflict']),
       },
       handler: async ({ body, auth, req }) => {
         if (!demoProvider.isEnabled(ctx.config)) {

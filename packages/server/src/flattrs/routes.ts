@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { problemResponse } from '../things/index.js';
 import { periodOf, PERIOD_PATTERN } from '../money/index.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotent } from './idempotency.js';
 import { listFlattrs } from './list-flattrs.js';
@@ -25,10 +26,11 @@ export function flattrRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         201: { description: 'Flattred: the first click on this thing this month', schema: flattrSchema },
         200: { description: 'Already flattred this month: the existing flattr', schema: flattrSchema },
-        400: { description: '`validation_failed`, `invalid_url` or `invalid_idempotency_key`' },
-        404: { description: '`thing_not_found` (by thingId)' },
-        409: { description: '`idempotency_key_reused`: same key, different request; `period_distributed`' },
-        422: { description: '`own_thing`: you cannot flattr your own thing (nothing is written)' },
+        400: problemResponse('`validation_failed`, `invalid_url` or `invalid_idempotency_key`', ['validation_failed', 'invalid_url', 'invalid_idempotency_key']),
+        404: problemResponse('`thing_not_found` (by thingId)', ['thing_not_found']),
+        409: problemResponse('`idempotency_key_reused`: same key, different request; `idempotency_request_in_progress`: the first request with this key is still running; `period_distributed`',
+          ['idempotency_key_reused', 'idempotency_request_in_progress', 'period_distributed']),
+        422: problemResponse('`own_thing`: you cannot flattr your own thing (nothing is written)', ['own_thing']),
       },
       handler: async ({ body, auth, req }) => {
         const reply = await runIdempotent(ctx, {
@@ -52,8 +54,8 @@ export function flattrRoutes(ctx: ServerContext): AnyRouteSpec[] {
       params: z.object({ id: z.string() }),
       responses: {
         204: { description: 'Withdrawn' },
-        404: { description: '`flattr_not_found` (also for another reader\'s flattr)' },
-        409: { description: '`period_distributed`: the month was distributed, its flattrs are final' },
+        404: problemResponse('`flattr_not_found` (also for another reader\'s flattr)', ['flattr_not_found']),
+        409: problemResponse('`period_distributed`: the month was distributed, its flattrs are final', ['period_distributed']),
       },
       handler: async ({ params, auth }) => {
         await withdrawFlattr(ctx, auth!.userId, params.id);

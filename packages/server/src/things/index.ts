@@ -1,6 +1,6 @@
 export { normalizeUrl, hostOf, InvalidUrlError, MAX_URL_LENGTH } from './normalize-url.js';
 export { toObjectId, derivedObjectId, thingIdFor } from './object-id.js';
-export { thingSchema, toThing, titleSchema, urlInputSchema, LIMITS, type Thing, type ThingMetadata } from './schemas.js';
+export { problemResponse, thingSchema, toThing, titleSchema, urlInputSchema, LIMITS, type Thing, type ThingMetadata } from './schemas.js';
 export {
   findThingById, findThingByUrl, findThingByNormalizedUrl, getThing, createThingIfMissing, registerThing, recountFlattrs, ensureThingIndexes,
   ThingNotFoundError, type NewThing, type RegisterThingInput,

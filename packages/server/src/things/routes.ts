@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
-import { registerThingBodySchema, thingSchema, toThing, urlInputSchema } from './schemas.js';
+import { problemResponse, registerThingBodySchema, thingSchema, toThing, urlInputSchema } from './schemas.js';
 import { findThingByUrl, getThing, registerThing, ThingNotFoundError } from './things.js';
-
-const problem = (description: string) => ({ description });
 
 export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
@@ -16,8 +14,8 @@ export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
       query: z.object({ url: urlInputSchema }),
       responses: {
         200: { description: 'The thing', schema: thingSchema },
-        400: problem('`invalid_url` or `validation_failed`'),
-        404: problem('`thing_not_found`: nobody registered or flattred this URL yet'),
+        400: problemResponse('`invalid_url` or `validation_failed`', ['invalid_url', 'validation_failed']),
+        404: problemResponse('`thing_not_found`: nobody registered or flattred this URL yet', ['thing_not_found']),
       },
       handler: async ({ query }) => {
         const thing = await findThingByUrl(ctx.db, query.url);
@@ -33,7 +31,7 @@ export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
       params: z.object({ id: z.string() }),
       responses: {
         200: { description: 'The thing', schema: thingSchema },
-        404: problem('`thing_not_found` (also for ids that cannot exist)'),
+        404: problemResponse('`thing_not_found` (also for ids that cannot exist)', ['thing_not_found']),
       },
       handler: async ({ params }) => ({ body: toThing(await getThing(ctx.db, params.id)) }),
     }),
@@ -47,8 +45,8 @@ export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         201: { description: 'Created (owned by the caller, or unowned with the caller as claimed creator)', schema: thingSchema },
         200: { description: 'Existed: the owner updated its metadata, or the caller\'s claim was recorded', schema: thingSchema },
-        400: problem('`invalid_url` or `validation_failed`'),
-        409: problem('`thing_owned_by_other`: another user verified the site'),
+        400: problemResponse('`invalid_url` or `validation_failed`', ['invalid_url', 'validation_failed']),
+        409: problemResponse('`thing_owned_by_other`: another user verified the site', ['thing_owned_by_other']),
       },
       handler: async ({ body, auth }) => {
         const { thing, created } = await registerThing(ctx, auth!.userId, body);

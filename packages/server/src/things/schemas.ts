@@ -60,3 +60,22 @@ export function toThing(doc: ThingDoc): Thing {
     createdAt: doc.createdAt.toISOString(),
   };
 }
+
+/**
+ * A documented error answer: RFC 9457 problem+json whose `code` is one of
+ * `codes` (described, not enumerated: body-parser errors such as
+ * `malformed_json` can answer any route with a body).
+ */
+export function problemResponse(description: string, codes: string[]) {
+  return {
+    description,
+    schema: z.object({
+      type: z.string(),
+      title: z.string(),
+      status: z.number().int(),
+      code: z.string().describe(`Stable machine-readable code: ${codes.join(', ')}`),
+      detail: z.string(),
+      instance: z.string().optional(),
+    }).loose(),
+  };
+}
