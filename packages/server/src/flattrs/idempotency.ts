@@ -92,18 +92,20 @@ async function waitForClaim(ctx: ServerContext, id: string, requestHash: string)
   const waitUntil = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
     const now = ctx.clock.now();
+    // Insert first: a new key (the common case) costs no read. The claim stays after success, so a repeat collides here.
+    try {
+      await claims.insertOne({ _id: `${id}:claim`, requestHash, createdAt: now });
+      return null;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
     const answer = await answers.findOne({ _id: `${id}:answer` });
     if (answer && now.getTime() - answer.createdAt.getTime() <= IDEMPOTENCY_TTL_MS) return replay(answer, requestHash);
     if (answer) {
       // Expired: the key starts afresh (MongoDB's TTL index would have removed these already).
       await answers.deleteOne({ _id: answer._id });
       await claims.deleteOne({ _id: `${id}:claim` });
-    }
-    try {
-      await claims.insertOne({ _id: `${id}:claim`, requestHash, createdAt: now });
-      return null;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      continue;
     }
     const claim = await claims.findOne({ _id: `${id}:claim` });
     if (!claim) continue;
