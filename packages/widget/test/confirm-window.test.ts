@@ -93,6 +93,8 @@ describe('confirm window', () => {
     await pressEnter(el);
     expect((await error).detail).to.deep.equal({ code: 'insufficient_funds', message: 'No budget left' });
     await waitForState(el, 'error');
+    // The stand-in page closes itself after answering; a retry must not race that close.
+    await waitUntil(() => watch.opened[0]!.popup!.closed, 'the first window closed');
     // Retrying opens the window again (a fresh reader gesture).
     const again = nextEvent(el, 'flattr-error');
     await pressEnter(el);
