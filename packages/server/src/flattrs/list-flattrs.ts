@@ -16,11 +16,3 @@ export async function listFlattrs(ctx: ServerContext, readerId: string, period: 
     return thing ? [toFlattr(flattr, thing)] : [];
   });
 }
-
-export async function ensureFlattrIndexes(ctx: ServerContext): Promise<void> {
-  const flattrs = collections.flattrs(ctx.db);
-  await flattrs.createIndex({ readerId: 1, thingId: 1, period: 1 }, { unique: true });
-  await flattrs.createIndex({ readerId: 1, period: 1, createdAt: -1 });
-  await flattrs.createIndex({ period: 1, readerId: 1 });
-  await flattrs.createIndex({ thingId: 1 });
-}

@@ -1,6 +1,6 @@
 import type { ServerModule } from '../context.js';
 import { ensureIdempotencyIndexes } from './idempotency.js';
-import { ensureFlattrIndexes } from './list-flattrs.js';
+import { ensureFlattrIndexes } from './indexes.js';
 import { flattrRoutes } from './routes.js';
 
 /** Flattrs: readers' clicks, one per reader, thing and month. */
