@@ -100,6 +100,20 @@ describe('flattrs', () => {
       assert.equal(thing?.flattrCount, 15);
     });
 
+    it('keeps the count exact while the owner edits the thing during a burst of clicks', async () => {
+      const url = 'https://creator.example/busy';
+      const registered = await api.post('/v1/things', { url, title: 'Busy' }, { token: creator.token });
+      assert.equal(registered.status, 201);
+      const crowd = await Promise.all(Array.from({ length: 12 }, () => signup(api)));
+      await Promise.all([
+        ...crowd.map((user) => flattr({ thingId: registered.body.id }, { token: user.token })),
+        ...Array.from({ length: 8 }, (_, i) => api.post('/v1/things', { url, title: `Busy ${i}` }, { token: creator.token })),
+      ]);
+      const thing = await thingByUrl(url);
+      assert.equal(thing?.flattrCount, 12);
+      assert.match(thing?.title ?? '', /^Busy \d$/);
+    });
+
     it('counts one flattr per reader: two readers make a count of 2', async () => {
       const second = await signup(api);
       const res = await flattr({ url: 'https://parallel.example/article' }, { token: second.token });

@@ -5,7 +5,7 @@ import { ConflictError, isDuplicateKeyError, UnprocessableError } from '../error
 import { periodOf } from '../money/index.js';
 import {
   createThingIfMissing, derivedObjectId, findThingById, hostOf, LIMITS, normalizeUrl, ownerForHost,
-  ThingNotFoundError, thingIdFor,
+  inThingTurn, ThingNotFoundError, thingIdFor,
 } from '../things/index.js';
 import { adjustFlattrCount } from './flattr-count.js';
 import type { RecordFlattrBody } from './schemas.js';
@@ -78,11 +78,11 @@ async function thingForUrl(ctx: ServerContext, reader: ObjectId, input: RecordFl
   if (existing) {
     if (!existing.ownerId && existing.claimedCreator === null && input.creator !== undefined) {
       // A later button carries the creator the first one lacked: record the claim.
-      const claimed = await things.findOneAndUpdate(
+      const claimed = await inThingTurn(existing._id, () => things.findOneAndUpdate(
         { _id: existing._id, ownerId: null, claimedCreator: null },
         { $set: { claimedCreator: input.creator } },
         { returnDocument: 'after' },
-      );
+      ));
       return { thing: claimed ?? existing, countedAhead: false };
     }
     return { thing: existing, countedAhead: false };

@@ -6,4 +6,5 @@ export {
   ThingNotFoundError, type NewThing, type RegisterThingInput,
 } from './things.js';
 export { ownerForHost, verifiedOwnersOf } from './site-owner.js';
+export { inThingTurn } from './thing-turns.js';
 export { thingsModule } from './module.js';

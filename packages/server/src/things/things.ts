@@ -6,6 +6,7 @@ import { hostOf, normalizeUrl } from './normalize-url.js';
 import { thingIdFor, toObjectId } from './object-id.js';
 import type { ThingMetadata } from './schemas.js';
 import { ownerForHost } from './site-owner.js';
+import { inThingTurn } from './thing-turns.js';
 
 export class ThingNotFoundError extends NotFoundError {
   constructor(what: string) {
@@ -97,7 +98,7 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
   const owner = await ownerForHost(ctx.db, host, caller);
   const things = collections.things(ctx.db);
 
-  // Two rounds at most: a lost race to create or to claim is settled by re-reading.
+  // A lost race to create or to claim is settled by re-reading, a few rounds at most.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const existing = await findThingByNormalizedUrl(ctx.db, url);
     if (!existing) {
@@ -108,22 +109,22 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
     }
     if (existing.ownerId) {
       if (!existing.ownerId.equals(caller)) throw ownedByOther(url);
-      const updated = await things.findOneAndUpdate(
+      const updated = await inThingTurn(existing._id, () => things.findOneAndUpdate(
         { _id: existing._id, ownerId: caller },
         { $set: metadataUpdate(input) },
         { returnDocument: 'after' },
-      );
+      ));
       if (updated) return { thing: updated, created: false };
       continue;
     }
     // Unowned: the caller takes it if they verified its host, else only records a claim.
-    const claimed = await things.findOneAndUpdate(
+    const claimed = await inThingTurn(existing._id, () => things.findOneAndUpdate(
       { _id: existing._id, ownerId: null },
       owner?.equals(caller)
         ? { $set: { ownerId: caller, claimedCreator: callerId, ...metadataUpdate(input) } }
         : { $set: { claimedCreator: callerId } },
       { returnDocument: 'after' },
-    );
+    ));
     if (claimed) return { thing: claimed, created: false };
   }
   throw new ConflictError('The thing changed while it was being registered; try again', 'thing_changed');
@@ -144,9 +145,11 @@ function ownedByOther(url: string): ConflictError {
 
 /** Rebuilds a thing's cached `flattrCount` from the flattrs (the source of truth) after a crash between writes. */
 export async function recountFlattrs(db: Db, thingId: ObjectId): Promise<number> {
-  const count = await collections.flattrs(db).countDocuments({ thingId });
-  await collections.things(db).updateOne({ _id: thingId }, { $set: { flattrCount: count } });
-  return count;
+  return inThingTurn(thingId, async () => {
+    const count = await collections.flattrs(db).countDocuments({ thingId });
+    await collections.things(db).updateOne({ _id: thingId }, { $set: { flattrCount: count } });
+    return count;
+  });
 }
 
 export async function ensureThingIndexes(db: Db): Promise<void> {
