@@ -1,6 +1,7 @@
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
 import { isDuplicateKeyError } from '../errors/index.js';
+import { adjustFlattrCount, flattrIdFor } from '../flattrs/index.js';
 import { parsePeriod } from '../money/index.js';
 import { coversPeriod, decisiveInstant } from './coverage.js';
 import { SUBSCRIPTIONS, type SubscriptionDoc } from './subscriptions.js';
@@ -23,9 +24,10 @@ export interface MaterializeSummary {
  * clicked at the period's last instant. The distribution calls this before
  * it snapshots the clicks.
  *
- * Idempotent: the unique (reader, thing, period) index means an existing
- * click counts once and a second call creates nothing; the thing's
- * `flattrCount` is bumped only by the call whose upsert created the doc.
+ * Idempotent: the flattr's `_id` is derived from (reader, thing, period)
+ * like a click's, and (reader, thing, period) is unique, so an existing click
+ * counts once and a second call creates nothing; the thing's `flattrCount`
+ * is bumped only by the call whose insert created the doc.
  * Streams the subscriptions (memory stays flat).
  */
 export async function materializeSubscriptions(ctx: ServerContext, period: string): Promise<MaterializeSummary> {
@@ -43,21 +45,21 @@ export async function materializeSubscriptions(ctx: ServerContext, period: strin
       summary.skipped += 1;
       continue;
     }
-    let created = false;
+    // The same derived `_id` as a click's (flattrs/record-flattr.ts): a click of that month and this
+    // flattr meet at the unique key, whichever comes first, and a second call inserts nothing.
+    let created = true;
     try {
-      const result = await collections.flattrs(ctx.db).updateOne(
-        { readerId: sub.readerId, thingId: sub.thingId, period },
-        { $setOnInsert: { readerId: sub.readerId, thingId: sub.thingId, period, source: 'subscription', createdAt } },
-        { upsert: true },
-      );
-      created = result.upsertedCount === 1;
+      await collections.flattrs(ctx.db).insertOne({
+        _id: flattrIdFor(sub.readerId, sub.thingId, period),
+        readerId: sub.readerId, thingId: sub.thingId, period, source: 'subscription', createdAt,
+      });
     } catch (error) {
-      // A concurrent click inserted the same (reader, thing, period) first.
       if (!isDuplicateKeyError(error)) throw error;
+      created = false;
     }
     if (created) {
       summary.created += 1;
-      await collections.things(ctx.db).updateOne({ _id: sub.thingId }, { $inc: { flattrCount: 1 } });
+      await adjustFlattrCount(ctx.db, sub.thingId, 1);
     } else {
       summary.existing += 1;
     }
