@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
 import { collections, DISTRIBUTIONS } from '../src/db/index.js';
 import { IDEMPOTENCY_KEYS } from '../src/flattrs/index.js';
+import { issueSiteToken } from '../src/auth/index.js';
 import { login, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
 
 describe('flattrs', () => {
@@ -163,6 +164,20 @@ describe('flattrs', () => {
         assert.equal(await collections.things(server.db).countDocuments({ host: 'a.example' }), 0);
       });
     }
+
+    it('takes a site token ("one click on this site") from its own origin, which can flattr but not read', async () => {
+      const { token } = await issueSiteToken(server.ctx, reader.id, 'https://site-token.example');
+      const origin = { Origin: 'https://site-token.example' };
+      const res = await api.post('/v1/flattrs', { url: 'https://site-token.example/post' }, { token, headers: origin });
+      assert.equal(res.status, 201);
+      assert.equal(res.body.readerId, reader.id);
+      const list = await api.get('/v1/me/flattrs', { token, headers: origin });
+      assert.equal(list.status, 403);
+      assert.equal(list.body.code, 'insufficient_scope');
+      const elsewhere = await api.post('/v1/flattrs', { url: 'https://site-token.example/other' }, { token, headers: { Origin: 'https://evil.example' } });
+      assert.equal(elsewhere.status, 403);
+      assert.equal(await thingByUrl('https://site-token.example/other'), null);
+    });
 
     it('needs a credential with the flattr scope', async () => {
       assert.equal((await api.post('/v1/flattrs', { url: 'https://blog.example/x' })).status, 401);
