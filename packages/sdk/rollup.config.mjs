@@ -13,7 +13,7 @@ const ts = () => typescript({
 
 export default [
   {
-    input: { index: 'src/index.ts', lite: 'src/lite.ts', node: 'src/node.ts' },
+    input: { index: 'src/index.ts', lite: 'src/lite.ts', 'lite-core': 'src/lite-core.ts', node: 'src/node.ts' },
     external: [/^node:/],
     plugins: [resolve(), ts()],
     output: [

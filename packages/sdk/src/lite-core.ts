@@ -1,0 +1,158 @@
+/*
+ * The smallest form of `@flattr/sdk/lite`, for the widget's script-tag bundle
+ * (`@flattr/sdk/lite-core`, internal): the same-tick counts batcher and
+ * createFlattr, with no FlattrError class, no Retry-After parsing and no
+ * fetch detection. `lite.ts` is these same functions with the documented
+ * FlattrError errors laid over them, so batching lives in one place.
+ */
+import type { Flattr } from './types.js';
+
+export interface Counts {
+  thingId: string | null;
+  count: number;
+}
+
+/** What the core throws: an Error carrying the HTTP `status` and the problem `code` and `detail`. */
+export interface HttpError extends Error {
+  status: number;
+  code: string;
+  detail?: string;
+}
+
+export interface CoreOptions {
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /** Turns a non-2xx answer into the error to throw (default: a plain Error with status, code, detail). */
+  toError?: (response: Response) => Promise<Error>;
+  /** Makes `promise` reject when `signal` aborts (default: rejects with an `aborted` error). */
+  abortable?: <T>(promise: Promise<T>, signal: AbortSignal) => Promise<T>;
+}
+
+export interface CountsBatcherCoreOptions extends CoreOptions {
+  maxBatch?: number;
+  cacheMs?: number;
+}
+
+export interface CountsBatcher {
+  get(url: string, options?: { signal?: AbortSignal }): Promise<Counts>;
+  /** Forgets cached answers (e.g. after this reader flattred something). */
+  clear(): void;
+}
+
+/** An Error with the answer's status and its problem document's `code` and `detail`. */
+export async function httpError(response: Response): Promise<HttpError> {
+  let problem: { code?: unknown; detail?: unknown } = {};
+  try {
+    problem = (await response.json()) ?? {};
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  const code = typeof problem.code === 'string' ? problem.code : `http_${response.status}`;
+  const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
+  return Object.assign(new Error(`${response.status} ${code}${detail ? `: ${detail}` : ''}`), { status: response.status, code, detail });
+}
+
+function abortableDefault<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(Object.assign(new Error('The request was aborted'), { status: 0, code: 'aborted' }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject);
+  });
+}
+
+// Window's fetch throws "Illegal invocation" when called as a method of another object.
+const fetchFor = (options: CoreOptions): typeof fetch => options.fetch ?? ((input, init) => fetch(input, init));
+
+async function send(options: CoreOptions, path: string, init?: RequestInit): Promise<Response> {
+  const response = await fetchFor(options)(options.baseUrl + path, init);
+  if (!response.ok) throw await (options.toError ?? httpError)(response);
+  return response;
+}
+
+interface Entry {
+  promise: Promise<Counts>;
+  resolve(value: Counts): void;
+  reject(error: unknown): void;
+  /** Set once answered; until then the entry is in flight and shared. */
+  expires?: number;
+}
+
+/**
+ * Coalesces `get(url)` calls made in the same tick into
+ * `GET /v1/counts?url=…&url=…` requests of at most `maxBatch` URLs.
+ * Identical URLs share one promise; answers are kept `cacheMs`.
+ */
+export function createCountsBatcher(options: CountsBatcherCoreOptions): CountsBatcher {
+  const maxBatch = options.maxBatch ?? 100;
+  const cacheMs = options.cacheMs ?? 30_000;
+  const entries = new Map<string, Entry>();
+  let queued: string[] = [];
+
+  const flush = () => {
+    const urls = queued;
+    queued = [];
+    for (let i = 0; i < urls.length; i += maxBatch) void load(urls.slice(i, i + maxBatch));
+  };
+
+  const load = async (urls: string[]) => {
+    try {
+      const query = urls.map((u) => `url=${encodeURIComponent(u)}`).join('&');
+      const response = await send(options, `/v1/counts?${query}`, { headers: { accept: 'application/json' } });
+      const { counts } = (await response.json()) as { counts: Record<string, Counts | undefined> };
+      for (const url of urls) {
+        const entry = entries.get(url)!;
+        entry.expires = Date.now() + cacheMs;
+        entry.resolve(counts[url] ?? { thingId: null, count: 0 });
+      }
+    } catch (error) {
+      // A failed batch is not cached: the next get() asks again.
+      for (const url of urls) {
+        entries.get(url)!.reject(error);
+        entries.delete(url);
+      }
+    }
+  };
+
+  return {
+    get(url, { signal } = {}) {
+      let entry = entries.get(url);
+      if (!entry || (entry.expires !== undefined && entry.expires <= Date.now())) {
+        let resolve!: Entry['resolve'];
+        let reject!: Entry['reject'];
+        const promise = new Promise<Counts>((res, rej) => { resolve = res; reject = rej; });
+        // Callers that stop listening must not leave an unhandled rejection behind.
+        promise.catch(() => {});
+        entry = { promise, resolve, reject };
+        entries.set(url, entry);
+        if (queued.push(url) === 1) setTimeout(flush, 0);
+      }
+      return signal ? (options.abortable ?? abortableDefault)(entry.promise, signal) : entry.promise;
+    },
+    clear() {
+      for (const [url, entry] of entries) if (entry.expires !== undefined) entries.delete(url);
+    },
+  };
+}
+
+/**
+ * Records a flattr with a token (a site token from the one-click flow, or
+ * any token with the `flattr` scope). 201 for a first flattr this period,
+ * 200 when this reader had already flattred the thing.
+ */
+export async function createFlattr(
+  options: CoreOptions & { token: string; idempotencyKey?: string },
+  input: { url: string; title?: string; creator?: string },
+): Promise<{ status: 200 | 201; flattr: Flattr }> {
+  const response = await send(options, '/v1/flattrs', {
+    method: 'POST',
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      authorization: `Bearer ${options.token}`,
+      'idempotency-key': options.idempotencyKey ?? crypto.randomUUID(),
+    },
+    body: JSON.stringify(input),
+  });
+  return { status: response.status as 200 | 201, flattr: (await response.json()) as Flattr };
+}
