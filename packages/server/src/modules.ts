@@ -15,6 +15,8 @@ import { thingsModule } from './things/index.js';
 import { flattrsModule } from './flattrs/index.js';
 import { countsModule } from './counts/index.js';
 import { depositsModule } from './deposits/index.js';
+import { distributionModule } from './distribution/index.js';
+import { ledgerModule } from './ledger/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -37,4 +39,6 @@ export const modules: ServerModule[] = [
   flattrsModule,
   countsModule,
   depositsModule,
+  distributionModule,
+  ledgerModule,
 ];

@@ -1,0 +1,1 @@
+export { runCli, buildProgram, summaryTable, CliError } from './program.js';

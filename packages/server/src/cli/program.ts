@@ -1,0 +1,192 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import { createAdmin } from '../accounts/index.js';
+import { distributePeriod, type DistributionOutcome, type ProgressView } from '../distribution/index.js';
+import { AppError } from '../errors/index.js';
+import { verifyLedger, type LedgerReport } from '../ledger/index.js';
+import { addMonths, parsePeriod, periodOf } from '../money/index.js';
+import { seedDemoData } from '../seed/index.js';
+import { openCliContext, type CliContext } from './cli-context.js';
+import { CliError } from './cli-error.js';
+
+export { CliError };
+
+
+/** The `flattr-server` operator CLI. Configuration comes from the environment (`loadConfig`). */
+export function buildProgram(): Command {
+  const program = new Command('flattr-server')
+    .description('Operate a Flattr server: serve the API, distribute a month, check the ledger, seed demo data')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program.command('serve')
+    .description('Start the HTTP API server (PORT, HOST, MONGODB_URI, … from the environment)')
+    .action(async () => {
+      const { main } = await import('../main.js');
+      await main();
+    });
+
+  program.command('distribute')
+    .description('Distribute an ended month: split each reader\'s contribution among what they flattred. Safe to run again after a crash: it resumes.')
+    .requiredOption('--period <YYYY-MM>', 'the month to distribute (UTC), e.g. 2026-11', periodArgument)
+    .option('--dry-run', 'compute and print the summary without writing anything')
+    .option('--no-progress', 'no progress bar')
+    .action(async (options: { period: string; dryRun?: boolean; progress: boolean }) => {
+      await withContext(async (cli) => {
+        const bar = options.progress && process.stderr.isTTY ? progressBar() : null;
+        let outcome: DistributionOutcome;
+        try {
+          outcome = await distributePeriod(cli.ctx, options.period, {
+            dryRun: options.dryRun,
+            onProgress: bar ? (view) => bar.update(view) : undefined,
+          });
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'distribution_done') {
+            console.log(`${options.period} is already distributed.`);
+            const run = error.extra.run as { totals: DistributionOutcome['totals'] } | undefined;
+            if (run) console.log(summaryTable(run.totals));
+            return;
+          }
+          throw error;
+        } finally {
+          bar?.stop();
+        }
+        console.log(`${outcome.dryRun ? 'Dry run (nothing written) for' : 'Distributed'} ${outcome.period} (${cli.ctx.config.currency}, minor units):`);
+        console.log(summaryTable(outcome.totals));
+        if (outcome.ledgerBefore && !outcome.ledgerBefore.ok) console.log(`Ledger before: ${outcome.ledgerBefore.violationCount} violation(s)`);
+        if (outcome.ledgerAfter) {
+          console.log(`Ledger after: ${outcome.ledgerAfter.ok ? 'ok' : `${outcome.ledgerAfter.violationCount} violation(s)`}`);
+          if (!outcome.ledgerAfter.ok) throw new CliError('the ledger check after the distribution found violations (flattr-server ledger verify)', 1);
+        }
+      });
+    });
+
+  const ledger = program.command('ledger').description('The journal and balances');
+  ledger.command('verify')
+    .description('Check the ledger invariants; exit code 1 on violations')
+    .option('--json', 'print the full report as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withContext(async (cli) => {
+        const report = await verifyLedger(cli.ctx);
+        if (options.json) console.log(JSON.stringify(report, null, 2));
+        else printLedgerReport(report);
+        if (!report.ok) process.exitCode = 1;
+      });
+    });
+
+  const admin = program.command('admin').description('Administrators');
+  admin.command('create')
+    .description('Create an admin account (or give an existing account the admin role)')
+    .requiredOption('--email <email>', 'the admin\'s email')
+    .requiredOption('--password <password>', 'at least 10 characters')
+    .option('--name <name>', 'display name')
+    .action(async (options: { email: string; password: string; name?: string }) => {
+      if (options.password.length < 10) throw new CliError('the password must have at least 10 characters', 2);
+      await withContext(async (cli) => {
+        const { user, created } = await createAdmin(cli.ctx, options);
+        console.log(`${created ? 'Created admin' : 'Gave the admin role to'} ${user.email} (id ${user._id.toHexString()})`);
+      });
+    });
+
+  program.command('seed')
+    .description('Write demo/benchmark data: readers with deposits and budgets, creators, things (some unowned), clicks in a past month')
+    .requiredOption('--readers <n>', 'number of readers', positiveInteger)
+    .requiredOption('--clicks <n>', 'number of clicks in the period', nonNegativeInteger)
+    .option('--period <YYYY-MM>', 'the month of the clicks (default: last month)', periodArgument)
+    .addOption(new Option('--seed <text>', 'random seed: the same seed gives the same data').default('flattr'))
+    .action(async (options: { readers: number; clicks: number; period?: string; seed: string }) => {
+      await withContext(async (cli) => {
+        const period = options.period ?? addMonths(periodOf(cli.ctx.clock.now()), -1);
+        const summary = await seedDemoData(cli.ctx.db, { readers: options.readers, clicks: options.clicks, period, seed: options.seed });
+        console.log(`Seeded ${summary.period}: ${summary.readers} readers, ${summary.creators} creators, ${summary.things} things, ${summary.clicks} clicks, ${summary.deposited} deposited`);
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI; every failure becomes one line on stderr and a non-zero exit code. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const { message, exitCode } = describeFailure(error);
+    console.error(`flattr-server: ${message}`);
+    process.exitCode = exitCode;
+  }
+}
+
+function describeFailure(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof AppError) {
+    const exitCode = error.status === 400 ? 2 : error.code === 'distribution_running' ? 3 : error.code === 'period_not_ended' ? 4 : 1;
+    return { message: error.message, exitCode };
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  return { message, exitCode: 1 };
+}
+
+async function withContext(task: (cli: CliContext) => Promise<void>): Promise<void> {
+  const cli = await openCliContext();
+  try {
+    await task(cli);
+  } finally {
+    await cli.close();
+  }
+}
+
+function periodArgument(value: string): string {
+  try {
+    return parsePeriod(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a month like 2026-11.`);
+  }
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
+  return n;
+}
+
+function progressBar() {
+  const bar = new cliProgress.SingleBar({
+    format: '{stage} |{bar}| {percentage}% | {value}/{total} clicks | {readers} readers',
+    stream: process.stderr,
+    hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(view: ProgressView) {
+      const payload = { stage: view.stage.padEnd(8), readers: view.readersDone };
+      if (!started) {
+        bar.start(Math.max(1, view.clicksTotal), view.clicksDone, payload);
+        started = true;
+      } else {
+        bar.setTotal(Math.max(1, view.clicksTotal));
+        bar.update(view.clicksDone, payload);
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+export function summaryTable(totals: DistributionOutcome['totals']): string {
+  const table = new Table({ style: { head: [], border: [] }, head: ['readers', 'clicks', 'things', 'contributed', 'fees', 'to creators', 'to escrow', 'returned'] });
+  table.push([totals.readers, totals.clicks, totals.things, totals.contributed, totals.fees, totals.toCreators, totals.toEscrow, totals.returned]);
+  return table.toString();
+}
+
+function printLedgerReport(report: LedgerReport): void {
+  console.log(`Ledger ${report.ok ? 'OK' : 'VIOLATIONS'}: ${report.entries} entries, ${report.accounts} accounts, ${report.violationCount} violation(s)`);
+  for (const v of report.violations) console.log(`  ${JSON.stringify(v)}`);
+}

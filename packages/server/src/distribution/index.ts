@@ -1,0 +1,10 @@
+export { distributionModule, backgroundRuns } from './module.js';
+export {
+  distributePeriod, startDistribution, getDistribution, checkDistributable, distEntryId, LostRunError,
+  type DistributeOptions, type DistributionOutcome, type ProgressView,
+} from './distribute.js';
+export {
+  computeReaderShares, computeEscrowRelease, computeEscrowReturn,
+  type ClickedThing, type Share, type ReaderShares, type ReaderMonth,
+} from './compute-shares.js';
+export { runs, snapshots, toRunJson, SNAPSHOTS, type DistributionRun, type RunJson, type Totals, type Stage } from './run-doc.js';

@@ -1,0 +1,186 @@
+import type { Db } from 'mongodb';
+import type { ServerContext } from '../context.js';
+import { cachedBalances, JOURNAL, mayBeNegative, type JournalEntry } from '../money/index.js';
+import { ESCROW, type EscrowView } from '../sites/index.js';
+
+export type LedgerViolation =
+  | { kind: 'entry_unbalanced'; entryId: string; sum: number }
+  | { kind: 'entry_pending'; entryId: string; since: string }
+  | { kind: 'period_unbalanced'; period: string; detail: string }
+  | { kind: 'negative_balance'; account: string; balance: number }
+  | { kind: 'balance_mismatch'; account: string; cached: number; journal: number }
+  | { kind: 'escrow_mismatch'; detail: string };
+
+export interface PeriodTotals {
+  contributed: number;
+  toCreators: number;
+  fees: number;
+  toEscrow: number;
+}
+
+export interface LedgerReport {
+  ok: boolean;
+  checkedAt: string;
+  entries: number;
+  accounts: number;
+  /** Distribution totals per period, rebuilt from the `dist:` entries. */
+  periods: Record<string, PeriodTotals>;
+  violationCount: number;
+  /** The first violations found (at most MAX_LISTED; `violationCount` counts all). */
+  violations: LedgerViolation[];
+}
+
+const MAX_LISTED = 100;
+/** A pending entry younger than this is a writer at work, not an interrupted one. */
+const PENDING_GRACE_MS = 60_000;
+
+/**
+ * Proves the ledger's invariants without writing anything: every entry sums
+ * to zero; per period, contributions = creators' shares + fees + escrow; no
+ * account that may not be negative is below zero; cached balances equal the
+ * balances rebuilt from the journal; escrow documents add up to the escrow
+ * the journal holds. Streams everything (memory does not grow with the journal).
+ */
+export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<LedgerReport> {
+  const db = ctx.db;
+  const violations: LedgerViolation[] = [];
+  let violationCount = 0;
+  const report = (v: LedgerViolation) => {
+    violationCount += 1;
+    if (violations.length < MAX_LISTED) violations.push(v);
+  };
+
+  const periods: Record<string, PeriodTotals> = {};
+  const escrowCredited = new Map<string, number>();
+  let escrowSettled = 0;
+  let entries = 0;
+  const now = Date.now();
+  for await (const entry of db.collection<JournalEntry>(JOURNAL).find({}, { batchSize: 2000 })) {
+    entries += 1;
+    let sum = 0;
+    let integral = true;
+    for (const p of entry.postings) {
+      if (!Number.isSafeInteger(p.amount)) integral = false;
+      sum += p.amount;
+    }
+    if (!integral || sum !== 0) report({ kind: 'entry_unbalanced', entryId: entry._id, sum });
+    if (entry.state === 'pending' && now - new Date(entry.createdAt).getTime() > PENDING_GRACE_MS) {
+      report({ kind: 'entry_pending', entryId: entry._id, since: new Date(entry.createdAt).toISOString() });
+    }
+    if (entry.kind === 'distribution' && entry.period) {
+      checkDistributionEntry(entry, periods, escrowCredited, report);
+    } else if (entry.kind === 'escrow.release' || entry.kind === 'escrow.return') {
+      escrowSettled += -(entry.postings.find((p) => p.account.startsWith('escrow:'))?.amount ?? 0);
+    }
+  }
+
+  const accounts = await compareBalances(db, report);
+
+  // Escrow documents: per period they add up to what the dist: entries put in escrow, and
+  // all escrow accounts together hold what the documents hold minus what was settled.
+  const docsPerPeriod = new Map<string, number>();
+  let docsTotal = 0;
+  for await (const doc of db.collection<EscrowView>(ESCROW).find({}, { projection: { period: 1, amount: 1 }, batchSize: 5000 })) {
+    docsPerPeriod.set(doc.period, (docsPerPeriod.get(doc.period) ?? 0) + doc.amount);
+    docsTotal += doc.amount;
+  }
+  for (const period of new Set([...docsPerPeriod.keys(), ...escrowCredited.keys()])) {
+    const docs = docsPerPeriod.get(period) ?? 0;
+    const credited = escrowCredited.get(period) ?? 0;
+    if (docs !== credited) report({ kind: 'escrow_mismatch', detail: `${period}: escrow documents hold ${docs}, distribution entries put ${credited} in escrow` });
+  }
+  if (accounts.escrowTotal !== docsTotal - escrowSettled) {
+    report({ kind: 'escrow_mismatch', detail: `escrow accounts hold ${accounts.escrowTotal}, documents ${docsTotal} minus settled ${escrowSettled}` });
+  }
+
+  return {
+    ok: violationCount === 0,
+    checkedAt: new Date().toISOString(),
+    entries,
+    accounts: accounts.count,
+    periods,
+    violationCount,
+    violations,
+  };
+}
+
+function checkDistributionEntry(
+  entry: JournalEntry,
+  periods: Record<string, PeriodTotals>,
+  escrowCredited: Map<string, number>,
+  report: (v: LedgerViolation) => void,
+): void {
+  const period = entry.period!;
+  const meta = (entry.meta ?? {}) as { readerId?: string; contribution?: number; shares?: Array<{ amount: number; fee: number; ownerId: string | null }> };
+  const readerAccount = `user:${meta.readerId}`;
+  let contributed = 0;
+  let toCreators = 0;
+  let fees = 0;
+  let toEscrow = 0;
+  for (const p of entry.postings) {
+    if (p.account === readerAccount) contributed += -p.amount;
+    else if (p.account === 'platform:fees') fees += p.amount;
+    else if (p.account.startsWith('escrow:')) toEscrow += p.amount;
+    else if (p.account.startsWith('user:')) toCreators += p.amount;
+    else report({ kind: 'period_unbalanced', period, detail: `${entry._id} posts to ${p.account}` });
+  }
+  const totals = (periods[period] ??= { contributed: 0, toCreators: 0, fees: 0, toEscrow: 0 });
+  totals.contributed += contributed;
+  totals.toCreators += toCreators;
+  totals.fees += fees;
+  totals.toEscrow += toEscrow;
+  escrowCredited.set(period, (escrowCredited.get(period) ?? 0) + toEscrow);
+  if (contributed !== toCreators + fees + toEscrow) {
+    report({ kind: 'period_unbalanced', period, detail: `${entry._id}: contribution ${contributed} ≠ creators ${toCreators} + fees ${fees} + escrow ${toEscrow}` });
+  }
+  const shares = meta.shares ?? [];
+  const sharesTotal = shares.reduce((s, x) => s + x.amount, 0);
+  const sharesFees = shares.reduce((s, x) => s + x.fee, 0);
+  const sharesEscrow = shares.filter((x) => x.ownerId === null).reduce((s, x) => s + x.amount, 0);
+  if (sharesTotal !== contributed || sharesFees !== fees || sharesEscrow !== toEscrow || meta.contribution !== contributed) {
+    report({ kind: 'period_unbalanced', period, detail: `${entry._id}: recorded shares disagree with its postings` });
+  }
+}
+
+/**
+ * Rebuilds every balance from the journal with one aggregation and walks it
+ * alongside the cached balances, both sorted by account: a merge, so neither
+ * side is held in memory.
+ */
+async function compareBalances(db: Db, report: (v: LedgerViolation) => void): Promise<{ count: number; escrowTotal: number }> {
+  const rebuilt = db.collection<JournalEntry>(JOURNAL).aggregate<{ _id: string; total: number }>([
+    { $unwind: '$postings' },
+    { $group: { _id: '$postings.account', total: { $sum: '$postings.amount' } } },
+    { $sort: { _id: 1 } },
+  ], { batchSize: 5000 })[Symbol.asyncIterator]();
+  const cached = cachedBalances(db);
+  let r = await rebuilt.next();
+  let c = await cached.next();
+  let count = 0;
+  let escrowTotal = 0;
+  while (!r.done || !c.done) {
+    const rk = r.done ? undefined : r.value._id;
+    const ck = c.done ? undefined : c.value.account;
+    let account: string;
+    let journal = 0;
+    let cachedAmount = 0;
+    if (rk !== undefined && (ck === undefined || rk <= ck)) {
+      account = rk;
+      journal = r.value!.total;
+      if (ck === rk) {
+        cachedAmount = c.value!.amount;
+        c = await cached.next();
+      }
+      r = await rebuilt.next();
+    } else {
+      account = ck!;
+      cachedAmount = c.value!.amount;
+      c = await cached.next();
+    }
+    count += 1;
+    if (account.startsWith('escrow:')) escrowTotal += journal;
+    if (cachedAmount !== journal) report({ kind: 'balance_mismatch', account, cached: cachedAmount, journal });
+    if (journal < 0 && !mayBeNegative(account)) report({ kind: 'negative_balance', account, balance: journal });
+  }
+  return { count, escrowTotal };
+}

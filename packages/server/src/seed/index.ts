@@ -1,0 +1,1 @@
+export { seedDemoData, type SeedOptions, type SeedSummary } from './seed-demo-data.js';
