@@ -1,0 +1,116 @@
+// Distribution benchmark: seed N clicks (~10 per reader), run `flattr-server distribute` as a child
+// process (wall time and its peak RSS from /proc's VmHWM via process.resourceUsage in the child), and
+// in the same run the baseline: a bare cursor scan over the same clicks plus a bulk insert of as many
+// journal documents as the run wrote. Runnable alone: `node --import tsx bench/distribution.ts [clicks…]`.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { seedDemoData } from '../src/seed/index.js';
+
+const serverDir = path.resolve(import.meta.dirname, '..');
+const PERIOD = '2026-01';
+
+interface Measure {
+  clicks: number;
+  readers: number;
+  runMs: number | null;
+  runRssMb: number | null;
+  baselineMs: number;
+  entries: number;
+  note?: string;
+}
+
+export async function benchDistribution(sizes = (process.env.BENCH_DISTRIBUTION_SIZES ?? '100000,1000000').split(',').map(Number)): Promise<string> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) throw new Error('MONGODB_URI must be set (run through scripts/with-database.mjs)');
+  const timeoutMs = Number(process.env.BENCH_DISTRIBUTION_TIMEOUT_MS ?? 45 * 60_000);
+  const results: Measure[] = [];
+  for (const clicks of sizes) results.push(await measure(uri, clicks, timeoutMs));
+  return render(results);
+}
+
+async function measure(uri: string, clicks: number, timeoutMs: number): Promise<Measure> {
+  const dbName = `bench_dist_${randomBytes(4).toString('hex')}`;
+  const client = new MongoClient(uri, { retryWrites: false });
+  await client.connect();
+  const db = client.db(dbName);
+  const readers = Math.max(1, Math.round(clicks / 10));
+  try {
+    // Indexes first, as the server has them (the CLI creates them too).
+    await runCli(uri, dbName, ['ledger', 'verify'], 10 * 60_000).catch(() => undefined);
+    await seedDemoData(db, { readers, clicks, period: PERIOD, seed: `bench-${clicks}` });
+
+    const run = await runCli(uri, dbName, ['distribute', '--period', PERIOD, '--no-progress'], timeoutMs);
+    const entries = await db.collection('journal').countDocuments({ kind: 'distribution', period: PERIOD });
+
+    // Baseline: the least any distribution must do: read the clicks once, write one document per paying reader.
+    const started = performance.now();
+    let scanned = 0;
+    for await (const _ of db.collection('flattrs').find({ period: PERIOD }, { projection: { readerId: 1, thingId: 1 } }).batchSize(5000)) scanned += 1;
+    const baseline = db.collection('bench_baseline_journal');
+    const n = Math.max(entries, 1);
+    for (let i = 0; i < n; i += 1000) {
+      await baseline.insertMany(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
+        _id: `dist:${PERIOD}:${i + k}` as never, kind: 'distribution', period: PERIOD, createdAt: new Date(), state: 'applied',
+        postings: [{ account: `user:${i + k}`, amount: -1000 }, { account: 'platform:fees', amount: 100 }, { account: 'user:creator', amount: 900 }],
+      })), { ordered: false });
+    }
+    const baselineMs = performance.now() - started;
+    if (scanned !== clicks) throw new Error(`baseline scanned ${scanned} clicks, expected ${clicks}`);
+    return { clicks, readers, runMs: run.ok ? run.ms : null, runRssMb: run.rssMb, baselineMs, entries, note: run.ok ? undefined : run.note };
+  } finally {
+    await db.dropDatabase().catch(() => {});
+    await client.close();
+  }
+}
+
+/** Runs the real CLI as a child; the child reports its own peak RSS on exit (FLATTR_REPORT_RSS). */
+function runCli(uri: string, dbName: string, args: string[], timeoutMs: number): Promise<{ ok: boolean; ms: number; rssMb: number | null; note?: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/distribution-report-rss.ts', 'bin/flattr-server.mjs', ...args], {
+      cwd: serverDir,
+      env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      const rss = /maxRSS=(\d+)/.exec(out);
+      const rssMb = rss ? Number(rss[1]) / 1024 : null;
+      if (code === 0) resolve({ ok: true, ms, rssMb });
+      else resolve({ ok: false, ms, rssMb, note: signal === 'SIGKILL' ? `stopped after ${Math.round(ms / 1000)} s (timeout)` : `exit ${code}: ${out.trim().split('\n').pop()}` });
+    });
+  });
+}
+
+function render(results: Measure[]): string {
+  const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  const lines = [
+    '## Distribution (`flattr-server distribute`)',
+    '',
+    'Seeded with `seedDemoData` (~10 clicks per reader, 70 % of things owned), distributed by the real CLI as a child process',
+    '(time includes process start, both ledger checks and all four stages). Baseline in the same run: a bare cursor scan over the',
+    'same clicks plus an insertMany of as many journal documents as the run wrote. Peak RSS is the child\'s `process.resourceUsage().maxRSS`.',
+    '',
+    '| clicks | readers | distribution | peak RSS | baseline | ratio | dist entries | note |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...results.map((r) => `| ${r.clicks} | ${r.readers} | ${s(r.runMs)} | ${r.runRssMb === null ? '–' : `${r.runRssMb.toFixed(0)} MB`} | ${s(r.baselineMs)} | ${r.runMs === null ? '–' : `${(r.runMs / r.baselineMs).toFixed(1)}×`} | ${r.entries} | ${r.note ?? ''} |`),
+  ];
+  const [small, large] = results;
+  if (small?.runRssMb && large?.runRssMb) {
+    lines.push('', `Peak RSS growth from ${small.clicks} to ${large.clicks} clicks: ${(((large.runRssMb / small.runRssMb) - 1) * 100).toFixed(0)} % (goal ≤ 20 %). Ratio goal ≤ 2×.`);
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  console.log(await benchDistribution(sizes.length ? sizes : undefined));
+}
