@@ -2,39 +2,39 @@ import { css } from 'lit';
 
 // Default colours meet WCAG AA contrast (4.5:1) in both schemes; pages override them with the custom
 // properties, or restyle everything with ::part(button) / ::part(count).
+// The private `--_*` variables hold only the scheme's defaults; each `--flattr-*` property is read once, where
+// it is used, so the dark scheme swaps defaults without repeating every `var(--flattr-…, …)` (bundle size).
 export default css`
   :host {
-    --_fg: var(--flattr-color, #ffffff);
-    --_bg: var(--flattr-background, #1e6b34);
-    --_pressed-fg: var(--flattr-pressed-color, #1e6b34);
-    --_pressed-bg: var(--flattr-pressed-background, #e3f3e7);
-    --_error-bg: var(--flattr-error-background, #a4271c);
-    --_count-fg: var(--flattr-count-color, #1f1f1f);
-    --_count-bg: var(--flattr-count-background, #ffffff);
-    --_border: var(--flattr-border-color, #6b6b6b);
-    --_focus: var(--flattr-focus-color, #1a5fb4);
-    --_radius: var(--flattr-radius, 4px);
-    --_font: var(--flattr-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    --_fg: #fff;
+    --_bg: #1e6b34;
+    --_pfg: #1e6b34;
+    --_pbg: #e3f3e7;
+    --_ebg: #a4271c;
+    --_cfg: #1f1f1f;
+    --_cbg: #fff;
+    --_bd: #6b6b6b;
+    --_fc: #1a5fb4;
+    --_r: var(--flattr-radius, 4px);
+    --_cb: var(--flattr-count-background, var(--_cbg));
     display: inline-flex;
     align-items: center;
     gap: 0.375em;
     vertical-align: middle;
-    font-family: var(--_font);
-    font-size: var(--flattr-font-size, 14px);
-    line-height: 1.2;
+    font: var(--flattr-font-size, 14px) / 1.2 var(--flattr-font, system-ui, sans-serif);
   }
 
   @media (prefers-color-scheme: dark) {
     :host {
-      --_fg: var(--flattr-color, #0d2414);
-      --_bg: var(--flattr-background, #7ed396);
-      --_pressed-fg: var(--flattr-pressed-color, #c9f2d4);
-      --_pressed-bg: var(--flattr-pressed-background, #1c3b25);
-      --_error-bg: var(--flattr-error-background, #ffb4a9);
-      --_count-fg: var(--flattr-count-color, #f1f1f1);
-      --_count-bg: var(--flattr-count-background, #1f1f1f);
-      --_border: var(--flattr-border-color, #9a9a9a);
-      --_focus: var(--flattr-focus-color, #8ab4f8);
+      --_fg: #0d2414;
+      --_bg: #7ed396;
+      --_pfg: #c9f2d4;
+      --_pbg: #1c3b25;
+      --_ebg: #ffb4a9;
+      --_cfg: #f1f1f1;
+      --_cbg: #1f1f1f;
+      --_bd: #9a9a9a;
+      --_fc: #8ab4f8;
     }
   }
 
@@ -52,10 +52,10 @@ export default css`
   button {
     font: inherit;
     font-weight: 600;
-    color: var(--_fg);
-    background: var(--_bg);
+    color: var(--flattr-color, var(--_fg));
+    background: var(--flattr-background, var(--_bg));
     border: 1px solid transparent;
-    border-radius: var(--_radius);
+    border-radius: var(--_r);
     padding: 0.35em 0.8em;
     min-height: 24px;
     cursor: pointer;
@@ -67,19 +67,19 @@ export default css`
   }
 
   button:focus-visible {
-    outline: 3px solid var(--_focus);
+    outline: 3px solid var(--flattr-focus-color, var(--_fc));
     outline-offset: 2px;
   }
 
-  button[aria-pressed='true'] {
-    color: var(--_pressed-fg);
-    background: var(--_pressed-bg);
-    border-color: var(--_pressed-fg);
+  [aria-pressed='true'] {
+    color: var(--flattr-pressed-color, var(--_pfg));
+    background: var(--flattr-pressed-background, var(--_pbg));
+    border-color: currentColor;
   }
 
   :host([state='error']) button {
-    color: var(--_count-bg);
-    background: var(--_error-bg);
+    color: var(--_cb);
+    background: var(--flattr-error-background, var(--_ebg));
   }
 
   :host([state='loading']) button {
@@ -87,10 +87,10 @@ export default css`
   }
 
   .count {
-    color: var(--_count-fg);
-    background: var(--_count-bg);
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
+    color: var(--flattr-count-color, var(--_cfg));
+    background: var(--_cb);
+    border: 1px solid var(--flattr-border-color, var(--_bd));
+    border-radius: var(--_r);
     padding: 0.25em 0.5em;
     font-variant-numeric: tabular-nums;
     text-align: center;
@@ -110,12 +110,8 @@ export default css`
     position: absolute;
     width: 1px;
     height: 1px;
-    margin: -1px;
-    padding: 0;
     overflow: hidden;
     clip: rect(0 0 0 0);
-    clip-path: inset(50%);
     white-space: nowrap;
-    border: 0;
   }
 `;
