@@ -1,4 +1,4 @@
-// Size benchmark part: what the widget takes from the SDK.
-import { createCountsBatcher, createFlattr, FlattrError } from '@flattr/sdk/lite';
+// Size benchmark part: what the widget takes from the SDK (its lean internal entry).
+import { createCountsBatcher, createFlattr } from '@flattr/sdk/lite-core';
 
-Object.assign(globalThis, { sdkParts: [createCountsBatcher, createFlattr, FlattrError] });
+Object.assign(globalThis, { sdkParts: [createCountsBatcher, createFlattr] });

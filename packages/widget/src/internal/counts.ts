@@ -1,4 +1,4 @@
-import { createCountsBatcher, type Counts } from '@flattr/sdk/lite';
+import { createCountsBatcher, type Counts } from '@flattr/sdk/lite-core';
 
 type Batcher = ReturnType<typeof createCountsBatcher>;
 
