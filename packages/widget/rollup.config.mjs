@@ -3,6 +3,8 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import { readFile } from 'node:fs/promises';
+import ts from 'typescript';
 
 export const tsOptions = {
   tsconfig: './tsconfig.json',
@@ -42,11 +44,33 @@ export function minifyCss() {
   };
 }
 
+/** Languages the script tag fetches on demand (English is bundled; its file is there for completeness). */
+export const LANGUAGES = ['en', 'de', 'sv', 'fr', 'es'];
+
+/**
+ * Writes `dist/i18n/<lang>.json` from `src/i18n/<lang>.ts`: the strings the script-tag bundle fetches from
+ * the service (`GET /widget/i18n/<lang>.json`) when a page is not in English. One source for both builds.
+ */
+export function emitTranslations() {
+  return {
+    name: 'emit-translations',
+    async generateBundle() {
+      for (const language of LANGUAGES) {
+        const source = await readFile(new URL(`./src/i18n/${language}.ts`, import.meta.url), 'utf8');
+        const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+        const strings = (await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`))[language];
+        if (!strings || typeof strings.flattr !== 'string') throw new Error(`src/i18n/${language}.ts does not export ${language}`);
+        this.emitFile({ type: 'asset', fileName: `i18n/${language}.json`, source: JSON.stringify(strings) });
+      }
+    },
+  };
+}
+
 export default [
   {
     input: 'src/loader/flattr.ts',
     output: { file: 'dist/flattr.js', format: 'iife', sourcemap: false },
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), terser(terserOptions)],
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), terser(terserOptions), emitTranslations()],
   },
   {
     input: 'src/index.ts',

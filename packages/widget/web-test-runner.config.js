@@ -71,6 +71,15 @@ export default {
         ctx.body = '<!doctype html><title>Confirm</title><script src="/test/fixtures/fake-confirm.js"></script>';
         return;
       }
+      // The service's translations route (packages/server/src/widget/serve-translations.ts), serving the same
+      // built files (`npm run build` writes dist/i18n/<lang>.json): the script tag fetches non-English strings.
+      const i18n = /^\/widget\/i18n\/([a-z]{2})\.json$/.exec(ctx.path);
+      if (i18n) {
+        ctx.set('Access-Control-Allow-Origin', '*');
+        ctx.type = 'application/json';
+        ctx.body = await readFile(new URL(`./dist/i18n/${i18n[1]}.json`, import.meta.url), 'utf8');
+        return;
+      }
       // A stand-in for the counts endpoint, for fixture pages that msw does not control (CSP page in an iframe).
       if (ctx.path === '/v1/counts') {
         const urls = [].concat(ctx.query.url ?? []);

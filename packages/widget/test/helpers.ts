@@ -75,6 +75,12 @@ export async function waitForState(el: FlattrButton, state: FlattrButtonState): 
   await el.updateComplete;
 }
 
+/** Waits until the button's accessible name is `label` (non-English strings arrive from the service). */
+export async function waitForLabel(el: FlattrButton, label: string): Promise<void> {
+  await waitUntil(() => innerButton(el)?.getAttribute('aria-label') === label,
+    `expected label ${label}, still ${innerButton(el)?.getAttribute('aria-label')}`, { timeout: 5000 });
+}
+
 export function innerButton(el: FlattrButton): HTMLButtonElement {
   return el.shadowRoot!.querySelector('button')!;
 }

@@ -2,7 +2,7 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import type { FlattrButton } from '../src/index.js';
 import type { Command } from '../src/loader/index.js';
-import { api, server, startApi, waitForState } from './helpers.js';
+import { api, server, startApi, waitForLabel, waitForState } from './helpers.js';
 
 function loadScript(src: string, attributes: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -70,6 +70,8 @@ describe('script-tag loader (dist/flattr.js)', () => {
     expect(link.getBoundingClientRect().width).to.equal(0); // not rendered: no slot
     expect(compact!.parentElement!.tagName).to.equal('P');
     await waitForState(compact!, 'ready');
+    // The bundle carries English only: Swedish comes from the service's /widget/i18n/sv.json.
+    await waitForLabel(compact!, 'Flattra An old post');
     expect(compact!.shadowRoot!.querySelector('button')!.textContent!.trim()).to.equal('Flattra');
 
     expect(large!.getAttribute('creator')).to.equal('bob');

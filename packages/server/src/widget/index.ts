@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import type { ServerModule } from '../context.js';
 import { confirmRoutes } from './confirm/confirm-routes.js';
 import { bundleRoutes } from './serve-bundle.js';
+import { translationRoutes } from './serve-translations.js';
 import { createBundleReader, DEFAULT_BUNDLE_PATH, type BundleReader } from './widget-bundle.js';
 
 export { createBundleReader, widgetScriptUrls, DEFAULT_BUNDLE_PATH, type BundleReader, type WidgetBundle } from './widget-bundle.js';
@@ -29,8 +30,11 @@ const keepOpenerOnTheWayToConfirm: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** The script-tag bundle (`/widget/flattr.js`, versioned URL) and the confirm window (`/widget/confirm`). */
-export function createWidgetModule(options: { bundlePath?: string } = {}): ServerModule {
+/**
+ * The script-tag bundle (`/widget/flattr.js`, versioned URL), its translations (`/widget/i18n/<lang>.json`)
+ * and the confirm window (`/widget/confirm`).
+ */
+export function createWidgetModule(options: { bundlePath?: string; translationsDir?: string } = {}): ServerModule {
   const readBundle = options.bundlePath ? createBundleReader(options.bundlePath) : defaultBundleReader;
   return {
     name: 'widget',
@@ -39,7 +43,7 @@ export function createWidgetModule(options: { bundlePath?: string } = {}): Serve
       app.use('/widget/static', express.static(STATIC_DIR, { index: false, maxAge: '5m', fallthrough: true }));
       app.use(['/account/login', '/account/signup'], keepOpenerOnTheWayToConfirm);
     },
-    routes: (ctx) => [...bundleRoutes(readBundle), ...confirmRoutes(ctx)],
+    routes: (ctx) => [...bundleRoutes(readBundle), ...translationRoutes(options.translationsDir), ...confirmRoutes(ctx)],
   };
 }
 

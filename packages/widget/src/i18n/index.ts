@@ -1,14 +1,42 @@
-import { de } from './de.js';
 import { en } from './en.js';
-import { es } from './es.js';
-import { fr } from './fr.js';
 import type { Strings } from './strings.js';
-import { sv } from './sv.js';
 
 export type { Strings } from './strings.js';
 
-export const translations = { en, de, sv, fr, es } as const;
-export type Language = keyof typeof translations;
+/** Every language the button speaks. */
+export const LANGUAGES = ['en', 'de', 'sv', 'fr', 'es'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+// English is always here. The script tag (`dist/flattr.js`) bundles only English and fetches another
+// language's strings from the service the first time a button needs them (`loadStrings`), so a page in
+// English downloads no strings it does not show; the ES module entry registers all five up front
+// (`translations.ts`).
+const known: Partial<Record<Language, Strings>> = { en };
+const loading = new Map<Language, Promise<void>>();
+
+export function addStrings(language: Language, strings: Strings): void {
+  known[language] = strings;
+}
+
+/** The strings of `language` when they are here (English always is), else undefined. */
+export function stringsFor(language: Language): Strings | undefined {
+  return known[language];
+}
+
+/**
+ * Fetches `GET {apiOrigin}/widget/i18n/{language}.json` once per page and language (every button shares the
+ * request). Resolves when done; on failure the language stays missing and buttons keep speaking English.
+ */
+export function loadStrings(language: Language, apiOrigin: string): Promise<void> {
+  let request = loading.get(language);
+  if (!request) {
+    request = fetch(`${apiOrigin}/widget/i18n/${language}.json`)
+      .then((response) => (response.ok ? response.json() : null))
+      .then((strings: Strings | null) => void (strings && addStrings(language, strings)), () => {});
+    loading.set(language, request);
+  }
+  return request;
+}
 
 /**
  * The language for `el`: its own or closest ancestor's `lang`, then the document's, then the browser's.
@@ -17,8 +45,8 @@ export type Language = keyof typeof translations;
 export function resolveLanguage(el: Element): Language {
   const candidates = [...declaredLanguages(el), ...(navigator.languages ?? []), navigator.language];
   for (const tag of candidates) {
-    const primary = tag?.trim().toLowerCase().split(/[-_]/)[0];
-    if (primary && primary in translations) return primary as Language;
+    const primary = tag?.trim().toLowerCase().split(/[-_]/)[0] as Language;
+    if (LANGUAGES.includes(primary)) return primary;
   }
   return 'en';
 }
@@ -34,17 +62,14 @@ function declaredLanguages(el: Element): string[] {
   return found;
 }
 
-export function stringsFor(language: Language): Strings {
-  return translations[language];
-}
-
 /** Replaces `{name}` placeholders. */
 export function format(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in values ? String(values[name]) : match));
 }
 
+/** "12 flattrs" in `language` (whose strings must be here). */
 export function formatCount(language: Language, count: number): string {
-  const strings = stringsFor(language);
+  const strings = known[language] ?? en;
   const form = new Intl.PluralRules(language).select(count) === 'one' ? strings.countOne : strings.countOther;
   return format(form, { count: new Intl.NumberFormat(language).format(count) });
 }

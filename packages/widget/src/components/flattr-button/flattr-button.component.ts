@@ -1,9 +1,9 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { createFlattr, FlattrError } from '@flattr/sdk/lite';
+import { createFlattr } from '@flattr/sdk/lite-core';
 import type { FlattrErrorDetail } from '../../events/flattr-error.js';
 import type { FlattrSuccessDetail } from '../../events/flattr-success.js';
 import '../../events/flattr-click.js';
-import { format, formatCount, resolveLanguage, stringsFor, type Language } from '../../i18n/index.js';
+import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
 import { awaitConfirmResult, confirmUrl, openConfirmWindow, type ConfirmRequest } from '../../internal/confirm-window.js';
 import { clearCounts, countsFor } from '../../internal/counts.js';
@@ -315,7 +315,8 @@ export default class FlattrButton extends LitElement {
       });
     } catch (error) {
       this._pending = false;
-      if (error instanceof FlattrError && (error.status === 401 || error.status === 403)) {
+      const status = statusOf(error);
+      if (status === 401 || status === 403) {
         // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
         setSiteToken(origin, null);
         this.state = 'needs-login';
@@ -352,8 +353,14 @@ export default class FlattrButton extends LitElement {
   }
 
   override render() {
-    const language = this._language;
-    const strings = stringsFor(language);
+    let language = this._language;
+    let strings = stringsFor(language);
+    if (!strings) {
+      // The script tag bundles English only: speak it until this language's strings arrive from the service.
+      const origin = this.apiOrigin;
+      if (origin) void loadStrings(language, origin).then(() => stringsFor(language) && this.requestUpdate());
+      strings = stringsFor((language = 'en'))!;
+    }
     const title = this.effectiveTitle || strings.untitled;
     const [text, label] = (<Record<FlattrButtonState, [string, string]>>{
       loading: [strings.flattr, strings.labelLoading],
@@ -392,10 +399,11 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// The SDK core's errors carry the answer's `status` and problem `code`; anything else is the network's.
 function statusOf(error: unknown): number | undefined {
-  return error instanceof FlattrError ? error.status : undefined;
+  return (error as { status?: number } | undefined)?.status;
 }
 
 function codeOf(error: unknown): string {
-  return error instanceof FlattrError ? error.code : 'network_error';
+  return (error as { code?: string } | undefined)?.code ?? 'network_error';
 }
