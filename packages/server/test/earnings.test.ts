@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { accounts, balanceFromJournal } from '../src/money/index.js';
 import { startProofServer, type ProofServer } from '../src/sites/testing/proof-server.js';
-import { simulateDistribution } from '../src/sites/testing/simulated-distribution.js';
+import { distributePeriod } from '../src/distribution/index.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
 import { createAdmin, signup, type TestUser } from '../src/testing/users.js';
 
@@ -24,11 +24,29 @@ describe('earnings', () => {
     return res.body;
   };
 
+  /** Moves the clock; access tokens are valid only near the time they were issued, so everyone logs in again. */
+  const at = async (instant: string) => {
+    server.clock.set(instant);
+    const login = async (user: TestUser): Promise<TestUser> => {
+      const res = await api.post('/v1/auth/login', { email: user.email, password: user.password });
+      assert.equal(res.status, 200, res.text);
+      return { ...user, token: res.body.accessToken };
+    };
+    [creator, reader1, reader2] = [await login(creator), await login(reader1), await login(reader2)];
+  };
+  const budget = async (user: TestUser, amount: number) => {
+    assert.equal((await api.patch('/v1/me', { budget: amount }, { token: user.token })).status, 200);
+  };
+  const click = async (user: TestUser, key: string) => {
+    const res = await api.post('/v1/flattrs', { thingId: t[key] }, { token: user.token, headers: { 'Idempotency-Key': `${user.id}-${key}-${server.clock.now().getTime()}` } });
+    assert.ok(res.status === 201 || res.status === 200, res.text);
+  };
+
   before(async () => {
     server = await startTestServer({ env: { FEE_BPS: '1000' } });
     api = testClient(server.url);
     [siteA, siteB] = [await startProofServer(), await startProofServer()];
-    server.clock.set('2026-03-01T10:00:00Z');
+    server.clock.set('2026-01-10T10:00:00Z');
     const admin = await createAdmin(server, api);
     [creator, reader1, reader2] = [await signup(api), await signup(api), await signup(api)];
     for (const [i, r] of [reader1, reader2].entries()) {
@@ -39,14 +57,18 @@ describe('earnings', () => {
       const res = await api.post('/v1/things', { url, title: key }, { token: creator.token });
       t[key] = res.body.id;
     }
-    // January: reader1 gives 900 over t1, t2 (owned) and t3 (unowned: escrow); reader2 gives 500 to t1.
-    await simulateDistribution(server.db, '2026-01', [
-      { readerId: reader1.id, contribution: 900, things: [{ thingId: t.t1!, ownerId: creator.id }, { thingId: t.t2!, ownerId: creator.id }, { thingId: t.t3!, ownerId: null }] },
-      { readerId: reader2.id, contribution: 500, things: [{ thingId: t.t1!, ownerId: creator.id }] },
-    ], 1000);
-    await simulateDistribution(server.db, '2026-02', [
-      { readerId: reader1.id, contribution: 200, things: [{ thingId: t.t1!, ownerId: creator.id }] },
-    ], 1000);
+    // January: reader1 gives 900 over t1, t2 (owned) and t3 (site B, unowned: escrow); reader2 gives 500 to t1.
+    await budget(reader1, 900);
+    await budget(reader2, 500);
+    for (const key of ['t1', 't2', 't3']) await click(reader1, key);
+    await click(reader2, 't1');
+    await at('2026-02-01T08:00:00Z');
+    assert.equal((await distributePeriod(server.ctx, '2026-01')).run?.status, 'done');
+    // February: reader1 gives 200 to t1; reader2 clicks nothing and keeps their money.
+    await budget(reader1, 200);
+    await click(reader1, 't1');
+    await at('2026-03-01T08:00:00Z');
+    assert.equal((await distributePeriod(server.ctx, '2026-02')).run?.status, 'done');
     // The creator verifies site B in March: t3's January escrow is released to them.
     const outcome = await verify(siteB);
     assert.deepEqual(outcome.escrowReleased, { count: 1, gross: 300, fee: 30, net: 270 });
