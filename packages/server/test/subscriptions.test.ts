@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { ObjectId } from 'mongodb';
 import { after, before, describe, it } from 'node:test';
 import { collections } from '../src/db/index.js';
+import { distributePeriod } from '../src/distribution/index.js';
+import { JOURNAL } from '../src/money/index.js';
 import { startProofServer, type ProofServer } from '../src/sites/testing/proof-server.js';
 import { coversPeriod, materializeSubscriptions } from '../src/subscriptions/index.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
-import { signup, type TestUser } from '../src/testing/users.js';
+import { createAdmin, signup, type TestUser } from '../src/testing/users.js';
 
 describe('subscription coverage', () => {
   const base = { startPeriod: '2026-01', endPeriod: '2026-03', pauses: [], cancelledAt: null };
@@ -239,6 +241,19 @@ describe('subscriptions API and materializeSubscriptions', () => {
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.startPeriod, '2026-06');
     assert.equal(res.body.endPeriod, '2026-07');
+  });
+
+  it('counts in the distribution: the run materializes the month\'s subscriptions and pays the thing', async () => {
+    const admin = await createAdmin(server, api);
+    assert.equal((await api.post('/v1/admin/deposits', { userId: reader.id, amount: 1000, reference: 'subs-1' }, { token: admin.token })).status, 201);
+    assert.equal((await api.patch('/v1/me', { budget: 600 }, { token: reader.token })).status, 200);
+    await moveTo('2026-07-01T08:00:00Z');
+    const outcome = await distributePeriod(server.ctx, '2026-06');
+    assert.equal(outcome.run?.status, 'done');
+    assert.equal(outcome.totals.clicks, 1);
+    assert.equal((await flattrOf('one', '2026-06'))!.source, 'subscription');
+    const entry = await server.db.collection(JOURNAL).findOne({ _id: `dist:2026-06:${reader.id}` as never });
+    assert.deepEqual(entry!.meta.shares.map((share: { thingId: string; amount: number }) => [share.thingId, share.amount]), [[things.one!.id, 600]]);
   });
 
   it('refuses a period that is not YYYY-MM', async () => {
