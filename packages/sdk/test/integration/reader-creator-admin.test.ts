@@ -20,7 +20,6 @@ let site: Server;
 let siteOrigin: string;
 /** What the stand-in blog serves at /.well-known/flattr. */
 let wellKnown = '';
-let operations: Set<string>;
 
 before(async () => {
   server = await startTestServer();
@@ -31,8 +30,6 @@ before(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  const document = await (await fetch(`${server.url}/v1/openapi.json`)).json() as { paths: Record<string, Record<string, unknown>> };
-  operations = new Set(Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)));
 });
 
 after(async () => {
@@ -130,30 +127,26 @@ describe('reader, creator and admin through the SDK', () => {
     await assert.rejects(creator.flattrs.create({ thingId }), (e: FlattrError) => e.status === 422 && e.code === 'own_thing');
   });
 
-  it('after the period ends, the admin distributes it', async (t) => {
-    const missing = ['POST /v1/admin/distributions', 'GET /v1/admin/distributions/{period}'].filter((op) => !operations.has(op));
-    if (missing.length) return void t.todo(`the server has no ${missing.join(', ')} yet`);
+  it('after the period ends, the admin distributes it', async () => {
     server.clock.set(new Date('2026-12-01T00:05:00Z'));
     // Tokens issued in November may have expired on the server's clock: sign in again, as a person would.
     await admin.auth.login({ email: adminEmail, password });
     await admin.admin.distributions.start(PERIOD);
-    let run = await admin.admin.distributions.status(PERIOD) as { status?: string };
-    for (let i = 0; i < 200 && run.status !== 'done' && run.status !== 'failed'; i++) {
+    let run = await admin.admin.distributions.status(PERIOD);
+    for (let i = 0; i < 400 && run.status !== 'done' && run.status !== 'failed'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      run = await admin.admin.distributions.status(PERIOD) as { status?: string };
+      run = await admin.admin.distributions.status(PERIOD);
     }
     assert.equal(run.status, 'done');
   });
 
-  it('the ledger verifies', async (t) => {
-    if (!operations.has('GET /v1/admin/ledger/verify')) return void t.todo('the server has no GET /v1/admin/ledger/verify yet');
-    const report = await admin.admin.ledger.verify() as { ok?: boolean; violations?: unknown[] };
+  it('the ledger verifies', async () => {
+    const report = await admin.admin.ledger.verify();
     assert.deepEqual(report.violations, []);
     assert.equal(report.ok, true);
   });
 
-  it('the creator sees the earnings: the reader\'s budget less the platform fee', async (t) => {
-    if (!operations.has('POST /v1/admin/distributions')) return void t.todo('needs the distribution endpoint');
+  it('the creator sees the earnings: the reader\'s budget less the platform fee', async () => {
     await creator.auth.login({ email: creatorEmail, password });
     const earnings = await creator.earnings.get({ period: PERIOD });
     // 500 contributed to one thing; FEE_BPS 1000 takes 50.

@@ -164,10 +164,9 @@ describe('every method calls an operation of the server\'s OpenAPI document', ()
   for (const c of cases) {
     const template = c.path.split('?')[0]!.split('/')
       .map((part) => (ids.has(part) ? '{id}' : /^\d{4}-\d{2}$/.test(part) ? '{period}' : part)).join('/');
-    it(`${c.name}: ${c.method} ${template}`, (t) => {
+    it(`${c.name}: ${c.method} ${template}`, () => {
       const operation = document.paths[template]?.[c.method.toLowerCase()];
-      // Routes still being built by other engineers are reported as todo, not hidden.
-      if (!operation) return void t.todo(`not in the server's document yet`);
+      assert.ok(operation, `the server's document has no ${c.method} ${template}`);
       // The SDK sends credentials exactly where the server demands them.
       assert.equal('security' in (operation as object), c.auth, c.auth ? 'the SDK sends a token the server does not ask for' : 'the server requires a token the SDK does not send');
     });
