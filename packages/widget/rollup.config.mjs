@@ -66,11 +66,69 @@ export function emitTranslations() {
   };
 }
 
+/**
+ * Drops the indentation inside the html`` templates of `*.component.ts`: whitespace with a line break in it
+ * goes away next to a tag and becomes one space elsewhere (between attributes). Text nodes keep their words.
+ * Walks the code so that templates nested in `${…}` are handled too; only the static parts change.
+ */
+export function minifyHtml() {
+  const squeeze = (text) => text.replace(/\s*\n\s*/g, ' ').replace(/\s*([<>])\s*/g, '$1');
+  return {
+    name: 'minify-html',
+    transform(code, id) {
+      if (!id.endsWith('.component.ts')) return null;
+      let out = '';
+      let i = 0;
+      // TypeScript's output writes the tag as `html \``: the length of the tag and backtick at i, else 0.
+      const tagAt = () => /^html\s*`/.exec(code.slice(i, i + 8))?.[0].length ?? 0;
+      const template = () => {
+        // code[i] is just past the opening backtick
+        let text = '';
+        while (i < code.length && code[i] !== '`') {
+          if (code[i] === '\\') {
+            text += code[i] + code[i + 1];
+            i += 2;
+          } else if (code[i] === '$' && code[i + 1] === '{') {
+            out += squeeze(text) + '${';
+            text = '';
+            i += 2;
+            expression();
+          } else text += code[i++];
+        }
+        out += squeeze(text) + '`';
+        i++;
+      };
+      const expression = () => {
+        for (let depth = 1; i < code.length; ) {
+          if (tagAt()) {
+            out += 'html`';
+            i += tagAt();
+            template();
+            continue;
+          }
+          const c = code[i++];
+          out += c;
+          if (c === '{') depth++;
+          else if (c === '}' && --depth === 0) return;
+        }
+      };
+      while (i < code.length) {
+        if (tagAt()) {
+          out += 'html`';
+          i += tagAt();
+          template();
+        } else out += code[i++];
+      }
+      return { code: out, map: null };
+    },
+  };
+}
+
 export default [
   {
     input: 'src/loader/flattr.ts',
     output: { file: 'dist/flattr.js', format: 'iife', sourcemap: false },
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), terser(terserOptions), emitTranslations()],
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser(terserOptions), emitTranslations()],
   },
   {
     input: 'src/index.ts',

@@ -8,7 +8,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
-import { minifyCss, tsOptions, terserOptions } from '../rollup.config.mjs';
+import { minifyCss, minifyHtml, tsOptions, terserOptions } from '../rollup.config.mjs';
 import { machineLine, updateBenchmarksSection } from '../../../scripts/benchmarks-doc.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -22,7 +22,7 @@ const ours = await readFile(path.join(root, 'dist/flattr.js'));
 async function bundle(input) {
   const build = await rollup({
     input: path.join(root, input),
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), terser(terserOptions)],
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser(terserOptions)],
     onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
   });
   const { output } = await build.generate({ format: 'iife', name: 'x' });
