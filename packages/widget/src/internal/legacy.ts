@@ -43,3 +43,8 @@ export function readDataAttributes(el: Element): LegacyOptions {
 export function toLangTag(language: string): string {
   return language.replace('_', '-');
 }
+
+/** Sets each attribute that has a value and that `el` does not have yet (explicit attributes win). */
+export function setMissingAttributes(el: Element, attributes: Record<string, string | null | undefined | false>): void {
+  for (const [name, value] of Object.entries(attributes)) if (value && !el.hasAttribute(name)) el.setAttribute(name, value);
+}

@@ -33,52 +33,43 @@ declare global {
  * A second loader on the same page finds the queue already live and leaves it alone.
  */
 export function installCommandQueue(win: Window = window): void {
-  const existing = win.flattr;
-  if (existing && (existing as CommandQueue).loaded) return;
-  const queue: Command[] = Array.isArray(existing) ? existing : [];
-  const pending = queue.splice(0, queue.length);
-  Object.defineProperty(queue, 'loaded', { value: true });
-  Object.defineProperty(queue, 'push', {
-    configurable: true,
-    value: (...commands: Command[]) => {
-      for (const command of commands) runCommand(command);
-      return queue.length;
-    },
-  });
+  const existing = win.flattr as CommandQueue | undefined;
+  if (existing?.loaded) return;
+  const queue = (Array.isArray(existing) ? existing : []) as Command[] & { loaded?: true };
+  const pending = queue.splice(0);
+  // Own properties on the array: `loaded` marks it live for a second loader, `push` runs at once.
+  queue.loaded = true;
+  queue.push = (...commands: Command[]) => {
+    commands.forEach(runCommand);
+    return queue.length;
+  };
   win.flattr = queue;
-  for (const command of pending) runCommand(command);
+  pending.forEach(runCommand);
 }
 
 export function runCommand(command: Command): HTMLElement[] {
   try {
-    if (!Array.isArray(command)) throw new TypeError('a command is an array: ["render", {…}]');
     const [name, options] = command;
     if (name === 'render') return [render(options as RenderOptions)];
     if (name === 'upgrade') return upgradeLegacyButtons();
-    throw new TypeError(`unknown command ${JSON.stringify(name)}`);
+    throw new TypeError(`unknown command ${name}`);
   } catch (error) {
-    // One bad command must not stop the others (nor the page's own script that pushed it).
+    // One bad command (unknown, not an array, no target) must not stop the others, nor the page's own script.
     console.error('[flattr]', error);
     return [];
   }
 }
 
+// Options copied to attributes of the same name (`tags` may be an array, `showCount` is `show-count`).
+const ATTRIBUTES = ['url', 'title', 'creator', 'size', 'lang', 'api', 'category', 'tags'] as const;
+
 function render(options: RenderOptions): HTMLElement {
-  const target = typeof options.target === 'string' ? document.querySelector(options.target) : options.target;
-  if (!target) throw new TypeError(`render: no element matches ${String(options.target)}`);
+  const { target } = options;
+  const parent = typeof target === 'string' ? document.querySelector(target) : target;
   const button = document.createElement('flattr-button');
-  const attributes: Record<string, string | undefined> = {
-    url: options.url,
-    title: options.title,
-    creator: options.creator,
-    size: options.size,
-    lang: options.lang,
-    api: options.api,
-    category: options.category,
-    tags: Array.isArray(options.tags) ? options.tags.join(',') : options.tags,
-  };
-  for (const [name, value] of Object.entries(attributes)) if (value) button.setAttribute(name, value);
-  if (options.showCount) button.setAttribute('show-count', '');
-  target.append(button);
+  for (const name of ATTRIBUTES) if (options[name]) button.setAttribute(name, String(options[name]));
+  button.toggleAttribute('show-count', !!options.showCount);
+  if (!parent) throw new TypeError(`no target ${String(target)}`);
+  parent.append(button);
   return button;
 }

@@ -1,4 +1,4 @@
-import { parseRev, readDataAttributes, toLangTag } from '../internal/legacy.js';
+import { parseRev, readDataAttributes, setMissingAttributes, toLangTag } from '../internal/legacy.js';
 
 const UPGRADED = 'data-flattr-upgraded';
 
@@ -16,19 +16,18 @@ export function upgradeLegacyButtons(root: ParentNode = document): HTMLElement[]
 function upgradeLink(link: HTMLAnchorElement): HTMLElement {
   const options = { ...parseRev(link.getAttribute('rev') ?? link.getAttribute('rel')), ...readDataAttributes(link) };
   const button = link.ownerDocument.createElement('flattr-button');
-  const set = (name: string, value: string | undefined | null) => {
-    if (value) button.setAttribute(name, value);
-  };
-  set('url', options.url || (link.getAttribute('href') ? link.href : undefined));
-  set('title', options.title || link.title || link.textContent?.trim());
-  set('creator', options.uid);
-  set('category', options.category);
-  set('tags', options.tags);
-  set('lang', options.language ? toLangTag(options.language) : undefined);
-  set('api', options.api);
-  // Old Flattr: the default button was the large counter, `button:compact` the one-line one; both had counts.
-  button.setAttribute('size', options.button === 'compact' ? 'compact' : 'large');
-  button.toggleAttribute('show-count', true);
+  setMissingAttributes(button, {
+    url: options.url || (link.getAttribute('href') && link.href),
+    title: options.title || link.title || link.textContent!.trim(),
+    creator: options.uid,
+    category: options.category,
+    tags: options.tags,
+    lang: options.language && toLangTag(options.language),
+    api: options.api,
+    // Old Flattr: the default button was the large counter, `button:compact` the one-line one; both had counts.
+    size: options.button === 'compact' ? 'compact' : 'large',
+    'show-count': 'show-count',
+  });
   link.setAttribute(UPGRADED, '');
   link.replaceWith(button);
   button.append(link);

@@ -8,7 +8,7 @@ import { defaults } from '../../internal/config.js';
 import { awaitConfirmResult, confirmUrl, openConfirmWindow, type ConfirmRequest } from '../../internal/confirm-window.js';
 import { clearCounts, countsFor } from '../../internal/counts.js';
 import { emit } from '../../internal/emit.js';
-import { readDataAttributes, toLangTag } from '../../internal/legacy.js';
+import { readDataAttributes, setMissingAttributes, toLangTag } from '../../internal/legacy.js';
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
 import { getSiteToken, isFlattred, rememberFlattred, setSiteToken } from '../../internal/storage.js';
@@ -127,41 +127,34 @@ export default class FlattrButton extends LitElement {
 
   /** The URL this button flattrs, after defaults and old vocabulary. */
   get effectiveUrl(): string {
-    return this.url || this._legacy.url || pageUrl(this.ownerDocument);
+    return this.url || pageUrl(this.ownerDocument);
   }
 
   /** The title used in the label and sent to the service. */
   get effectiveTitle(): string {
-    if (this.title || this._legacy.title) return this.title || this._legacy.title!;
     // A button standing for the page itself takes the page's title.
-    return this.url || this._legacy.url ? '' : this.ownerDocument.title;
+    return this.title || (this.url ? '' : this.ownerDocument.title);
   }
 
   get effectiveCreator(): string {
-    return this.creator || this.uid || this._legacy.uid || '';
+    return this.creator || this.uid;
   }
 
   /** The service origin, or null when none is configured (or it is not an http(s) URL). */
   get apiOrigin(): string | null {
-    const api = this.api || this._legacy.api || defaults.api;
+    const api = this.api || defaults.api;
     return api ? originOf(api) : null;
   }
 
-  private get _legacy() {
-    return readDataAttributes(this);
-  }
-
   private get _language(): Language {
-    const legacyLanguage = this._legacy.language;
-    if (!this.lang && legacyLanguage) {
-      const probe = this.ownerDocument.createElement('span');
-      probe.lang = toLangTag(legacyLanguage);
-      return resolveLanguage(probe);
-    }
     return resolveLanguage(this);
   }
 
   override connectedCallback(): void {
+    // Old vocabulary on the element (`data-flattr-uid`, `-url`, `-language`, …) becomes its attributes, read
+    // once here, before the first update; modern attributes already present win.
+    const legacy = readDataAttributes(this);
+    setMissingAttributes(this, { ...legacy, language: null, hidden: null, lang: legacy.language && toLangTag(legacy.language) });
     super.connectedCallback();
     // Re-attached after a move: pick up where the lazy count left off.
     if (this.hasUpdated && this.state === 'loading' && !this._pending) this._setUp();
@@ -176,9 +169,7 @@ export default class FlattrButton extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasAttribute('size') && (this.button || this._legacy.button)) {
-      this.size = (this.button || this._legacy.button) === 'compact' ? 'compact' : 'large';
-    }
+    if (!this.hasAttribute('size') && this.button) this.size = this.button === 'compact' ? 'compact' : 'large';
     if (!this.hasUpdated || changed.has('url') || changed.has('api') || changed.has('showCount')) this._setUp();
   }
 
