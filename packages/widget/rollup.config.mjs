@@ -36,6 +36,7 @@ export function minifyCss() {
           .replace(/\s*([{};,>])\s*/g, '$1')
           .replace(/:\s+/g, ':')
           .replace(/;}/g, '}')
+          .replace(/([^\w.#-])0\.(\d)/g, '$1.$2')
           .trim() +
         '`',
       );

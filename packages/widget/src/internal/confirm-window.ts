@@ -13,6 +13,7 @@ export type ConfirmResult =
   | { type: 'flattr:result'; ok: false; code: string; detail?: string };
 
 export interface ConfirmRequest {
+  /** The service's origin (`apiOrigin`). */
   api: string;
   url: string;
   title: string;
@@ -26,7 +27,7 @@ export function confirmUrl(request: ConfirmRequest): string {
     creator: request.creator,
     origin: location.origin,
   });
-  return `${new URL(request.api).origin}/widget/confirm?${query}`;
+  return `${request.api}/widget/confirm?${query}`;
 }
 
 const WINDOW_NAME = 'flattr-confirm';
@@ -50,15 +51,11 @@ export function openConfirmWindow(request: ConfirmRequest, asTab = false): Windo
 // is only ever delivered to the button whose request is showing in the window.
 let endCurrentWait: (() => void) | undefined;
 
-export function awaitConfirmResult(popup: Window, api: string, signal?: AbortSignal): Promise<ConfirmResult | null> {
-  const expectedOrigin = new URL(api).origin;
+export function awaitConfirmResult(popup: Window, apiOrigin: string, signal?: AbortSignal): Promise<ConfirmResult | null> {
   endCurrentWait?.();
   return new Promise((resolve) => {
     const onMessage = (event: MessageEvent) => {
-      if (event.origin !== expectedOrigin || event.source !== popup) return;
-      const data: unknown = event.data;
-      if (!isConfirmResult(data)) return;
-      finish(data);
+      if (event.origin === apiOrigin && event.source === popup && isConfirmResult(event.data)) finish(event.data);
     };
     const timer = setInterval(() => {
       if (popup.closed) finish(null);
@@ -78,9 +75,8 @@ export function awaitConfirmResult(popup: Window, api: string, signal?: AbortSig
 }
 
 function isConfirmResult(data: unknown): data is ConfirmResult {
-  if (typeof data !== 'object' || data === null) return false;
-  const d = data as Record<string, unknown>;
-  if (d.type !== 'flattr:result') return false;
-  if (d.ok === true) return typeof d.url === 'string' && typeof d.count === 'number' && typeof d.period === 'string';
-  return d.ok === false && typeof d.code === 'string';
+  const d = data as Record<string, unknown> | null;
+  return d?.type === 'flattr:result' && (d.ok === true
+    ? typeof d.url === 'string' && typeof d.count === 'number' && typeof d.period === 'string'
+    : d.ok === false && typeof d.code === 'string');
 }

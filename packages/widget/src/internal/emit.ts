@@ -7,7 +7,7 @@ export function emit<K extends keyof GlobalEventHandlersEventMap>(
   name: K,
   init: GlobalEventHandlersEventMap[K] extends CustomEvent<infer D> ? CustomEventInit<D> : CustomEventInit,
 ): GlobalEventHandlersEventMap[K] {
-  const event = new CustomEvent(name, { bubbles: true, composed: true, cancelable: false, ...init });
+  const event = new CustomEvent(name, { bubbles: true, composed: true, ...init });
   el.dispatchEvent(event);
   return event as GlobalEventHandlersEventMap[K];
 }

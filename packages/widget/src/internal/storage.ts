@@ -34,7 +34,7 @@ export function setSiteToken(apiOrigin: string, token: string | null): void {
 function flattredUrls(apiOrigin: string, period: string): string[] {
   try {
     const list: unknown = JSON.parse(read(flattredKey(apiOrigin, period)) ?? '[]');
-    return Array.isArray(list) ? list.filter((u): u is string => typeof u === 'string') : [];
+    return Array.isArray(list) ? list : [];
   } catch {
     return [];
   }

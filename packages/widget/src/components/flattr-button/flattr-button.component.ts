@@ -18,7 +18,7 @@ export type FlattrButtonSize = 'compact' | 'large';
 export type FlattrButtonState = 'loading' | 'ready' | 'flattred' | 'needs-login' | 'error';
 
 // Window results that mean "the reader is not logged in": the button then offers to log in.
-const LOGIN_CODES = new Set(['login_required', 'unauthorized', 'invalid_token']);
+const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
 
 /**
  * @summary A Flattr button: the reader clicks, confirms once in a window on the Flattr service, and the
@@ -206,7 +206,7 @@ export default class FlattrButton extends LitElement {
       this.state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
     } catch (error) {
       if (abort.signal.aborted) return;
-      this._fail({ code: 'counts_failed', message: messageOf(error), status: statusOf(error) }, 'counts');
+      this._fail(errorDetail(error, 'counts_failed'), 'counts');
     }
   }
 
@@ -270,20 +270,11 @@ export default class FlattrButton extends LitElement {
       this.state = previous; // closed without a result: the reader changed their mind
     } else if (result.ok) {
       if (result.siteToken) setSiteToken(origin, result.siteToken);
-      this._succeed(origin, {
-        url: this.effectiveUrl,
-        thingId: result.thingId,
-        count: result.count,
-        period: result.period,
-        flattrId: result.flattrId,
-        via: 'window',
-      });
-    } else if (LOGIN_CODES.has(result.code)) {
-      this.state = 'needs-login';
-      this._retryAction = 'click';
-      emit(this, 'flattr-error', { detail: { code: result.code, message: result.detail ?? result.code } });
+      this._succeed(origin, result.thingId, result.count, result.period, result.flattrId, 'window');
     } else {
-      this._fail({ code: result.code, message: result.detail ?? result.code }, 'click');
+      // Not logged in: the button offers to log in (a click opens the window again).
+      const state = LOGIN_CODES.includes(result.code) ? 'needs-login' : 'error';
+      this._fail({ code: result.code, message: result.detail ?? result.code }, 'click', state);
     }
   }
 
@@ -293,21 +284,16 @@ export default class FlattrButton extends LitElement {
     this._pending = true;
     this.state = 'loading';
     try {
-      const input = { url: this.effectiveUrl, ...(this.effectiveTitle && { title: this.effectiveTitle }), ...(this.effectiveCreator && { creator: this.effectiveCreator }) };
+      // Empty title or creator: not sent (JSON leaves out undefined).
+      const input = { url: this.effectiveUrl, title: this.effectiveTitle || undefined, creator: this.effectiveCreator || undefined };
       const { status, flattr } = await createFlattr({ baseUrl: origin, token }, input);
       this._pending = false;
-      this._succeed(origin, {
-        url: this.effectiveUrl,
-        thingId: flattr.thingId ?? null,
-        count: flattr.thing?.flattrCount ?? (this.count ?? 0) + (status === 201 ? 1 : 0),
-        period: flattr.period,
-        flattrId: flattr.id ?? null,
-        via: 'site-token',
-      });
+      const count = flattr.thing?.flattrCount ?? (this.count ?? 0) + (status === 201 ? 1 : 0);
+      this._succeed(origin, flattr.thingId ?? null, count, flattr.period, flattr.id ?? null, 'site-token');
     } catch (error) {
       this._pending = false;
-      const status = statusOf(error);
-      if (status === 401 || status === 403) {
+      const detail = errorDetail(error);
+      if (detail.status === 401 || detail.status === 403) {
         // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
         setSiteToken(origin, null);
         this.state = 'needs-login';
@@ -315,12 +301,20 @@ export default class FlattrButton extends LitElement {
         return;
       }
       this.state = previous;
-      this._fail({ code: codeOf(error), message: messageOf(error), status: statusOf(error) }, 'click');
+      this._fail(detail, 'click');
     }
   }
 
-  private _succeed(origin: string, detail: FlattrSuccessDetail): void {
-    rememberFlattred(origin, detail.url, detail.period);
+  private _succeed(
+    origin: string,
+    thingId: string | null,
+    count: number,
+    period: string,
+    flattrId: string | null,
+    via: FlattrSuccessDetail['via'],
+  ): void {
+    const detail: FlattrSuccessDetail = { url: this.effectiveUrl, thingId, count, period, flattrId, via };
+    rememberFlattred(origin, detail.url, period);
     clearCounts(origin);
     this.count = detail.count;
     this.thingId = detail.thingId;
@@ -329,11 +323,12 @@ export default class FlattrButton extends LitElement {
     emit(this, 'flattr-success', { detail });
   }
 
-  private _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click'): void {
-    this.state = 'error';
+  private _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state: FlattrButtonState = 'error'): void {
+    this.state = state;
     this._retryAction = retry;
     emit(this, 'flattr-error', { detail });
   }
+
 
   /** Fetches the count again (after the cache is cleared), e.g. after the page learned of a new flattr. */
   refresh(): void {
@@ -386,15 +381,8 @@ export default class FlattrButton extends LitElement {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-// The SDK core's errors carry the answer's `status` and problem `code`; anything else is the network's.
-function statusOf(error: unknown): number | undefined {
-  return (error as { status?: number } | undefined)?.status;
-}
-
-function codeOf(error: unknown): string {
-  return (error as { code?: string } | undefined)?.code ?? 'network_error';
+/** The event detail for a failure: the SDK core's errors carry the answer's `status` and problem `code`. */
+function errorDetail(error: unknown, code?: string): FlattrErrorDetail {
+  const e = error as { message?: string; status?: number; code?: string } | undefined;
+  return { code: code ?? e?.code ?? 'network_error', message: e?.message ?? String(error), status: e?.status };
 }
