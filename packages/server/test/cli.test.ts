@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MongoClient } from 'mongodb';
+import { startLocalDatabase, type LocalDatabase } from '../src/localdb/index.js';
+
+const serverDir = path.resolve(import.meta.dirname, '..');
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/flattr-server.mjs', ...args], {
+      cwd: serverDir,
+      env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let uri: string;
+let local: LocalDatabase | undefined;
+let client: MongoClient;
+const dbName = `cli_${randomBytes(5).toString('hex')}`;
+
+describe('flattr-server CLI', () => {
+  before(async () => {
+    uri = process.env.MONGODB_URI ?? '';
+    if (!uri) {
+      local = await startLocalDatabase();
+      uri = local.uri;
+    }
+    client = new MongoClient(uri, { retryWrites: false });
+    await client.connect();
+  });
+  after(async () => {
+    await client.db(dbName).dropDatabase().catch(() => {});
+    await client.close();
+    await local?.stop();
+  });
+
+  it('has --help for every command', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['distribute', '--help'], ['ledger', 'verify', '--help'], ['admin', 'create', '--help'], ['seed', '--help']]) {
+      const res = await run(args);
+      assert.equal(res.code, 0, args.join(' '));
+      assert.match(res.stdout, /Usage: flattr-server/);
+    }
+  });
+
+  it('refuses a malformed period and a period that has not ended, in one line without a stack trace', async () => {
+    const bad = await run(['distribute', '--period', '2026-13']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /not a month like 2026-11/);
+    const now = new Date();
+    const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const running = await run(['distribute', '--period', current]);
+    assert.equal(running.code, 4);
+    assert.match(running.stderr, /^flattr-server: .*has not ended yet/);
+    assert.doesNotMatch(running.stderr, /\n\s+at /);
+  });
+
+  it('says in one line when the database cannot be reached', async () => {
+    const res = await run(['ledger', 'verify'], { MONGODB_URI: 'mongodb://127.0.0.1:9/' });
+    assert.equal(res.code, 5);
+    assert.match(res.stderr, /^flattr-server: cannot reach the database at mongodb:\/\/127\.0\.0\.1:9\//);
+    assert.equal(res.stderr.trim().split('\n').length, 1);
+  });
+
+  it('seeds, dry-runs without writing, distributes with a summary, and verifies the ledger', async () => {
+    const seeded = await run(['seed', '--readers', '30', '--clicks', '120', '--period', '2026-04', '--seed', 'cli']);
+    assert.equal(seeded.code, 0, seeded.stderr);
+    assert.match(seeded.stdout, /Seeded 2026-04: 30 readers/);
+    const db = client.db(dbName);
+    const count = async () => Promise.all(['journal', 'balance_versions', 'distributions', 'distribution_snapshots', 'escrow'].map((c) => db.collection(c).countDocuments()));
+    const before = await count();
+
+    const dry = await run(['distribute', '--period', '2026-04', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Dry run \(nothing written\)/);
+    assert.deepEqual(await count(), before);
+
+    const real = await run(['distribute', '--period', '2026-04']);
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(real.stdout, /readers.*clicks.*things.*contributed.*fees.*to creators.*to escrow.*returned/s);
+    assert.match(real.stdout, /Ledger after: ok/);
+    // The dry run predicted exactly what the run did.
+    const row = (out: string) => out.split('\n').filter((l) => /^│ \d/.test(l)).pop();
+    assert.equal(row(dry.stdout), row(real.stdout));
+
+    const again = await run(['distribute', '--period', '2026-04']);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /already distributed/);
+
+    const verify = await run(['ledger', 'verify']);
+    assert.equal(verify.code, 0, verify.stdout);
+    assert.match(verify.stdout, /Ledger OK/);
+
+    // A broken cached balance is a violation: exit code 1.
+    await db.collection('balance_versions').insertOne({ _id: 'user:broken#1' as never, account: 'user:broken', seq: 1, amount: 5, entryIds: [], at: new Date() });
+    const broken = await run(['ledger', 'verify']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stdout, /balance_mismatch/);
+    await db.collection('balance_versions').deleteOne({ _id: 'user:broken#1' as never });
+  });
+
+  it('creates an admin', async () => {
+    const res = await run(['admin', 'create', '--email', 'Ops@Example.test', '--password', 'a long enough password']);
+    assert.equal(res.code, 0, res.stderr);
+    const user = await client.db(dbName).collection('users').findOne({ email: 'ops@example.test' });
+    assert.ok(user?.roles.includes('admin'));
+  });
+});

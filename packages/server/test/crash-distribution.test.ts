@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MongoClient, type Db } from 'mongodb';
+import { startLocalDatabase, type LocalDatabase } from '../src/localdb/index.js';
+import { cachedBalances, JOURNAL } from '../src/money/index.js';
+import { seedDemoData } from '../src/seed/index.js';
+
+const serverDir = path.resolve(import.meta.dirname, '..');
+const PERIOD = '2026-02';
+const SEED = { readers: 60, clicks: 300, period: PERIOD, seed: 'crash' };
+const KILLS = Number(process.env.CRASH_KILLS ?? 20);
+
+/** The real CLI in a child process, on its own database name. */
+function cli(dbName: string, args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
+  const child = spawn(process.execPath, ['bin/flattr-server.mjs', ...args], {
+    cwd: serverDir,
+    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal, out }));
+  });
+  return { child, done };
+}
+
+/** sha256 over the journal (sorted, without timestamps or state), the balances and the escrow docs. */
+async function ledgerHash(db: Db): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const e of db.collection(JOURNAL).find({}, { projection: { createdAt: 0, state: 0 } }).sort({ _id: 1 })) hash.update(JSON.stringify(e));
+  for await (const b of cachedBalances(db)) hash.update(JSON.stringify(b));
+  for await (const d of db.collection('escrow').find({}, { projection: { claimedAt: 0, settledAt: 0 } }).sort({ _id: 1 })) hash.update(JSON.stringify(d));
+  return hash.digest('hex');
+}
+
+let uri: string;
+let local: LocalDatabase | undefined;
+let client: MongoClient;
+const dbNames: string[] = [];
+
+async function seededDatabase(): Promise<string> {
+  const name = `crash_${randomBytes(5).toString('hex')}`;
+  dbNames.push(name);
+  await seedDemoData(client.db(name), SEED);
+  return name;
+}
+
+describe('distribution crash safety (SIGKILL of the real CLI)', () => {
+  before(async () => {
+    uri = process.env.MONGODB_URI ?? '';
+    if (!uri) {
+      local = await startLocalDatabase();
+      uri = local.uri;
+    }
+    client = new MongoClient(uri, { retryWrites: false });
+    await client.connect();
+  });
+  after(async () => {
+    for (const name of dbNames) await client.db(name).dropDatabase().catch(() => {});
+    await client.close();
+    await local?.stop();
+  });
+
+  it(`ends with the same ledger as an uninterrupted run after ${KILLS} kills at random points`, { timeout: 15 * 60_000 }, async () => {
+    const reference = await seededDatabase();
+    const started = Date.now();
+    const clean = await cli(reference, ['distribute', '--period', PERIOD, '--no-progress']).done;
+    const cleanMs = Date.now() - started;
+    assert.equal(clean.code, 0, clean.out);
+    const expected = await ledgerHash(client.db(reference));
+
+    const killedInStage: Record<string, number> = {};
+    let kills = 0;
+    let rounds = 0;
+    while (kills < KILLS) {
+      rounds += 1;
+      const db = await seededDatabase();
+      for (;;) {
+        const run = cli(db, ['distribute', '--period', PERIOD, '--no-progress']);
+        // Anywhere from during start-up to the end of a whole uninterrupted run.
+        const delay = 300 + Math.random() * cleanMs;
+        const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
+        const result = await run.done;
+        clearTimeout(timer);
+        if (result.signal === 'SIGKILL') {
+          kills += 1;
+          const doc = await client.db(db).collection('distributions').findOne({ _id: PERIOD as never });
+          const stage = doc ? String(doc.stage) : 'before-lock';
+          killedInStage[stage] = (killedInStage[stage] ?? 0) + 1;
+          continue;
+        }
+        assert.equal(result.code, 0, result.out);
+        break;
+      }
+      assert.equal(await ledgerHash(client.db(db)), expected, `round ${rounds}: the ledger differs from the uninterrupted run`);
+      const verify = await cli(db, ['ledger', 'verify']).done;
+      assert.equal(verify.code, 0, verify.out);
+    }
+    console.log(`crash points: ${kills} SIGKILLs over ${rounds} round(s), by stage: ${JSON.stringify(killedInStage)}`);
+    assert.ok(Object.keys(killedInStage).length >= 2, 'kills landed in more than one stage');
+  });
+
+  it('two concurrent distribute commands make one run and a correct ledger', { timeout: 5 * 60_000 }, async () => {
+    const db = await seededDatabase();
+    const [a, b] = await Promise.all([
+      cli(db, ['distribute', '--period', PERIOD, '--no-progress']).done,
+      cli(db, ['distribute', '--period', PERIOD, '--no-progress']).done,
+    ]);
+    const outcomes = [a, b].map((r) => (r.code === 0 && /Distributed/.test(r.out) ? 'ran' : r.code === 3 ? 'running' : r.code === 0 && /already distributed/.test(r.out) ? 'done' : `exit ${r.code}: ${r.out}`));
+    assert.equal(outcomes.filter((o) => o === 'ran').length, 1, outcomes.join(' | '));
+    assert.ok(outcomes.every((o) => ['ran', 'running', 'done'].includes(o)), outcomes.join(' | '));
+    const reference = dbNames[0]!;
+    assert.equal(await ledgerHash(client.db(db)), await ledgerHash(client.db(reference)));
+  });
+});
