@@ -6,7 +6,7 @@
  */
 import { errorFromResponse } from './errors.js';
 import { abortable, fetchOf } from './http/fetch.js';
-import * as core from './lite-core.js';
+import { countsBatcherWith, flattrWith } from './lite-core.js';
 import type { Flattr } from './types.js';
 
 export { FlattrError } from './errors.js';
@@ -32,7 +32,7 @@ export interface CountsBatcherOptions {
  * Failures are FlattrErrors.
  */
 export function createCountsBatcher(options: CountsBatcherOptions): CountsBatcher {
-  return core.createCountsBatcher({ ...options, ...strict(options.fetch), abortable });
+  return countsBatcherWith({ ...options, fetch: fetchOf(options.fetch) }, errorFromResponse, abortable);
 }
 
 /**
@@ -44,13 +44,5 @@ export function createFlattr(
   options: { baseUrl: string; token: string; fetch?: typeof fetch; idempotencyKey?: string },
   input: { url: string; title?: string; creator?: string },
 ): Promise<{ status: 200 | 201; flattr: Flattr }> {
-  return core.createFlattr({ ...options, ...strict(options.fetch) }, input);
-}
-
-/** The documented behaviour over the core: a clear message when there is no fetch, FlattrError for answers. */
-function strict(injected: typeof fetch | undefined) {
-  return {
-    fetch: ((input, init) => fetchOf(injected)(input, init)) as typeof fetch,
-    toError: (response: Response) => errorFromResponse(response),
-  };
+  return flattrWith({ ...options, fetch: fetchOf(options.fetch) }, input, errorFromResponse);
 }

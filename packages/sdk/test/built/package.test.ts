@@ -16,6 +16,8 @@ describe('built package', () => {
     assert.equal(typeof main.FlattrClient, 'function');
     assert.equal(main.FlattrError, lite.FlattrError, 'one FlattrError class for both entries');
     assert.deepEqual(Object.keys(lite).sort(), ['FlattrError', 'createCountsBatcher', 'createFlattr']);
+    const core = await import('@flattr/sdk/lite-core');
+    assert.deepEqual(Object.keys(core).sort(), ['countsBatcherWith', 'createCountsBatcher', 'createFlattr', 'flattrWith', 'httpError']);
   });
 
   it('CJS entries load with require()', () => {

@@ -122,3 +122,28 @@ describe('counts batching', () => {
     assert.equal((await client.counts.get(page(1))).count, 2);
   });
 });
+
+describe('lite-core (the widget\'s smaller entry)', () => {
+  it('batches like lite and fails with plain Errors carrying status, code and detail', async () => {
+    const core = await import('../../src/lite-core.js');
+    server.use(http.get(`${API}/v1/counts`, () => problem(503, 'unavailable', 'later')));
+    seen.length = 0;
+    const batcher = core.createCountsBatcher({ baseUrl: API });
+    const calls = [batcher.get(page(1)), batcher.get(page(2))];
+    for (const call of calls) {
+      await assert.rejects(call, (e: Error & { status: number; code: string; detail?: string }) =>
+        e.name === 'Error' && e.status === 503 && e.code === 'unavailable' && e.detail === 'later');
+    }
+    assert.equal(seen.length, 1);
+  });
+
+  it('createFlattr sends the token and an Idempotency-Key', async () => {
+    const core = await import('../../src/lite-core.js');
+    server.use(http.post(`${API}/v1/flattrs`, () => HttpResponse.json({ id: 'f' }, { status: 201 })));
+    seen.length = 0;
+    const { status } = await core.createFlattr({ baseUrl: API, token: 'fsite_t' }, { url: page(1) });
+    assert.equal(status, 201);
+    assert.equal(seen[0]!.headers.get('authorization'), 'Bearer fsite_t');
+    assert.ok(seen[0]!.headers.get('idempotency-key'));
+  });
+});
