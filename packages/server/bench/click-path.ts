@@ -1,7 +1,10 @@
 /**
- * Click-path benchmark: sustained POST /v1/flattrs (distinct readers and
- * things, valid tokens) against the real server, and in the same run the
- * baseline, a bare Express route doing one insertOne into the same database.
+ * Click-path benchmark: sustained POST /v1/flattrs against the real server,
+ * and in the same run the baseline, a bare Express route doing one insertOne
+ * into the same database. What a click is: a reader (valid JWT, an
+ * Idempotency-Key) flattrs an existing thing it has not flattred this month.
+ * The things are created untimed before the run; every timed request is a
+ * distinct (reader, thing) pair, so each creates exactly one new flattr.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,11 +13,15 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
+import type { ThingDoc } from '../src/db/index.js';
+import { hostOf, normalizeUrl, thingIdFor } from '../src/things/index.js';
 
 const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = 3;
 const READERS = 200;
+/** Things created before the run; READERS × THINGS distinct pairs outlast any run here. */
+const THINGS = 3000;
 
 interface LoadResult {
   requestsPerSecond: number;
@@ -37,18 +44,21 @@ export async function benchClickPath(): Promise<string> {
   try {
     const tokens = await signupReaders(server.url, READERS);
     const run = randomBytes(3).toString('hex');
+    const urls = await createThings(uri, dbName, run, THINGS);
     let n = 0;
     const clickRequest = () => ({
       method: 'POST' as const,
       path: '/v1/flattrs',
       setupRequest: (req: any) => {
+        // Request i: reader i mod R on thing ⌊i / R⌋ mod T, a distinct pair for i < R·T.
         const i = n++;
+        const thing = Math.floor(i / tokens.length) % urls.length;
         req.headers = {
           'content-type': 'application/json',
           authorization: `Bearer ${tokens[i % tokens.length]}`,
           'idempotency-key': `${run}-${i}`,
         };
-        req.body = JSON.stringify({ url: `https://bench-${run}.example/post/${i}`, title: `Post ${i}` });
+        req.body = JSON.stringify({ url: urls[thing], title: `Post ${thing}` });
         return req;
       },
     });
@@ -88,7 +98,7 @@ export async function benchClickPath(): Promise<string> {
     '## Click path: `POST /v1/flattrs`',
     '',
     `Command: \`npm run bench\` (server: \`packages/server/bench/click-path.ts\`). ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARMUP_S} s warm-up, autocannon in the bench process, each server in its own process on 127.0.0.1, database: ${process.env.BENCH_DATABASE_KIND ?? 'from MONGODB_URI'}.`,
-    `Each click: a distinct URL (so a new thing is auto-created) by one of ${READERS} readers with valid JWTs, with an Idempotency-Key.`,
+    `Each click: one of ${READERS} readers (valid JWTs, an Idempotency-Key per request) flattrs one of ${THINGS} existing things (created untimed before the run, as a click would create them); every timed request is a distinct (reader, thing) pair, so each creates one new flattr and adjusts its thing's count. (Until 2026-11-25 this benchmark clicked a new URL each time, creating a thing per click.)`,
     '',
     '| target | req/s | p50 ms | p99 ms | requests | non-2xx | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -97,6 +107,24 @@ export async function benchClickPath(): Promise<string> {
     '',
     `Ratio to baseline: **${ratio.toFixed(2)}×** (goal ≥ 0.7×). p99 at ${CONNECTIONS} connections: **${flattr.p99} ms** (goal < 50 ms).`,
   ].join('\n');
+}
+
+/** Inserts the things a first click would have created (same documents, derived ids), untimed. */
+async function createThings(uri: string, dbName: string, run: string, count: number): Promise<string[]> {
+  const client = new MongoClient(uri);
+  await client.connect();
+  try {
+    const urls = Array.from({ length: count }, (_, i) => normalizeUrl(`https://bench-${run}-${i % 50}.example/post/${i}`));
+    const docs: ThingDoc[] = urls.map((url, i) => ({
+      _id: thingIdFor(url), url, host: hostOf(url), title: `Post ${i}`, tags: [], ownerId: null, claimedCreator: null, flattrCount: 0, createdAt: new Date(),
+    }));
+    for (let start = 0; start < docs.length; start += 500) {
+      await client.db(dbName).collection<ThingDoc>('things').insertMany(docs.slice(start, start + 500));
+    }
+    return urls;
+  } finally {
+    await client.close();
+  }
 }
 
 async function signupReaders(url: string, count: number): Promise<string[]> {
@@ -130,7 +158,9 @@ async function load(url: string, requests: autocannon.Request[], duration: numbe
 }
 
 async function startChild(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'serve-child.ts')], {
+  // BENCH_CHILD_NODE_ARGS: extra node flags for the servers, e.g. `--prof` to see where their time goes.
+  const extraArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extraArgs, '--import', 'tsx', path.join(import.meta.dirname, 'serve-child.ts')], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { ServerContext } from '../context.js';
+import type { UserDoc } from '../db/index.js';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import type { AuthContext, AuthRequirement } from '../http/auth-context.js';
 import { findUser, scopesForRoles } from '../accounts/users.js';
@@ -38,13 +39,41 @@ export function createAuthenticator(ctx: ServerContext) {
     const token = match[1]!;
     if (token.startsWith(PAT_PREFIX)) return fromPersonalToken(ctx, token);
     if (token.startsWith(SITE_TOKEN_PREFIX)) return fromSiteToken(ctx, token, req);
-    return fromJwt(ctx, token);
+    return fromJwt(ctx, token, requirement);
   };
 }
 
-async function fromJwt(ctx: ServerContext, token: string): Promise<AuthContext> {
+/**
+ * Users read for clicks, kept briefly. A click (`flattr` scope) needs from
+ * the user only that it exists: every role grants `flattr` (scopesForRoles),
+ * and the JWT's signature and expiry are checked on every request anyway.
+ * So for routes that ask for the `flattr` scope and no role, a user read in
+ * the last CLICK_USER_TTL_MS is reused: the one thing that can be late is a
+ * user removed meanwhile, whose still-valid token may click for that long.
+ * Every other route reads the user fresh (a demoted admin loses admin at once).
+ */
+const CLICK_USER_TTL_MS = 30_000;
+const clickUsers = new WeakMap<object, Map<string, { user: UserDoc; expiresAt: number }>>();
+
+async function userForRequirement(ctx: ServerContext, userId: string, requirement: AuthRequirement): Promise<UserDoc | null> {
+  if (requirement.scope !== 'flattr' || requirement.role !== undefined) return findUser(ctx, userId);
+  let cache = clickUsers.get(ctx.db);
+  if (!cache) clickUsers.set(ctx.db, (cache = new Map()));
+  const hit = cache.get(userId);
+  if (hit && hit.expiresAt > Date.now()) return hit.user;
+  const user = await findUser(ctx, userId);
+  if (user) {
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(userId, { user, expiresAt: Date.now() + CLICK_USER_TTL_MS });
+  } else {
+    cache.delete(userId);
+  }
+  return user;
+}
+
+async function fromJwt(ctx: ServerContext, token: string, requirement: AuthRequirement): Promise<AuthContext> {
   const claims = await verifyAccessToken(ctx, signingKeys(ctx), token);
-  const user = await findUser(ctx, claims.userId);
+  const user = await userForRequirement(ctx, claims.userId, requirement);
   if (!user) throw new UnauthorizedError('The token\'s user does not exist', 'invalid_token');
   // Roles are read fresh: a demoted admin loses admin at once, not when the token expires.
   const allowed = scopesForRoles(user.roles);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { ServerContext } from '../context.js';
-import { AppError, ConflictError, isDuplicateKeyError } from '../errors/index.js';
+import { groupedInsertsInto } from '../db/index.js';
+import { AppError, ConflictError } from '../errors/index.js';
 
 /** Claims and stored answers of requests that carried an `Idempotency-Key`. */
 export const IDEMPOTENCY_KEYS = 'idempotency_keys';
@@ -62,7 +63,6 @@ export async function runIdempotent(
   const id = sha256(`${scope.userId}\u0000${scope.operation}\u0000${scope.key}`);
   const requestHash = sha256(canonicalJson(scope.request));
   const claims = ctx.db.collection<ClaimDoc>(IDEMPOTENCY_KEYS);
-  const answers = ctx.db.collection<AnswerDoc>(IDEMPOTENCY_KEYS);
 
   const earlier = await waitForClaim(ctx, id, requestHash);
   if (earlier) return earlier;
@@ -74,14 +74,13 @@ export async function runIdempotent(
     throw error;
   }
   const answer: AnswerDoc = { _id: `${id}:answer`, requestHash, status: reply.status, bodyJson: JSON.stringify(reply.body), createdAt: ctx.clock.now() };
-  try {
-    await answers.insertOne(answer);
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    // A retry took over a claim it thought abandoned and answered first: answer alike.
-    const first = await answers.findOne({ _id: answer._id });
-    if (first) return replay(first, requestHash);
-  }
+  // Not awaited: the answer rides in the next batch of this collection (with other requests' claims), so a
+  // click costs one write of its own here, not two in a row. Until it lands a retry waits for it (waitForClaim
+  // polls). If the process dies first, the claim stays without an answer: a retry gets 409
+  // `idempotency_request_in_progress` until the claim is stale, then performs again, which recording a
+  // flattr allows (same flattr; 200 instead of the first 201). A duplicate means a retry took over a claim
+  // it thought abandoned and stored its answer first: both answers describe the same flattr.
+  insertGrouped(ctx, answer).catch((error: unknown) => ctx.log.warn(`idempotency answer not stored for ${answer._id}: ${String(error)}`));
   return { status: answer.status, body: JSON.parse(answer.bodyJson), replayed: false };
 }
 
@@ -93,12 +92,7 @@ async function waitForClaim(ctx: ServerContext, id: string, requestHash: string)
   for (;;) {
     const now = ctx.clock.now();
     // Insert first: a new key (the common case) costs no read. The claim stays after success, so a repeat collides here.
-    try {
-      await claims.insertOne({ _id: `${id}:claim`, requestHash, createdAt: now });
-      return null;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    if (await insertGrouped(ctx, { _id: `${id}:claim`, requestHash, createdAt: now }) === 'inserted') return null;
     const answer = await answers.findOne({ _id: `${id}:answer` });
     if (answer && now.getTime() - answer.createdAt.getTime() <= IDEMPOTENCY_TTL_MS) return replay(answer, requestHash);
     if (answer) {
@@ -120,6 +114,15 @@ async function waitForClaim(ctx: ServerContext, id: string, requestHash: string)
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * Claims and answers of concurrent requests go to the database together, one
+ * `insertMany` per flush (db/group-commit.ts): each is still told whether its
+ * own document was inserted or its `_id` existed, which is all the protocol needs.
+ */
+function insertGrouped(ctx: ServerContext, doc: ClaimDoc | AnswerDoc): Promise<'inserted' | 'duplicate'> {
+  return groupedInsertsInto<ClaimDoc>(ctx.db, IDEMPOTENCY_KEYS).submit(doc);
 }
 
 export async function ensureIdempotencyIndexes(db: Db): Promise<void> {

@@ -1,13 +1,14 @@
 import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
-import { collections, DISTRIBUTIONS, type FlattrDoc, type ThingDoc } from '../db/index.js';
-import { ConflictError, isDuplicateKeyError, UnprocessableError } from '../errors/index.js';
+import { collections, groupedInsertsInto, type FlattrDoc, type ThingDoc } from '../db/index.js';
+import { ConflictError, UnprocessableError } from '../errors/index.js';
 import { periodOf } from '../money/index.js';
 import {
-  createThingIfMissing, derivedObjectId, findThingById, hostOf, LIMITS, normalizeUrl, ownerForHost,
-  inThingTurn, ThingNotFoundError, thingIdFor,
+  cachedThing, createThingIfMissing, derivedObjectId, hostOf, LIMITS, normalizeUrl, ownerForHost,
+  inThingTurn, rememberThing, ThingNotFoundError, thingIdFor, toObjectId,
 } from '../things/index.js';
 import { adjustFlattrCount } from './flattr-count.js';
+import { isPeriodDistributed } from './period-check.js';
 import type { RecordFlattrBody } from './schemas.js';
 
 export interface RecordedFlattr {
@@ -31,27 +32,36 @@ export async function recordFlattr(ctx: ServerContext, readerId: string, input: 
   const reader = ObjectId.createFromHexString(readerId);
   const period = periodOf(ctx.clock.now());
   // Distribution only runs on ended periods; this guards a clock that went back or a run started early.
-  if (await ctx.db.collection(DISTRIBUTIONS).findOne({ _id: period as never }, { projection: { _id: 1 } })) {
-    throw new ConflictError(`Period ${period} is already distributed`, 'period_distributed');
-  }
+  // The check runs beside the thing's lookup (independent reads); nothing is written before it passed.
+  const distributed = isPeriodDistributed(ctx.db, period);
+  distributed.catch(() => {});
+  const refuseIfDistributed = async () => {
+    if (await distributed) throw new ConflictError(`Period ${period} is already distributed`, 'period_distributed');
+  };
   const { thing, countedAhead } = input.thingId !== undefined
     ? { thing: await existingThing(ctx, input.thingId), countedAhead: false }
-    : await thingForUrl(ctx, reader, input);
+    : await thingForUrl(ctx, reader, input, refuseIfDistributed);
+  await refuseIfDistributed();
   if (thing.ownerId?.equals(reader)) throw ownThing();
 
   const flattrs = collections.flattrs(ctx.db);
   // Derived from (reader, thing, period): a repeat click finds the flattr by `_id` (see derivedObjectId).
   const _id = flattrIdFor(reader, thing._id, period);
   const doc: FlattrDoc = { _id, readerId: reader, thingId: thing._id, period, createdAt: ctx.clock.now(), source: 'click' };
+  let outcome: 'inserted' | 'duplicate';
   try {
-    await flattrs.insertOne(doc);
+    // Grouped with the other clicks' inserts into one insertMany (db/group-commit.ts); the outcome is still this document's own.
+    outcome = await groupedInsertsInto<FlattrDoc>(ctx.db, 'flattrs').submit(doc);
   } catch (error) {
+    if (countedAhead) await adjustFlattrCount(ctx.db, thing._id, -1);
+    throw error;
+  }
+  if (outcome === 'duplicate') {
     // This click created the thing already counting its flattr, and did not create the flattr after all.
     if (countedAhead) await adjustFlattrCount(ctx.db, thing._id, -1);
-    if (!isDuplicateKeyError(error)) throw error;
     // A subscription (or other code) may have recorded this month's flattr under another id.
     const existing = (await flattrs.findOne({ _id })) ?? (await flattrs.findOne({ readerId: reader, thingId: thing._id, period }));
-    if (!existing) throw error;
+    if (!existing) throw new ConflictError('The flattr changed while it was being recorded; try again', 'flattr_changed');
     return { flattr: existing, thing, created: false };
   }
   if (countedAhead) return { flattr: doc, thing, created: true };
@@ -60,8 +70,18 @@ export async function recordFlattr(ctx: ServerContext, readerId: string, input: 
 }
 
 async function existingThing(ctx: ServerContext, thingId: string): Promise<ThingDoc> {
-  const thing = await findThingById(ctx.db, thingId);
+  const _id = toObjectId(thingId);
+  const thing = _id ? await thingById(ctx, _id) : null;
   if (!thing) throw new ThingNotFoundError(`with id ${thingId}`);
+  return thing;
+}
+
+/** A thing by id through the short-lived cache (things/thing-cache.ts: staleness bound and why it is safe). */
+async function thingById(ctx: ServerContext, _id: ObjectId): Promise<ThingDoc | null> {
+  const cached = cachedThing(ctx.db, _id);
+  if (cached) return cached;
+  const thing = await collections.things(ctx.db).findOne({ _id });
+  if (thing) rememberThing(ctx.db, thing);
   return thing;
 }
 
@@ -70,19 +90,23 @@ async function existingThing(ctx: ServerContext, thingId: string): Promise<Thing
  * missing. A thing this click creates starts with `flattrCount: 1`
  * (`countedAhead`): one write instead of an insert and an update.
  */
-async function thingForUrl(ctx: ServerContext, reader: ObjectId, input: RecordFlattrBody): Promise<{ thing: ThingDoc; countedAhead: boolean }> {
+async function thingForUrl(
+  ctx: ServerContext, reader: ObjectId, input: RecordFlattrBody, beforeWriting: () => Promise<void>,
+): Promise<{ thing: ThingDoc; countedAhead: boolean }> {
   const url = normalizeUrl(input.url!);
   const things = collections.things(ctx.db);
   // The derived id alone: a thing stored under another id is met at the unique `url` index on insert below.
-  const existing = await things.findOne({ _id: thingIdFor(url) });
+  const existing = await thingById(ctx, thingIdFor(url));
   if (existing) {
     if (!existing.ownerId && existing.claimedCreator === null && input.creator !== undefined) {
+      await beforeWriting();
       // A later button carries the creator the first one lacked: record the claim.
       const claimed = await inThingTurn(existing._id, () => things.findOneAndUpdate(
         { _id: existing._id, ownerId: null, claimedCreator: null },
         { $set: { claimedCreator: input.creator } },
         { returnDocument: 'after' },
       ));
+      if (claimed) rememberThing(ctx.db, claimed);
       return { thing: claimed ?? existing, countedAhead: false };
     }
     return { thing: existing, countedAhead: false };
@@ -90,6 +114,7 @@ async function thingForUrl(ctx: ServerContext, reader: ObjectId, input: RecordFl
   // New things on a verified site belong to whoever verified it: checked before the insert, so an own click writes nothing.
   const owner = await ownerForHost(ctx.db, hostOf(url));
   if (owner?.equals(reader)) throw ownThing();
+  await beforeWriting();
   const { thing, created } = await createThingIfMissing(ctx, {
     url,
     title: input.title ?? defaultTitle(url),

@@ -7,4 +7,5 @@ export {
 } from './things.js';
 export { ownerForHost, verifiedOwnersOf } from './site-owner.js';
 export { inThingTurn } from './thing-turns.js';
+export { cachedThing, rememberThing, forgetThing, THING_CACHE_TTL_MS } from './thing-cache.js';
 export { thingsModule } from './module.js';

@@ -7,6 +7,7 @@ import { thingIdFor, toObjectId } from './object-id.js';
 import type { ThingMetadata } from './schemas.js';
 import { ownerForHost } from './site-owner.js';
 import { inThingTurn } from './thing-turns.js';
+import { rememberThing } from './thing-cache.js';
 
 export class ThingNotFoundError extends NotFoundError {
   constructor(what: string) {
@@ -114,7 +115,10 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
         { $set: metadataUpdate(input) },
         { returnDocument: 'after' },
       ));
-      if (updated) return { thing: updated, created: false };
+      if (updated) {
+        rememberThing(ctx.db, updated);
+        return { thing: updated, created: false };
+      }
       continue;
     }
     // Unowned: the caller takes it if they verified its host, else only records a claim.
@@ -125,7 +129,10 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
         : { $set: { claimedCreator: callerId } },
       { returnDocument: 'after' },
     ));
-    if (claimed) return { thing: claimed, created: false };
+    if (claimed) {
+      rememberThing(ctx.db, claimed);
+      return { thing: claimed, created: false };
+    }
   }
   throw new ConflictError('The thing changed while it was being registered; try again', 'thing_changed');
 }
