@@ -74,7 +74,7 @@ export function groupCommit<I, R>(
       inFlight -= 1;
       running.delete(done);
       // Whatever queued meanwhile goes next, without waiting: it already waited for this flush.
-      if (queue.length >= maxBatch || queue.length > 0) startFlush();
+      if (queue.length > 0) startFlush();
     });
     running.add(done);
   };
@@ -129,8 +129,8 @@ export function groupedInserts<T extends Document>(collection: Collection<T>, op
     try {
       await collection.insertMany(docs, { ordered: false });
     } catch (error) {
-      if (!(error instanceof MongoBulkWriteError) || !Array.isArray(error.writeErrors) && !error.writeErrors) throw error;
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const writeErrors = [error.writeErrors].flat().filter((e) => e !== undefined);
       // Without per-document errors we cannot tell who failed: fail the batch as a whole.
       if (writeErrors.length === 0) throw error;
       for (const writeError of writeErrors) {
