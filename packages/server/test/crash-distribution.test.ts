@@ -10,14 +10,16 @@ import { seedDemoData } from '../src/seed/index.js';
 
 const serverDir = path.resolve(import.meta.dirname, '..');
 const PERIOD = '2026-02';
-const SEED = { readers: 60, clicks: 300, period: PERIOD, seed: 'crash' };
+const SEED = { readers: 120, clicks: 600, period: PERIOD, seed: 'crash' };
+/** Six months earlier (UNCLAIMED_MONTHS = 6): its escrow goes back in PERIOD's returns stage. */
+const OLD = { readers: 20, clicks: 100, period: '2025-08', seed: 'crash-old' };
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 
 /** The real CLI in a child process, on its own database name. */
 function cli(dbName: string, args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
   const child = spawn(process.execPath, ['bin/flattr-server.mjs', ...args], {
     cwd: serverDir,
-    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName },
+    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName, UNCLAIMED_MONTHS: '6' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -38,6 +40,17 @@ async function ledgerHash(db: Db): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Resolves when the period's run document exists (the lock is taken), or the process ended; returns ms since `since`. */
+async function lockedAfter(dbName: string, since: number, exited: Promise<unknown>): Promise<number> {
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done) {
+    if (await client.db(dbName).collection('distributions').findOne({ _id: PERIOD as never, status: 'running' }, { projection: { _id: 1 } })) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - since;
+}
+
 let uri: string;
 let local: LocalDatabase | undefined;
 let client: MongoClient;
@@ -46,6 +59,9 @@ const dbNames: string[] = [];
 async function seededDatabase(): Promise<string> {
   const name = `crash_${randomBytes(5).toString('hex')}`;
   dbNames.push(name);
+  await seedDemoData(client.db(name), OLD);
+  const old = await cli(name, ['distribute', '--period', OLD.period, '--no-progress']).done;
+  assert.equal(old.code, 0, old.out);
   await seedDemoData(client.db(name), SEED);
   return name;
 }
@@ -69,7 +85,9 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
   it(`ends with the same ledger as an uninterrupted run after ${KILLS} kills at random points`, { timeout: 15 * 60_000 }, async () => {
     const reference = await seededDatabase();
     const started = Date.now();
-    const clean = await cli(reference, ['distribute', '--period', PERIOD, '--no-progress']).done;
+    const cleanRun = cli(reference, ['distribute', '--period', PERIOD, '--no-progress']);
+    const lockMs = await lockedAfter(reference, started, cleanRun.done);
+    const clean = await cleanRun.done;
     const cleanMs = Date.now() - started;
     assert.equal(clean.code, 0, clean.out);
     const expected = await ledgerHash(client.db(reference));
@@ -81,10 +99,20 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
       rounds += 1;
       const db = await seededDatabase();
       for (;;) {
+        const spawned = Date.now();
         const run = cli(db, ['distribute', '--period', PERIOD, '--no-progress']);
-        // Anywhere from during start-up to the end of a whole uninterrupted run.
-        const delay = 300 + Math.random() * cleanMs;
-        const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
+        // One kill in five during start-up; the others at a random moment after the run took its lock,
+        // anywhere up to the length of a whole uninterrupted run.
+        const early = Math.random() < 0.2;
+        let timer: NodeJS.Timeout | undefined;
+        if (kills >= KILLS) {
+          // Enough crash points: let this run finish.
+        } else if (early) timer = setTimeout(() => run.child.kill('SIGKILL'), Math.random() * lockMs);
+        else {
+          void lockedAfter(db, spawned, run.done).then(() => {
+            timer = setTimeout(() => run.child.kill('SIGKILL'), Math.random() * (cleanMs - lockMs));
+          });
+        }
         const result = await run.done;
         clearTimeout(timer);
         if (result.signal === 'SIGKILL') {
@@ -102,7 +130,9 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
       assert.equal(verify.code, 0, verify.out);
     }
     console.log(`crash points: ${kills} SIGKILLs over ${rounds} round(s), by stage: ${JSON.stringify(killedInStage)}`);
-    assert.ok(Object.keys(killedInStage).length >= 2, 'kills landed in more than one stage');
+    assert.ok(Object.keys(killedInStage).length >= 3, 'kills landed in several stages');
+    const returned = await client.db(reference).collection('escrow').countDocuments({ period: OLD.period, state: 'returned' });
+    assert.ok(returned > 0, 'the returns stage had escrow to give back');
   });
 
   it('two concurrent distribute commands make one run and a correct ledger', { timeout: 5 * 60_000 }, async () => {
