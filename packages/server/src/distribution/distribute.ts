@@ -210,14 +210,16 @@ class BatchWriter {
     const { ctx, run } = this;
     const period = run._id;
     await this.owners.load(batch.flatMap((p) => p.reader.thingIds));
-    // After a crash, readers of the first batch may be written already: reuse their entries as they are.
+    // After a crash, readers of the first batch may be written already: reuse their entries as they
+    // are (an owner who verified since must not make a differing entry). Keep looking while a batch
+    // still finds some, in case the interrupted process used other batch boundaries.
     const existing = new Map<string, JournalEntry>();
     if (this.checkExisting) {
       for (const { reader } of batch) {
         const entry = await ctx.db.collection<JournalEntry>(JOURNAL).findOne({ _id: distEntryId(period, reader.readerId) });
         if (entry) existing.set(entry._id, entry);
       }
-      this.checkExisting = false;
+      this.checkExisting = existing.size > 0;
     }
     const entries: NewEntry[] = [];
     const escrow: EscrowView[] = [];
