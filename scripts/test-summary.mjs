@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs a command, passes its output through, and ends with one plain line
 // `total: N passed, N failed` adding up every test runner's own summary
-// (node's test runner `ℹ pass N` / `ℹ fail N`, web-test-runner `N passed, N failed`).
+// (node's test runner: `ℹ pass N` / `ℹ fail N` from the spec reporter, `# pass N` / `# fail N` from TAP;
+// web-test-runner: its progress line `… | N passed, N failed`, of which the last one per package counts).
 // Exits with the command's code, or 1 when any runner reported a failure.
 import { spawn } from 'node:child_process';
 
@@ -10,6 +11,8 @@ const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'pipe'], env: { 
 let passed = 0;
 let failed = 0;
 let buffered = '';
+/** web-test-runner reprints its progress line; keep the latest per package prefix. */
+const browserRuns = new Map();
 
 function scan(chunk) {
   buffered += chunk;
@@ -21,11 +24,10 @@ function scan(chunk) {
 function count(line) {
   const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
   let m;
-  if ((m = /ℹ pass (\d+)\s*$/.exec(plain))) passed += Number(m[1]);
-  else if ((m = /ℹ fail (\d+)\s*$/.exec(plain))) failed += Number(m[1]);
-  else if ((m = /\[wtr-summary\] (\d+) passed, (\d+) failed/.exec(plain))) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
+  if ((m = /(?:ℹ|#) pass (\d+)\s*$/.exec(plain))) passed += Number(m[1]);
+  else if ((m = /(?:ℹ|#) fail (\d+)\s*$/.exec(plain))) failed += Number(m[1]);
+  else if ((m = /^(.*?)\S+: \|.*\| \d+\/\d+ test files \| (\d+) passed, (\d+) failed/.exec(plain))) {
+    browserRuns.set(m[1], [Number(m[2]), Number(m[3])]);
   }
 }
 
@@ -34,6 +36,10 @@ child.stderr.on('data', (d) => { process.stderr.write(d); scan(d.toString()); })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   if (buffered) count(buffered);
+  for (const [p, f] of browserRuns.values()) {
+    passed += p;
+    failed += f;
+  }
   console.log(`\ntotal: ${passed} passed, ${failed} failed`);
   const exitCode = code ?? (signal ? 1 : 0);
   process.exit(exitCode !== 0 ? exitCode : failed > 0 ? 1 : 0);
