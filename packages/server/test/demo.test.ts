@@ -30,6 +30,12 @@ describe('the demo blog (/demo/)', () => {
     assert.doesNotMatch(res.text, /<script>|<style|style="/);
   });
 
+  it('sends a newcomer at the root URL to the demo blog', async () => {
+    const root = await api.get('/');
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get('location'), '/demo/');
+  });
+
   it('redirects /demo to /demo/ and serves each post on a page of its own', async () => {
     const bare = await api.get('/demo');
     assert.equal(bare.status, 301);

@@ -14,6 +14,8 @@ const DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; conne
 export const demoModule: ServerModule = {
   name: 'demo',
   mount(app, ctx) {
+    // The URL `npm start` prints: a newcomer lands on the demo, not on a 404.
+    app.get('/', (_req, res) => res.redirect(302, '/demo/'));
     app.get('/demo/demo.css', (_req, res) => {
       res.set('Cache-Control', 'public, max-age=300').sendFile(path.join(import.meta.dirname, 'demo.css'));
     });
