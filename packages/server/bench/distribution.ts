@@ -26,7 +26,10 @@ export async function benchDistribution(sizes = (process.env.BENCH_DISTRIBUTION_
   if (!uri) throw new Error('MONGODB_URI must be set (run through scripts/with-database.mjs)');
   const timeoutMs = Number(process.env.BENCH_DISTRIBUTION_TIMEOUT_MS ?? 10 * 60_000);
   const results: Measure[] = [];
-  for (const clicks of sizes) results.push(await measure(uri, clicks, timeoutMs));
+  for (const clicks of sizes) {
+    results.push(await measure(uri, clicks, timeoutMs));
+    console.error(`[bench distribution] ${JSON.stringify(results[results.length - 1])}`);
+  }
   return render(results);
 }
 
