@@ -34,6 +34,10 @@ export interface ServerModule {
   routes?(ctx: ServerContext): AnyRouteSpec[];
   /** For things that are not JSON API routes (static files, HTML pages): mounted before the API routes. */
   mount?(app: Express, ctx: ServerContext): void;
+  /** Background work begun once the server listens (not awaited: it must not delay start). */
+  start?(ctx: ServerContext): void;
+  /** On graceful shutdown, after the last request and before the database closes (e.g. write buffered state). */
+  close?(ctx: ServerContext): Promise<void>;
   /** Exactly one module (auth) provides this. */
   authenticate?(ctx: ServerContext): (req: Request, requirement: AuthRequirement | undefined) => Promise<AuthContext | undefined>;
 }

@@ -54,6 +54,7 @@ export async function startServer(options: {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  for (const module of modules) module.start?.(ctx);
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     await new Promise<void>((resolve) => {
@@ -62,6 +63,13 @@ export async function startServer(options: {
       // Requests still running after 10 s are cut: a shutdown must end.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
     });
+    for (const module of modules) {
+      try {
+        await module.close?.(ctx);
+      } catch (error) {
+        ctx.log.error(`closing module ${module.name} failed`, error);
+      }
+    }
     await database.close();
   })());
   return { url, ctx, app, close };

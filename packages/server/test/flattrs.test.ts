@@ -4,6 +4,8 @@ import { ObjectId } from 'mongodb';
 import { collections, DISTRIBUTIONS } from '../src/db/index.js';
 import { IDEMPOTENCY_KEYS } from '../src/flattrs/index.js';
 import { issueSiteToken } from '../src/auth/index.js';
+import { flattrsModule } from '../src/flattrs/index.js';
+import { flushFlattrCounts, reconcileFlattrCounts } from '../src/things/index.js';
 import { login, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
 
 describe('flattrs', () => {
@@ -27,7 +29,11 @@ describe('flattrs', () => {
     token: options.token ?? reader.token,
     headers: options.key === undefined ? {} : { 'Idempotency-Key': options.key },
   });
-  const thingByUrl = (url: string) => collections.things(server.db).findOne({ url });
+  /** The stored thing once this server wrote the counts it holds behind its answers (things/flattr-counts.ts). */
+  const thingByUrl = async (url: string) => {
+    await flushFlattrCounts(server.db);
+    return collections.things(server.db).findOne({ url });
+  };
   /** Moves the server's clock; access tokens are checked against it, so the users sign in again. */
   const moveClockTo = async (date: string, ...users: TestUser[]) => {
     server.clock.set(date);
@@ -339,6 +345,54 @@ describe('flattrs', () => {
       assert.equal((await thingByUrl('https://withdraw.example/june'))?.flattrCount, 1);
       assert.equal((await api.get('/v1/me/flattrs?period=2026-06', { token: late.token })).body.items.length, 1);
       await moveClockTo(START, reader);
+    });
+  });
+  describe('counts written behind the answer', () => {
+    const storedCount = async (url: string) => (await collections.things(server.db).findOne({ url }))?.flattrCount;
+
+    it('answers exact counts everywhere in this process before the count is written', async () => {
+      const url = 'https://behind.example/post';
+      const crowd = await Promise.all(Array.from({ length: 6 }, () => signup(api)));
+      const clicks = await Promise.all(crowd.map((user) => flattr({ url }, { token: user.token })));
+      assert.equal(clicks.filter((r) => r.status === 201).length, 6);
+      // Read at once, whether or not a flush ran meanwhile.
+      const [counts, byUrl, list] = await Promise.all([
+        api.get(`/v1/counts?url=${encodeURIComponent(url)}`),
+        api.get(`/v1/things?url=${encodeURIComponent(url)}`),
+        api.get('/v1/me/flattrs', { token: crowd[0]!.token }),
+      ]);
+      assert.equal(counts.body.counts[url].count, 6);
+      assert.equal(byUrl.body.flattrCount, 6);
+      assert.equal((await api.get(`/v1/things/${byUrl.body.id}`)).body.flattrCount, 6);
+      assert.equal(list.body.items[0].thing.flattrCount, 6);
+      assert.equal(Math.max(...clicks.map((r) => r.body.thing.flattrCount)), 6);
+      await flushFlattrCounts(server.db);
+      assert.equal(await storedCount(url), 6);
+    });
+
+    it('writes the counts it holds when the server closes (the flattrs module\'s close hook)', async () => {
+      const url = 'https://behind.example/closing';
+      const [first, second] = await Promise.all([signup(api), signup(api)]);
+      assert.equal((await flattr({ url }, { token: first.token })).status, 201);
+      assert.equal((await flattr({ url }, { token: second.token })).status, 201);
+      await flattrsModule.close!(server.ctx);
+      assert.equal(await storedCount(url), 2);
+    });
+
+    it('repairs counts a crash lost from the flattrs, leaving deltas still held here to their flush', async () => {
+      const url = 'https://behind.example/crashed';
+      const crowd = await Promise.all(Array.from({ length: 3 }, () => signup(api)));
+      for (const user of crowd.slice(0, 2)) assert.equal((await flattr({ url }, { token: user.token })).status, 201);
+      await flushFlattrCounts(server.db);
+      // As if the process died before writing the second click's delta.
+      await collections.things(server.db).updateOne({ url }, { $set: { flattrCount: 1 } });
+      // A third click's delta is held here (not yet written) while the reconciliation counts its flattr.
+      assert.equal((await flattr({ url }, { token: crowd[2]!.token })).status, 201);
+      assert.ok(await reconcileFlattrCounts(server.db) >= 1);
+      assert.equal((await api.get(`/v1/counts?url=${encodeURIComponent(url)}`)).body.counts[url].count, 3);
+      await flushFlattrCounts(server.db);
+      assert.equal(await storedCount(url), 3);
+      assert.equal(await reconcileFlattrCounts(server.db), 0, 'nothing left to repair');
     });
   });
 });

@@ -5,9 +5,8 @@ import { ConflictError, UnprocessableError } from '../errors/index.js';
 import { periodOf } from '../money/index.js';
 import {
   cachedThing, createThingIfMissing, derivedObjectId, hostOf, LIMITS, normalizeUrl, ownerForHost,
-  inThingTurn, rememberThing, ThingNotFoundError, thingIdFor, toObjectId,
+  deferFlattrCount, inThingTurn, rememberThing, ThingNotFoundError, thingIdFor, toObjectId, withCurrentCount,
 } from '../things/index.js';
-import { adjustFlattrCount } from './flattr-count.js';
 import { isPeriodDistributed } from './period-check.js';
 import type { RecordFlattrBody } from './schemas.js';
 
@@ -23,6 +22,9 @@ export interface RecordedFlattr {
  * the number of concurrent clicks. The unique index decides who created it;
  * only that request increments the thing's `flattrCount` (or created the
  * thing already counting it, and takes that back if its flattr lost).
+ * The click is answered once its flattr is durable; the count delta is
+ * written behind it (things/flattr-counts.ts), and the answer's count
+ * includes it (`withCurrentCount`).
  *
  * The thing is created from the button's attributes on the first click of a
  * URL (the `creator` attribute becomes a claim, never the owner). A click on
@@ -53,20 +55,20 @@ export async function recordFlattr(ctx: ServerContext, readerId: string, input: 
     // Grouped with the other clicks' inserts into one insertMany (db/group-commit.ts); the outcome is still this document's own.
     outcome = await groupedInsertsInto<FlattrDoc>(ctx.db, 'flattrs').submit(doc);
   } catch (error) {
-    if (countedAhead) await adjustFlattrCount(ctx.db, thing._id, -1);
+    if (countedAhead) deferFlattrCount(ctx.db, thing._id, -1);
     throw error;
   }
   if (outcome === 'duplicate') {
     // This click created the thing already counting its flattr, and did not create the flattr after all.
-    if (countedAhead) await adjustFlattrCount(ctx.db, thing._id, -1);
+    if (countedAhead) deferFlattrCount(ctx.db, thing._id, -1);
     // A subscription (or other code) may have recorded this month's flattr under another id.
     const existing = (await flattrs.findOne({ _id })) ?? (await flattrs.findOne({ readerId: reader, thingId: thing._id, period }));
     if (!existing) throw new ConflictError('The flattr changed while it was being recorded; try again', 'flattr_changed');
-    return { flattr: existing, thing, created: false };
+    return { flattr: existing, thing: await withCurrentCount(ctx.db, thing), created: false };
   }
-  if (countedAhead) return { flattr: doc, thing, created: true };
-  const counted = await adjustFlattrCount(ctx.db, thing._id, 1);
-  return { flattr: doc, thing: counted ?? thing, created: true };
+  // Deferred in the same tick the insert was reported durable: a recount never sees the flattr without its delta pending.
+  if (!countedAhead) deferFlattrCount(ctx.db, thing._id, 1);
+  return { flattr: doc, thing: await withCurrentCount(ctx.db, thing), created: true };
 }
 
 async function existingThing(ctx: ServerContext, thingId: string): Promise<ThingDoc> {

@@ -2,14 +2,14 @@ import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { collections, DISTRIBUTIONS } from '../db/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import { toObjectId } from '../things/index.js';
-import { adjustFlattrCount } from './flattr-count.js';
+import { deferFlattrCount, toObjectId } from '../things/index.js';
 
 /**
  * Withdraws one of the reader's own flattrs while its period is not
  * distributed. Another reader's flattr answers 404, as if it did not exist.
  * Only the request whose delete removed the document decrements the count
  * (and answers 204; the others 404), so concurrent withdrawals count once.
+ * The count is written behind the answer (things/flattr-counts.ts).
  */
 export async function withdrawFlattr(ctx: ServerContext, readerId: string, flattrId: string): Promise<void> {
   const _id = toObjectId(flattrId);
@@ -24,5 +24,5 @@ export async function withdrawFlattr(ctx: ServerContext, readerId: string, flatt
   const { deletedCount } = await flattrs.deleteOne({ _id: flattr._id });
   // A concurrent withdrawal got there first: for this request it no longer exists.
   if (deletedCount === 0) throw new NotFoundError(`You have no flattr with id ${flattrId}`, 'flattr_not_found');
-  await adjustFlattrCount(ctx.db, flattr.thingId, -1);
+  deferFlattrCount(ctx.db, flattr.thingId, -1);
 }
