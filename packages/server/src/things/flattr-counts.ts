@@ -26,6 +26,14 @@ import { inThingTurn } from './thing-turns.js';
  * (read-modify-write) as before. Counts are public, cached 30 s, not money.
  */
 export const COUNT_FLUSH_INTERVAL_MS = 100;
+/**
+ * Count writes in flight at once in the background: FerretDB's SQLite backend
+ * runs one write at a time, so more only queue in front of the clicks'
+ * inserts (click-path benchmark, spread order: 4 at a time 21 req/s, 1 at a
+ * time 55, none 102). Things left over keep their deltas (and fold more) for
+ * the next write.
+ */
+const MAX_BACKGROUND_WRITES = 1;
 const STATE_TTL_MS = THING_CACHE_TTL_MS * 3;
 
 interface CountState {
@@ -150,17 +158,28 @@ function schedule(buffer: CountBuffer, keepAlive = true): void {
 
 function flushAll(buffer: CountBuffer): void {
   const now = Date.now();
-  let pending = false;
   for (const [key, state] of buffer.states) {
-    if (state.pending !== 0) {
-      if (!state.flush) void flushThing(buffer, state).catch(() => {});
-      pending = true;
-    } else if (!state.flush && now - state.touchedAt > STATE_TTL_MS) {
-      buffer.states.delete(key);
-    }
+    if (state.pending === 0 && !state.flush && now - state.touchedAt > STATE_TTL_MS) buffer.states.delete(key);
   }
+  const pending = startWrites(buffer);
   // Keep ticking while something is pending or a state still has to expire.
   if (buffer.states.size > 0) schedule(buffer, pending);
+}
+
+/** Starts writes of pending things, oldest first, up to MAX_BACKGROUND_WRITES; answers whether any delta is pending. */
+function startWrites(buffer: CountBuffer): boolean {
+  let pending = false;
+  for (const [key, state] of [...buffer.states]) {
+    if (state.pending === 0) continue;
+    pending = true;
+    if (state.flush || buffer.running.size >= MAX_BACKGROUND_WRITES) continue;
+    // To the back of the map: the things left over go first next time.
+    buffer.states.delete(key);
+    buffer.states.set(key, state);
+    // When it is done, the next waiting thing takes its place at once.
+    void flushThing(buffer, state).then(() => startWrites(buffer), () => {});
+  }
+  return pending;
 }
 
 /** One write of the thing's pending delta, in its turn; a failed write leaves the delta pending for the next flush. */

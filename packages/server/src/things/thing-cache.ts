@@ -15,8 +15,8 @@ import type { ThingDoc } from '../db/index.js';
  * window the new owner may flattr their own thing once more. The
  * distribution never pays a reader's share to themselves (see
  * distribution/compute-shares.ts, which skips reader == owner), so that
- * flattr earns nothing. The count in an answer is never taken from here: it
- * comes from the count write (adjustFlattrCount).
+ * flattr earns nothing. The count in an answer is never this cache's alone:
+ * things/flattr-counts.ts adds what this process has not written yet.
  */
 export const THING_CACHE_TTL_MS = 10_000;
 const MAX_ENTRIES = 50_000;
