@@ -82,6 +82,19 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
     await local?.stop();
   });
 
+  const STAGES = ['snapshot', 'write', 'returns', 'finalize'];
+  /** Resolves true once the run document of `db` is in `stage` (or later); false if the run ended first. */
+  async function reachedStage(db: string, stage: string, done: Promise<unknown>): Promise<boolean> {
+    let ended = false;
+    void done.then(() => { ended = true; });
+    while (!ended) {
+      const doc = await client.db(db).collection('distributions').findOne({ _id: PERIOD as never }, { projection: { stage: 1 } });
+      if (doc && STAGES.indexOf(String(doc.stage)) >= STAGES.indexOf(stage)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return false;
+  }
+
   it(`ends with the same ledger as an uninterrupted run after ${KILLS} kills at random points`, { timeout: 15 * 60_000 }, async () => {
     const reference = await seededDatabase();
     const started = Date.now();
@@ -101,16 +114,17 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
       for (;;) {
         const spawned = Date.now();
         const run = cli(db, ['distribute', '--period', PERIOD, '--no-progress']);
-        // One kill in five during start-up; the others at a random moment after the run took its lock,
-        // anywhere up to the length of a whole uninterrupted run.
+        // One kill in five during start-up; the others in a stage chosen in turn (snapshot, write, returns,
+        // finalize), at a random moment once the run reached it, so every stage is hit however long it lasts.
         const early = Math.random() < 0.2;
         let timer: NodeJS.Timeout | undefined;
         if (kills >= KILLS) {
           // Enough crash points: let this run finish.
         } else if (early) timer = setTimeout(() => run.child.kill('SIGKILL'), Math.random() * lockMs);
         else {
-          void lockedAfter(db, spawned, run.done).then(() => {
-            timer = setTimeout(() => run.child.kill('SIGKILL'), Math.random() * (cleanMs - lockMs));
+          const target = STAGES[kills % STAGES.length]!;
+          void reachedStage(db, target, run.done).then((reached) => {
+            if (reached) timer = setTimeout(() => run.child.kill('SIGKILL'), Math.random() * 30);
           });
         }
         const result = await run.done;

@@ -77,7 +77,7 @@ export async function postEntry(db: Db, entry: NewEntry): Promise<boolean> {
     if (existing.state === 'applied') return false;
     toApply = existing;
   }
-  await applyEntries(db, [toApply]);
+  await applyEntries(db, [toApply], created ? new Set([doc._id]) : new Set());
   return created;
 }
 
@@ -91,6 +91,9 @@ export async function postEntries(db: Db, entries: NewEntry[]): Promise<void> {
   const journal = db.collection<JournalEntry>(JOURNAL);
   try {
     await journal.insertMany(docs, { ordered: false });
+    // All new: nobody else can have applied them yet (reads cost a scan on FerretDB, so skip the re-read).
+    await applyEntries(db, docs, new Set(docs.map((d) => d._id)));
+    return;
   } catch (error) {
     // Duplicates are entries written by an interrupted earlier attempt: fine, they are (re-)applied below.
     const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
@@ -100,7 +103,7 @@ export async function postEntries(db: Db, entries: NewEntry[]): Promise<void> {
   const stored = await journal.find({ _id: { $in: docs.map((d) => d._id) } }).toArray();
   const byId = new Map(stored.map((e) => [e._id, e]));
   for (const doc of docs) assertSameEntry(byId.get(doc._id)!, doc);
-  await applyEntries(db, stored.filter((e) => e.state === 'pending'));
+  await applyEntries(db, stored.filter((e) => e.state === 'pending'), new Set());
 }
 
 /** The cached balance of one account (0 if it has none). */
@@ -135,7 +138,7 @@ export async function balanceFromJournal(db: Db, account: string): Promise<numbe
 /** Finishes whatever an interrupted writer left: applies pending entries (each exactly once). */
 export async function repairBalances(db: Db): Promise<number> {
   const pending = await db.collection<JournalEntry>(JOURNAL).find({ state: 'pending' }).toArray();
-  await applyEntries(db, pending);
+  await applyEntries(db, pending, new Set());
   return pending.length;
 }
 
@@ -147,8 +150,18 @@ export async function ensureJournalIndexes(db: Db): Promise<void> {
   await db.collection(BALANCES).createIndex({ account: 1, entryIds: 1 });
 }
 
-/** Applies entries to every account they touch, then marks them applied. */
-async function applyEntries(db: Db, entries: JournalEntry[]): Promise<void> {
+/**
+ * Applies entries to every account they touch, then marks them applied.
+ *
+ * `fresh` names entries this call inserted itself: nobody else can have
+ * applied those (only the lock-holding distribution applies others' pending
+ * entries), so for an account whose postings are all fresh the next link is
+ * inserted at the known head without asking which entries the chain holds.
+ * Heads come from one read per batch (or this process's last insert); a head
+ * that another process moved on makes the insert collide, and that account
+ * takes the careful path.
+ */
+async function applyEntries(db: Db, entries: JournalEntry[], fresh: Set<string>): Promise<void> {
   if (entries.length === 0) return;
   const perAccount = new Map<string, Array<{ entryId: string; amount: number }>>();
   for (const entry of entries) {
@@ -158,12 +171,69 @@ async function applyEntries(db: Db, entries: JournalEntry[]): Promise<void> {
       perAccount.set(posting.account, list);
     }
   }
-  await Promise.all([...perAccount].map(([account, postings]) =>
-    oneAtATime(`${db.databaseName}\u0000${account}`, () => applyToAccount(db, account, postings))));
+  const fastAccounts = [...perAccount.keys()].filter((a) => perAccount.get(a)!.every((p) => fresh.has(p.entryId)));
+  const careful = new Set([...perAccount.keys()].filter((a) => !fastAccounts.includes(a)));
+  const collided = await appendAtKnownHeads(db, fastAccounts.map((a) => [a, perAccount.get(a)!] as const));
+  for (const account of collided) careful.add(account);
+  await Promise.all([...careful].map((account) =>
+    oneAtATime(`${db.databaseName}\u0000${account}`, () => applyToAccount(db, account, perAccount.get(account)!))));
+  // One update for the batch: parallel single updates make FerretDB's SQLite answer `database is locked`.
   await db.collection<JournalEntry>(JOURNAL).updateMany(
     { _id: { $in: entries.map((e) => e._id) } },
     { $set: { state: 'applied' } },
   );
+}
+
+/** This process's view of account heads (seq, amount), kept from its own inserts and batch reads. */
+const heads = new Map<string, { seq: number; amount: number }>();
+const MAX_HEADS = 500_000;
+
+async function appendAtKnownHeads(
+  db: Db,
+  batch: ReadonlyArray<readonly [string, Array<{ entryId: string; amount: number }>]>,
+): Promise<string[]> {
+  if (batch.length === 0) return [];
+  const versions = db.collection<BalanceVersion>(BALANCES);
+  const key = (account: string) => `${db.databaseName}\u0000${account}`;
+  const unknown = batch.map(([a]) => a).filter((a) => !heads.has(key(a)));
+  if (unknown.length > 0) {
+    const found = new Map<string, { seq: number; amount: number }>();
+    for await (const v of versions.find({ account: { $in: unknown } }, { projection: { account: 1, seq: 1, amount: 1 } })) {
+      if ((found.get(v.account)?.seq ?? 0) < v.seq) found.set(v.account, { seq: v.seq, amount: v.amount });
+    }
+    if (heads.size + unknown.length > MAX_HEADS) heads.clear();
+    for (const account of unknown) heads.set(key(account), found.get(account) ?? { seq: 0, amount: 0 });
+  }
+  const links: BalanceVersion[] = batch.map(([account, postings]) => {
+    const head = heads.get(key(account))!;
+    const amount = head.amount + postings.reduce((sum, p) => sum + p.amount, 0);
+    assertMinorUnits(amount, `balance of ${account}`);
+    return { _id: `${account}#${head.seq + 1}`, account, seq: head.seq + 1, amount, entryIds: postings.map((p) => p.entryId), at: new Date() };
+  });
+  const collided = new Set<number>();
+  try {
+    await versions.insertMany(links, { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: Array<{ code?: number; index: number }> }).writeErrors;
+    if (!Array.isArray(writeErrors) || writeErrors.some((e) => e.code !== 11000)) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // A single-document failure without per-document detail: treat every link as unknown.
+      links.forEach((_, i) => collided.add(i));
+    } else {
+      for (const e of writeErrors) collided.add(e.index);
+    }
+  }
+  const careful: string[] = [];
+  links.forEach((link, i) => {
+    if (collided.has(i)) {
+      heads.delete(key(link.account));
+      careful.push(link.account);
+    } else {
+      heads.set(key(link.account), { seq: link.seq, amount: link.amount });
+    }
+  });
+  // A collided link may still have been inserted by us if the error was ambiguous: the careful path checks entryIds.
+  return careful;
 }
 
 /**
@@ -187,6 +257,7 @@ async function applyToAccount(db: Db, account: string, postings: Array<{ entryId
     assertMinorUnits(amount, `balance of ${account}`);
     try {
       await versions.insertOne({ _id: `${account}#${seq}`, account, seq, amount, entryIds: todo.map((p) => p.entryId), at: new Date() });
+      heads.set(`${db.databaseName}\u0000${account}`, { seq, amount });
       return;
     } catch (error) {
       if (!isDuplicateKeyError(error) || attempt > 1000) throw error;
