@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node's test runner under tsx.
-// Node 20 does not expand globs in `node --test` arguments, so we list the files here.
+// Runs the calling package's test/**/*.test.ts with node's test runner under tsx.
+// Node 20 does not expand globs in `node --test` arguments, so the files are listed here.
+// Run from a package folder (npm scripts do); arguments filter by substring of the path,
+// e.g. `node ../../scripts/run-node-tests.mjs unit`.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = process.cwd();
 const filter = process.argv.slice(2);
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .map(String)
