@@ -171,9 +171,13 @@ async function applyEntries(db: Db, entries: JournalEntry[], fresh: Set<string>)
       perAccount.set(posting.account, list);
     }
   }
-  const fastAccounts = [...perAccount.keys()].filter((a) => perAccount.get(a)!.every((p) => fresh.has(p.entryId)));
-  const careful = new Set([...perAccount.keys()].filter((a) => !fastAccounts.includes(a)));
-  const collided = await appendAtKnownHeads(db, fastAccounts.map((a) => [a, perAccount.get(a)!] as const));
+  const fast: Array<readonly [string, Array<{ entryId: string; amount: number }>]> = [];
+  const careful = new Set<string>();
+  for (const [account, postings] of perAccount) {
+    if (postings.every((p) => fresh.has(p.entryId))) fast.push([account, postings]);
+    else careful.add(account);
+  }
+  const collided = await appendAtKnownHeads(db, fast);
   for (const account of collided) careful.add(account);
   await Promise.all([...careful].map((account) =>
     oneAtATime(`${db.databaseName}\u0000${account}`, () => applyToAccount(db, account, perAccount.get(account)!))));
