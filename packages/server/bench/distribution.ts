@@ -18,6 +18,8 @@ interface Measure {
   runRssMb: number | null;
   baselineMs: number;
   entries: number;
+  /** Seconds per stage, from the run document. */
+  stages: string;
   note?: string;
 }
 
@@ -51,6 +53,8 @@ async function measure(uri: string, clicks: number, timeoutMs: number): Promise<
       if (doc) run.note = `${run.note}; stage ${doc.stage}, ${doc.progress?.clicksDone ?? 0}/${doc.progress?.clicksTotal ?? clicks} clicks written`;
     }
     const entries = await db.collection('journal').countDocuments({ kind: 'distribution', period: PERIOD });
+    const runDoc = await db.collection('distributions').findOne({ _id: PERIOD as never });
+    const stages = Object.entries((runDoc?.stageTimes ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ');
 
     // Baseline: the least any distribution must do: read the clicks once, write one document per paying reader.
     const started = performance.now();
@@ -66,7 +70,7 @@ async function measure(uri: string, clicks: number, timeoutMs: number): Promise<
     }
     const baselineMs = performance.now() - started;
     if (scanned !== clicks) throw new Error(`baseline scanned ${scanned} clicks, expected ${clicks}`);
-    return { clicks, readers, runMs: run.ok ? run.ms : null, runRssMb: run.rssMb, baselineMs, entries, note: run.ok ? undefined : run.note };
+    return { clicks, readers, runMs: run.ok ? run.ms : null, runRssMb: run.rssMb, baselineMs, entries, stages, note: run.ok ? undefined : run.note };
   } finally {
     await db.dropDatabase().catch(() => {});
     await client.close();
@@ -107,9 +111,9 @@ function render(results: Measure[]): string {
     '(time includes process start, both ledger checks and all four stages). Baseline in the same run: a bare cursor scan over the',
     'same clicks plus an insertMany of as many journal documents as the run wrote. Peak RSS is the child\'s `process.resourceUsage().maxRSS`.',
     '',
-    '| clicks | readers | distribution | peak RSS | baseline | ratio | dist entries | note |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...results.map((r) => `| ${r.clicks} | ${r.readers} | ${s(r.runMs)} | ${r.runRssMb === null ? '–' : `${r.runRssMb.toFixed(0)} MB`} | ${s(r.baselineMs)} | ${r.runMs === null ? '–' : `${(r.runMs / r.baselineMs).toFixed(1)}×`} | ${r.entries} | ${r.note ?? ''} |`),
+    '| clicks | readers | distribution | peak RSS | baseline | ratio | dist entries | stages (s) | note |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...results.map((r) => `| ${r.clicks} | ${r.readers} | ${s(r.runMs)} | ${r.runRssMb === null ? '–' : `${r.runRssMb.toFixed(0)} MB`} | ${s(r.baselineMs)} | ${r.runMs === null ? '–' : `${(r.runMs / r.baselineMs).toFixed(2)}×`} | ${r.entries} | ${r.stages} | ${r.note ?? ''} |`),
   ];
   const [small, large] = results;
   if (small?.runRssMb && large?.runRssMb) {

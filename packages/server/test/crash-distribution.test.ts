@@ -35,7 +35,7 @@ function cli(dbName: string, args: string[]): { child: ChildProcess; done: Promi
 async function ledgerHash(db: Db): Promise<string> {
   const hash = createHash('sha256');
   for await (const e of db.collection(JOURNAL).find({}, { projection: { createdAt: 0, state: 0 } }).sort({ _id: 1 })) hash.update(JSON.stringify(e));
-  for await (const b of cachedBalances(db)) hash.update(JSON.stringify(b));
+  for await (const { account, amount } of cachedBalances(db)) hash.update(JSON.stringify([account, amount]));
   for await (const d of db.collection('escrow').find({}, { projection: { claimedAt: 0, settledAt: 0 } }).sort({ _id: 1 })) hash.update(JSON.stringify(d));
   return hash.digest('hex');
 }
@@ -82,7 +82,7 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
     await local?.stop();
   });
 
-  const STAGES = ['snapshot', 'write', 'returns', 'finalize'];
+  const STAGES = ['snapshot', 'write', 'apply', 'returns', 'finalize'];
   /** Resolves true once the run document of `db` is in `stage` (or later); false if the run ended first. */
   async function reachedStage(db: string, stage: string, done: Promise<unknown>): Promise<boolean> {
     let ended = false;
@@ -114,8 +114,8 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
       for (;;) {
         const spawned = Date.now();
         const run = cli(db, ['distribute', '--period', PERIOD, '--no-progress']);
-        // One kill in five during start-up; the others in a stage chosen in turn (snapshot, write, returns,
-        // finalize), at a random moment once the run reached it, so every stage is hit however long it lasts.
+        // One kill in five during start-up; the others in a stage chosen in turn (snapshot, write, apply,
+        // returns, finalize), at a random moment once the run reached it, so every stage is hit however long it lasts.
         const early = Math.random() < 0.2;
         let timer: NodeJS.Timeout | undefined;
         if (kills >= KILLS) {

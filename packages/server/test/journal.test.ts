@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { accounts, balanceFromJournal, balanceOf, cachedBalances, postEntries, postEntry, repairBalances, BALANCES, JOURNAL } from '../src/money/index.js';
+import { accounts, appendToChains, balanceFromJournal, balanceOf, cachedBalances, postEntry, repairBalances, BALANCES, JOURNAL } from '../src/money/index.js';
 import { startTestServer, type TestServer } from '../src/testing/index.js';
 
 describe('journal', () => {
@@ -70,22 +70,44 @@ describe('journal', () => {
     assert.equal(listed, 0);
   });
 
-  it('posts batches idempotently, also when part of a batch was written before', async () => {
-    const batch = Array.from({ length: 20 }, (_, i) => ({ _id: `batch:${i}`, kind: 'x', postings: [
-      { account: 'batch:source', amount: -(i + 1) }, { account: `batch:sink:${i % 3}`, amount: i + 1 }] }));
-    await postEntry(server.db, batch[3]!);
-    await postEntries(server.db, batch.slice(0, 10));
-    await postEntries(server.db, batch);
-    await postEntries(server.db, batch);
-    const total = (20 * 21) / 2;
-    assert.equal(await balanceOf(server.db, 'batch:source'), -total);
-    assert.equal(await balanceFromJournal(server.db, 'batch:source'), -total);
-    let sinks = 0;
-    for (let k = 0; k < 3; k++) {
-      const cached = await balanceOf(server.db, `batch:sink:${k}`);
-      assert.equal(cached, await balanceFromJournal(server.db, `batch:sink:${k}`));
-      sinks += cached;
-    }
-    assert.equal(sinks, total);
+  it('appends links at known heads, and walks past links others added since', async () => {
+    await postEntry(server.db, { _id: 'chain:deposit:1', kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -100 }, { account: 'chain:a', amount: 100 }] });
+    // The writer read the head (seq 1, 100); then a deposit moved it on.
+    await postEntry(server.db, { _id: 'chain:deposit:2', kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -50 }, { account: 'chain:a', amount: 50 }] });
+    await appendToChains(server.db, [
+      { account: 'chain:a', head: { seq: 1, amount: 100 }, delta: -30, entryIds: ['chain:debit:a'] },
+      { account: 'chain:b', head: { seq: 0, amount: 0 }, delta: 30, entryIds: [], run: '2026-01' },
+    ]);
+    assert.equal(await balanceOf(server.db, 'chain:a'), 120);
+    assert.equal(await balanceOf(server.db, 'chain:b'), 30);
+    const links = await server.db.collection(BALANCES).find({ account: 'chain:a' }).sort({ seq: 1 }).toArray();
+    assert.deepEqual(links.map((l) => [l.seq, l.amount]), [[1, 100], [2, 150], [3, 120]]);
+  });
+
+  it('does not append twice what a link on the chain already applies (a writer resumed after a crash)', async () => {
+    const debit = { account: 'chain:c', head: { seq: 0, amount: 0 }, delta: 40, entryIds: ['chain:credit:c'] };
+    const credit = { account: 'chain:d', head: { seq: 0, amount: 0 }, delta: 70, entryIds: [], run: '2026-02' };
+    await appendToChains(server.db, [debit, credit]);
+    await postEntry(server.db, { _id: 'chain:deposit:3', kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -5 }, { account: 'chain:c', amount: 5 }] });
+    await appendToChains(server.db, [debit, credit]);
+    await appendToChains(server.db, [debit, credit]);
+    assert.equal(await balanceOf(server.db, 'chain:c'), 45);
+    assert.equal(await balanceOf(server.db, 'chain:d'), 70);
+    // A credit link of another run is a different thing: it is added.
+    await appendToChains(server.db, [{ ...credit, run: '2026-03' }]);
+    assert.equal(await balanceOf(server.db, 'chain:d'), 140);
+  });
+
+  it('keeps an account exact when bulk appends race with concurrent postEntry writers', async () => {
+    const deposits = Array.from({ length: 30 }, (_, i) => ({ _id: `race:${i}`, kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -(i + 1) }, { account: 'chain:race', amount: i + 1 }] }));
+    const appends = Array.from({ length: 5 }, (_, i) => ({
+      account: 'chain:race', head: { seq: 0, amount: 0 }, delta: 1000, entryIds: [], run: `2025-0${i + 1}`,
+    }));
+    await Promise.all([...deposits.map((d) => postEntry(server.db, d)), ...appends.map((a) => appendToChains(server.db, [a]))]);
+    assert.equal(await balanceOf(server.db, 'chain:race'), (30 * 31) / 2 + 5000);
   });
 });

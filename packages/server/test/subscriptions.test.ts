@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import { flushFlattrCounts } from '../src/things/index.js';
 import { after, before, describe, it } from 'node:test';
 import { collections } from '../src/db/index.js';
-import { distributePeriod } from '../src/distribution/index.js';
+import { decodeShares, distributePeriod } from '../src/distribution/index.js';
 import { JOURNAL } from '../src/money/index.js';
 import { startProofServer, type ProofServer } from '../src/sites/testing/proof-server.js';
 import { coversPeriod, materializeSubscriptions } from '../src/subscriptions/index.js';
@@ -258,7 +258,7 @@ describe('subscriptions API and materializeSubscriptions', () => {
     assert.equal(outcome.totals.clicks, 1);
     assert.equal((await flattrOf('one', '2026-06'))!.source, 'subscription');
     const entry = await server.db.collection(JOURNAL).findOne({ _id: `dist:2026-06:${reader.id}` as never });
-    assert.deepEqual(entry!.meta.shares.map((share: { thingId: string; amount: number }) => [share.thingId, share.amount]), [[things.one!.id, 600]]);
+    assert.deepEqual(decodeShares(entry!.meta.shares).map((share) => [share.thingId, share.amount]), [[things.one!.id, 600]]);
   });
 
   it('refuses a period that is not YYYY-MM', async () => {

@@ -1700,6 +1700,7 @@ export interface operations {
                         checkedAt: string;
                         entries: number;
                         ok: boolean;
+                        pendingEntries: number;
                         periods: {
                             [key: string]: {
                                 contributed: number;

@@ -156,22 +156,29 @@ function nonNegativeInteger(value: string): number {
   return n;
 }
 
+/**
+ * The bar follows the write stage through the snapshot (readers who can pay,
+ * in id order): the clicks are not counted before they are read, since on
+ * FerretDB a count costs as much as reading them.
+ */
 function progressBar() {
   const bar = new cliProgress.SingleBar({
-    format: '{stage} |{bar}| {percentage}% | {value}/{total} clicks | {readers} readers',
+    format: '{stage} |{bar}| {percentage}% | {value}/{total} paying readers | {readers} readers, {clicks} clicks',
     stream: process.stderr,
     hideCursor: true,
   }, cliProgress.Presets.shades_classic);
   let started = false;
   return {
     update(view: ProgressView) {
-      const payload = { stage: view.stage.padEnd(8), readers: view.readersDone };
+      const payload = { stage: view.stage.padEnd(8), readers: view.readersDone, clicks: view.clicksDone };
+      // A dry run does not know the total up front: its bar stays full.
+      const total = Math.max(1, view.fundsTotal || view.fundsDone);
       if (!started) {
-        bar.start(Math.max(1, view.clicksTotal), view.clicksDone, payload);
+        bar.start(total, view.fundsDone, payload);
         started = true;
       } else {
-        bar.setTotal(Math.max(1, view.clicksTotal));
-        bar.update(view.clicksDone, payload);
+        bar.setTotal(total);
+        bar.update(view.fundsDone, payload);
       }
     },
     stop() {

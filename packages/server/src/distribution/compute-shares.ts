@@ -115,3 +115,29 @@ export function computeEscrowReturn(input: { thingId: string; readerId: string; 
     ],
   };
 }
+
+/**
+ * `meta.shares` of a `dist:` entry: one string per share,
+ * `<thingId>:<amount>:<fee>:<ownerId>` (`ownerId` empty for escrow). Strings,
+ * not sub-documents: FerretDB 1.24 decodes every sub-document of a scanned
+ * document, and share objects made the journal scan twice as slow (measured
+ * in docs/benchmarks.md's distribution section); a string costs little more
+ * than none.
+ */
+export function encodeShares(shares: readonly Share[]): string[] {
+  return shares.map((s) => `${s.thingId}:${s.amount}:${s.fee}:${s.ownerId ?? ''}`);
+}
+
+/** Reads `meta.shares` back; throws on anything that is not what `encodeShares` writes. */
+export function decodeShares(encoded: unknown): Share[] {
+  if (!Array.isArray(encoded)) throw new Error('meta.shares is not a list');
+  return encoded.map((text) => {
+    const parts = typeof text === 'string' ? text.split(':') : [];
+    const [thingId, amount, fee, ownerId] = parts;
+    const whole = (x: string | undefined) => x !== undefined && /^\d{1,15}$/.test(x);
+    if (parts.length !== 4 || !thingId || !whole(amount) || !whole(fee)) {
+      throw new Error(`meta.shares holds a malformed share: ${JSON.stringify(text)}`);
+    }
+    return { thingId, amount: Number(amount), fee: Number(fee), ownerId: ownerId || null };
+  });
+}

@@ -4,7 +4,7 @@ export {
   type DistributeOptions, type DistributionOutcome, type ProgressView,
 } from './distribute.js';
 export {
-  computeReaderShares, computeEscrowRelease, computeEscrowReturn,
+  computeReaderShares, computeEscrowRelease, computeEscrowReturn, encodeShares, decodeShares,
   type ClickedThing, type Share, type ReaderShares, type ReaderMonth,
 } from './compute-shares.js';
 export { runs, snapshots, toRunJson, SNAPSHOTS, type DistributionRun, type RunJson, type Totals, type Stage } from './run-doc.js';

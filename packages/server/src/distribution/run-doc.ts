@@ -6,7 +6,7 @@ import { DISTRIBUTIONS } from '../db/index.js';
 import { ConflictError, isDuplicateKeyError } from '../errors/index.js';
 import type { LedgerReport } from '../ledger/index.js';
 
-export type Stage = 'snapshot' | 'write' | 'returns' | 'finalize' | 'done';
+export type Stage = 'snapshot' | 'write' | 'apply' | 'returns' | 'finalize' | 'done';
 
 export interface Totals {
   /** Readers with at least one click in the snapshot. */
@@ -42,7 +42,18 @@ export interface DistributionRun {
   unclaimedMonths: number;
   currency: string;
   checkpoint: { snapshotUserId: string | null; readerId: string | null; escrowId: string | null };
-  progress: { readersDone: number; clicksDone: number; clicksTotal: number; usersSnapshotted: number; escrowDone: number };
+  progress: {
+    readersDone: number;
+    clicksDone: number;
+    /** The period's clicks: known once the write stage has read them all (counting first would cost a scan). */
+    clicksTotal: number;
+    /** Snapshotted funds (users who can pay) and how many of them the write stage has passed: its progress. */
+    usersSnapshotted: number;
+    fundsDone: number;
+    /** Accounts credited by the apply stage. */
+    accountsCredited: number;
+    escrowDone: number;
+  };
   totals: Totals;
   ledgerBefore: LedgerReport | null;
   ledgerAfter: LedgerReport | null;
@@ -59,6 +70,8 @@ export interface SnapshotDoc {
   userId: ObjectId;
   budget: number;
   available: number;
+  /** The wallet chain's head seq that `available` was read from. */
+  seq: number;
   contribution: number;
 }
 
@@ -109,7 +122,7 @@ export async function acquireRun(ctx: ServerContext, period: string): Promise<{ 
     unclaimedMonths: ctx.config.unclaimedMonths,
     currency: ctx.config.currency,
     checkpoint: { snapshotUserId: null, readerId: null, escrowId: null },
-    progress: { readersDone: 0, clicksDone: 0, clicksTotal: 0, usersSnapshotted: 0, escrowDone: 0 },
+    progress: { readersDone: 0, clicksDone: 0, clicksTotal: 0, usersSnapshotted: 0, fundsDone: 0, accountsCredited: 0, escrowDone: 0 },
     totals: zeroTotals(),
     ledgerBefore: null,
     ledgerAfter: null,

@@ -8,6 +8,8 @@ export interface Funds {
   userId: string;
   budget: number;
   available: number;
+  /** The seq of the wallet's chain head that `available` was read from (the run's debit link goes after it). */
+  seq: number;
 }
 
 /** A reader's distinct things in the period, grouped from the sorted click stream. */
@@ -23,16 +25,16 @@ export interface ReaderClicks {
  * is held in memory and no `$in` lookups are needed.
  */
 export async function* liveFunds(db: Db, afterUserId: string | null): AsyncGenerator<Funds> {
-  const userFilter = afterUserId ? { _id: { $gt: hexToObjectIdFilter(afterUserId) } } : {};
+  const userFilter = afterUserId ? { _id: { $gt: ObjectId.createFromHexString(afterUserId) } } : {};
   const users = collections.users(db).find(userFilter as never, { projection: { budget: 1 } }).sort({ _id: 1 }).batchSize(5000);
   const balances = cachedBalances(db);
   let balance = await balances.next();
   for await (const user of users) {
     const account = `user:${user._id.toHexString()}`;
     while (!balance.done && balance.value.account < account) balance = await balances.next();
-    const available = !balance.done && balance.value.account === account ? balance.value.amount : 0;
+    const head = !balance.done && balance.value.account === account ? balance.value : null;
     const budget = typeof user.budget === 'number' ? user.budget : 0;
-    if (budget > 0 && available > 0) yield { userId: user._id.toHexString(), budget, available };
+    if (budget > 0 && head && head.amount > 0) yield { userId: user._id.toHexString(), budget, available: head.amount, seq: head.seq };
   }
   await balances.return(undefined);
 }
@@ -43,16 +45,18 @@ export async function* snapshotFunds(db: Db, period: string, afterUserId: string
     .find({ _id: { $gt: `${period}:${afterUserId ?? ''}`, $lt: `${period};` } })
     .sort({ _id: 1 })
     .batchSize(5000);
-  for await (const doc of cursor) yield { userId: doc.userId.toHexString(), budget: doc.budget, available: doc.available };
+  for await (const doc of cursor) {
+    yield { userId: doc.userId.toHexString(), budget: doc.budget, available: doc.available, seq: doc.seq };
+  }
 }
 
 /**
- * The period's clicks as of `snapshotAt`, sorted by (reader, thing) through an
- * index, grouped per reader: one reader's things at a time, never the period.
+ * The period's clicks as of `snapshotAt`, sorted by (reader, thing), grouped
+ * per reader: one reader's things at a time, never the period.
  */
 export async function* readerClicks(db: Db, period: string, snapshotAt: Date, afterReaderId: string | null): AsyncGenerator<ReaderClicks> {
   const filter: Record<string, unknown> = { period, createdAt: { $lte: snapshotAt } };
-  if (afterReaderId) filter.readerId = { $gt: hexToObjectIdFilter(afterReaderId) };
+  if (afterReaderId) filter.readerId = { $gt: ObjectId.createFromHexString(afterReaderId) };
   const cursor = collections.flattrs(db)
     .find(filter as never, { projection: { _id: 0, readerId: 1, thingId: 1 } })
     .sort({ readerId: 1, thingId: 1 })
@@ -72,61 +76,94 @@ export async function* readerClicks(db: Db, period: string, snapshotAt: Date, af
   if (current) yield current;
 }
 
+/** A reader with their snapshotted funds (or none: they contribute nothing), and how far the funds stream is. */
+export interface ReaderWithFunds {
+  reader: ReaderClicks;
+  funds: Funds | null;
+  /** Funds passed so far, this one included: the progress through the snapshot. */
+  fundsPassed: number;
+}
+
 /**
  * Walks readers (sorted) alongside funds (sorted) and pairs each reader with
  * their funds, or none: a reader without a snapshot contributes nothing.
  */
-export async function* withFunds(
-  readers: AsyncIterable<ReaderClicks>,
-  funds: AsyncIterable<Funds>,
-): AsyncGenerator<{ reader: ReaderClicks; funds: Funds | null }> {
+export async function* withFunds(readers: AsyncIterable<ReaderClicks>, funds: AsyncIterable<Funds>): AsyncGenerator<ReaderWithFunds> {
   const it = funds[Symbol.asyncIterator]();
   let next = await it.next();
+  let passed = 0;
   for await (const reader of readers) {
-    while (!next.done && next.value.userId < reader.readerId) next = await it.next();
-    yield { reader, funds: !next.done && next.value.userId === reader.readerId ? next.value : null };
+    while (!next.done && next.value.userId < reader.readerId) {
+      next = await it.next();
+      passed += 1;
+    }
+    const matched = !next.done && next.value.userId === reader.readerId ? next.value : null;
+    yield { reader, funds: matched, fundsPassed: passed + (matched ? 1 : 0) };
   }
   await it.return?.(undefined);
 }
 
 /**
- * Verified owners of things, looked up by `_id` (the one filter FerretDB
- * answers from its index) and kept in a bounded cache: memory stays flat
- * however many clicks the period has.
+ * Every thing's verified owner, read with one scan of `things` when a stage
+ * starts (FerretDB answers any lookup other than a lone `_id` with a scan of
+ * the collection, so per-batch `$in` lookups would scan it once per batch).
+ * Memory grows with the number of things (about 100 bytes each), not with
+ * the clicks. Also marks the things clicked, for the run's `things` total.
  */
-export class OwnerCache {
-  private readonly cache = new Map<string, string | null>();
-  constructor(private readonly db: Db, private readonly limit = 100_000) {}
+export class OwnerMap {
+  private readonly index = new Map<string, number>();
+  private owners: Array<string | null> = [];
+  private readonly ownerIds = new Map<string, string>();
+  private clicked = new Uint8Array(0);
+  private clickedCount = 0;
 
-  async load(thingIds: Iterable<string>): Promise<void> {
-    const missing = [...new Set(thingIds)].filter((id) => !this.cache.has(id));
-    await mapLimit(missing, 4, async (id) => {
-      const thing = await collections.things(this.db).findOne({ _id: hexToObjectIdFilter(id) }, { projection: { ownerId: 1 } });
-      this.set(id, thing?.ownerId ? thing.ownerId.toHexString() : null);
-    });
+  private constructor(private readonly db: Db) {}
+
+  static async load(db: Db): Promise<OwnerMap> {
+    const map = new OwnerMap(db);
+    const cursor = collections.things(db).find({}, { projection: { ownerId: 1 } }).batchSize(5000);
+    for await (const thing of cursor) map.add(thing._id.toHexString(), thing.ownerId ? thing.ownerId.toHexString() : null);
+    return map;
   }
 
-  /** Call `load` first. */
-  get(thingId: string): string | null {
-    const owner = this.cache.get(thingId);
-    if (owner === undefined) throw new Error(`owner of ${thingId} not loaded`);
-    return owner;
+  /** Owners of things created after the scan (none should be clicked in an ended period, but be exact) are read by `_id`. */
+  async ensure(thingIds: Iterable<string>): Promise<void> {
+    for (const id of thingIds) {
+      if (this.index.has(id)) continue;
+      const thing = await collections.things(this.db).findOne({ _id: ObjectId.createFromHexString(id) }, { projection: { ownerId: 1 } });
+      this.add(id, thing?.ownerId ? thing.ownerId.toHexString() : null);
+    }
   }
 
-  private set(thingId: string, owner: string | null): void {
-    if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(thingId, owner);
+  /** Call `ensure` first for ids that may be new. */
+  owner(thingId: string): string | null {
+    const i = this.index.get(thingId);
+    if (i === undefined) throw new Error(`owner of ${thingId} not loaded`);
+    return this.owners[i]!;
   }
-}
 
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  });
-  await Promise.all(workers);
-}
+  markClicked(thingId: string): void {
+    const i = this.index.get(thingId)!;
+    if (this.clicked[i] === 0) {
+      this.clicked[i] = 1;
+      this.clickedCount += 1;
+    }
+  }
 
-function hexToObjectIdFilter(hex: string): ObjectId {
-  return ObjectId.createFromHexString(hex);
+  /** Distinct things marked clicked. */
+  get clickedThings(): number {
+    return this.clickedCount;
+  }
+
+  private add(thingId: string, owner: string | null): void {
+    this.index.set(thingId, this.owners.length);
+    // One string per owner, not one per thing.
+    if (owner !== null && !this.ownerIds.has(owner)) this.ownerIds.set(owner, owner);
+    this.owners.push(owner === null ? null : this.ownerIds.get(owner)!);
+    if (this.clicked.length < this.owners.length) {
+      const grown = new Uint8Array(Math.max(16, this.owners.length * 2));
+      grown.set(this.clicked);
+      this.clicked = grown;
+    }
+  }
 }

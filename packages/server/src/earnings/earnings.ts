@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
+import { decodeShares } from '../distribution/compute-shares.js';
 import { accounts, JOURNAL, type JournalEntry } from '../money/index.js';
 import { toObjectId } from '../things/index.js';
 
@@ -32,17 +33,10 @@ export interface Earnings {
   totals: Money3;
 }
 
-interface ShareMeta {
-  thingId: string;
-  amount: number;
-  fee: number;
-  ownerId: string | null;
-}
-
 /**
  * A creator's earnings, read back from the journal (the source of truth):
  * the shares of `distribution` entries (`dist:<period>:<reader>`) whose
- * `meta.shares[].ownerId` is the creator, and the `escrow.release` entries
+ * `meta.shares` (see `encodeShares`) name the creator as owner, and the `escrow.release` entries
  * paid to them. Both are attributed to the period the readers gave the money
  * for (a release to its escrow's period). Gross = the readers' shares, fee =
  * the platform's part, net = what reached the wallet. Formats: docs/money.md.
@@ -79,7 +73,7 @@ export async function earningsOf(ctx: ServerContext, userId: string, period?: st
   for await (const entry of cursor) {
     const meta = entry.meta ?? {};
     if (entry.kind === 'distribution') {
-      for (const share of (meta.shares as ShareMeta[] | undefined) ?? []) {
+      for (const share of decodeShares(meta.shares ?? [])) {
         if (share.ownerId !== null && String(share.ownerId) === userId && share.amount > 0) {
           add(entry.period!, String(share.thingId), share.amount, share.fee, false);
         }

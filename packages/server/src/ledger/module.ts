@@ -7,6 +7,7 @@ const reportSchema = z.object({
   ok: z.boolean(),
   checkedAt: z.string(),
   entries: z.number().int(),
+  pendingEntries: z.number().int(),
   accounts: z.number().int(),
   periods: z.record(z.string(), z.object({ contributed: z.number(), toCreators: z.number(), fees: z.number(), toEscrow: z.number() })),
   violationCount: z.number().int(),

@@ -21,8 +21,11 @@ export interface JournalEntry {
   /**
    * `pending` until every posting has reached the cached balances. Only ever
    * moves from pending to applied, so a plain `$set` is safe without atomicity.
+   * `run`: a distribution entry, applied by its run as a whole (the reader's
+   * debit with the entry, everyone's credits in the run's `apply` stage; the
+   * run document says how far it got). `repairBalances` leaves those alone.
    */
-  state: 'pending' | 'applied';
+  state: 'pending' | 'applied' | 'run';
 }
 
 /**
@@ -37,6 +40,12 @@ export interface BalanceVersion {
   amount: number;
   /** The journal entries whose postings to `account` this link added. */
   entryIds: string[];
+  /**
+   * A distribution run's credit link: it applies every credit to `account` of
+   * the `dist:<run>:*` entries at once (`entryIds` is then empty; listing
+   * them could outgrow a document). See docs/money.md, "Distribution run".
+   */
+  run?: string;
   at: Date;
 }
 
@@ -62,7 +71,7 @@ export const BALANCES = 'balance_versions';
  * @returns `true` if this call created the entry, `false` if it existed.
  */
 export async function postEntry(db: Db, entry: NewEntry): Promise<boolean> {
-  const doc = prepare(entry);
+  const doc = prepareEntry(entry);
   const journal = db.collection<JournalEntry>(JOURNAL);
   let created = true;
   let toApply = doc;
@@ -74,36 +83,11 @@ export async function postEntry(db: Db, entry: NewEntry): Promise<boolean> {
     const existing = await journal.findOne({ _id: doc._id });
     if (!existing) throw error;
     assertSameEntry(existing, doc);
-    if (existing.state === 'applied') return false;
+    if (existing.state !== 'pending') return false;
     toApply = existing;
   }
   await applyEntries(db, [toApply], created ? new Set([doc._id]) : new Set());
   return created;
-}
-
-/**
- * Writes many entries at once (the distribution's batches). Same guarantees
- * as `postEntry`; one balance link per account per batch.
- */
-export async function postEntries(db: Db, entries: NewEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const docs = entries.map(prepare);
-  const journal = db.collection<JournalEntry>(JOURNAL);
-  try {
-    await journal.insertMany(docs, { ordered: false });
-    // All new: nobody else can have applied them yet (reads cost a scan on FerretDB, so skip the re-read).
-    await applyEntries(db, docs, new Set(docs.map((d) => d._id)));
-    return;
-  } catch (error) {
-    // Duplicates are entries written by an interrupted earlier attempt: fine, they are (re-)applied below.
-    const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
-    const onlyDuplicates = Array.isArray(writeErrors) && writeErrors.every((e) => e.code === 11000);
-    if (!onlyDuplicates && !isDuplicateKeyError(error)) throw error;
-  }
-  const stored = await journal.find({ _id: { $in: docs.map((d) => d._id) } }).toArray();
-  const byId = new Map(stored.map((e) => [e._id, e]));
-  for (const doc of docs) assertSameEntry(byId.get(doc._id)!, doc);
-  await applyEntries(db, stored.filter((e) => e.state === 'pending'), new Set());
 }
 
 /** The cached balance of one account (0 if it has none). */
@@ -111,17 +95,17 @@ export async function balanceOf(db: Db, account: string): Promise<number> {
   return (await latestVersion(db, account))?.amount ?? 0;
 }
 
-/** Every account's cached balance, streamed in account order. */
-export async function* cachedBalances(db: Db): AsyncGenerator<{ account: string; amount: number }> {
+/** Every account's cached balance (the head of its chain), streamed in account order. */
+export async function* cachedBalances(db: Db): AsyncGenerator<{ account: string; amount: number; seq: number }> {
   let current: BalanceVersion | undefined;
   const cursor = db.collection<BalanceVersion>(BALANCES)
     .find({}, { projection: { account: 1, seq: 1, amount: 1 } })
     .sort({ account: 1, seq: 1 });
   for await (const version of cursor) {
-    if (current && current.account !== version.account) yield { account: current.account, amount: current.amount };
+    if (current && current.account !== version.account) yield { account: current.account, amount: current.amount, seq: current.seq };
     current = version;
   }
-  if (current) yield { account: current.account, amount: current.amount };
+  if (current) yield { account: current.account, amount: current.amount, seq: current.seq };
 }
 
 /** The balance of one account recomputed from the journal alone (the source of truth). */
@@ -292,7 +276,8 @@ async function latestVersion(db: Db, account: string): Promise<BalanceVersion | 
   return db.collection<BalanceVersion>(BALANCES).findOne({ account }, { sort: { seq: -1 } });
 }
 
-function prepare(entry: NewEntry): JournalEntry {
+/** Checks an entry (postings sum to zero, integer minor units, one posting per account) and stamps it. */
+export function prepareEntry(entry: NewEntry, state: JournalEntry['state'] = 'pending'): JournalEntry {
   let sum = 0;
   const accountsSeen = new Set<string>();
   for (const posting of entry.postings) {
@@ -302,7 +287,7 @@ function prepare(entry: NewEntry): JournalEntry {
     sum += posting.amount;
   }
   if (sum !== 0) throw new Error(`journal entry ${entry._id} does not sum to zero (${sum})`);
-  return { ...entry, createdAt: entry.createdAt ?? new Date(), state: 'pending' };
+  return { ...entry, createdAt: entry.createdAt ?? new Date(), state };
 }
 
 function assertSameEntry(existing: JournalEntry, doc: JournalEntry): void {

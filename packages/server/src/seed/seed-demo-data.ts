@@ -34,7 +34,7 @@ const BATCH = 2000;
  * `seed`. Written in bulk with insertMany. Deposits are journal entries
  * (`deposit:seed:<seed>:<n>`, one per batch of readers) whose balance links
  * are inserted directly (fresh accounts, first link) instead of through
- * `postEntries`, which is built for concurrent writers, not bulk loads.
+ * `postEntry`, which is built for concurrent writers, not bulk loads.
  * Not crash-safe itself: seed into a fresh database (it refuses a seed twice).
  */
 export async function seedDemoData(db: Db, options: SeedOptions): Promise<SeedSummary> {
