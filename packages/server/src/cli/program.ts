@@ -32,13 +32,15 @@ export function buildProgram(): Command {
     .requiredOption('--period <YYYY-MM>', 'the month to distribute (UTC), e.g. 2026-11', periodArgument)
     .option('--dry-run', 'compute and print the summary without writing anything')
     .option('--no-progress', 'no progress bar')
-    .action(async (options: { period: string; dryRun?: boolean; progress: boolean }) => {
+    .option('--batch-readers <n>', 'readers per journal batch (default 500): fewer means smaller writes, more round trips', positiveInteger)
+    .action(async (options: { period: string; dryRun?: boolean; progress: boolean; batchReaders?: number }) => {
       await withContext(async (cli) => {
         const bar = options.progress && process.stderr.isTTY ? progressBar() : null;
         let outcome: DistributionOutcome;
         try {
           outcome = await distributePeriod(cli.ctx, options.period, {
             dryRun: options.dryRun,
+            batchReaders: options.batchReaders,
             onProgress: bar ? (view) => bar.update(view) : undefined,
           });
         } catch (error) {
