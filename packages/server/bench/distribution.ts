@@ -1,7 +1,7 @@
 // Distribution benchmark: seed N clicks (~10 per reader), run `flattr-server distribute` as a child
-// process (wall time and its peak RSS from /proc's VmHWM via process.resourceUsage in the child), and
-// in the same run the baseline: a bare cursor scan over the same clicks plus a bulk insert of as many
-// journal documents as the run wrote. Runnable alone: `node --import tsx bench/distribution.ts [clicks…]`.
+// process (wall time and its peak RSS via process.resourceUsage in the child), and in the same run the
+// baseline: a bare cursor scan over the same clicks plus a bulk insert of the run's own journal entries
+// again (and, for comparison, of as many small ones). Runnable alone: `node --import tsx bench/distribution.ts [clicks…]`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -16,7 +16,10 @@ interface Measure {
   readers: number;
   runMs: number | null;
   runRssMb: number | null;
-  baselineMs: number;
+  /** The baseline's parts: the bare scan of the clicks, then inserting the run's own entries again / as many small ones. */
+  scanMs: number;
+  sameMs: number;
+  smallMs: number;
   entries: number;
   /** Seconds per stage, from the run document. */
   stages: string;
@@ -56,21 +59,33 @@ async function measure(uri: string, clicks: number, timeoutMs: number): Promise<
     const runDoc = await db.collection('distributions').findOne({ _id: PERIOD as never });
     const stages = Object.entries((runDoc?.stageTimes ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ');
 
-    // Baseline: the least any distribution must do: read the clicks once, write one document per paying reader.
-    const started = performance.now();
+    // Baseline: the least any distribution must do: read the clicks once, write one journal document per
+    // paying reader. Measured twice for the writing part: the run's own `dist:` entries copied (the same
+    // journal documents), and as many small 3-posting documents (the same number of journal documents).
+    let started = performance.now();
     let scanned = 0;
     for await (const _ of db.collection('flattrs').find({ period: PERIOD }, { projection: { readerId: 1, thingId: 1 } }).batchSize(5000)) scanned += 1;
-    const baseline = db.collection('bench_baseline_journal');
+    const scanMs = performance.now() - started;
+    if (scanned !== clicks) throw new Error(`baseline scanned ${scanned} clicks, expected ${clicks}`);
     const n = Math.max(entries, 1);
+    started = performance.now();
+    const small = db.collection('bench_baseline_small');
     for (let i = 0; i < n; i += 1000) {
-      await baseline.insertMany(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
+      await small.insertMany(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
         _id: `dist:${PERIOD}:${i + k}` as never, kind: 'distribution', period: PERIOD, createdAt: new Date(), state: 'applied',
         postings: [{ account: `user:${i + k}`, amount: -1000 }, { account: 'platform:fees', amount: 100 }, { account: 'user:creator', amount: 900 }],
       })), { ordered: false });
     }
-    const baselineMs = performance.now() - started;
-    if (scanned !== clicks) throw new Error(`baseline scanned ${scanned} clicks, expected ${clicks}`);
-    return { clicks, readers, runMs: run.ok ? run.ms : null, runRssMb: run.rssMb, baselineMs, entries, stages, note: run.ok ? undefined : run.note };
+    const smallMs = performance.now() - started;
+    const copies = await db.collection('journal').find({ kind: 'distribution', period: PERIOD }).toArray();
+    started = performance.now();
+    const same = db.collection('bench_baseline_same');
+    for (let i = 0; i < copies.length; i += 1000) await same.insertMany(copies.slice(i, i + 1000), { ordered: false });
+    const sameMs = performance.now() - started;
+    return {
+      clicks, readers, runMs: run.ok ? run.ms : null, runRssMb: run.rssMb, scanMs, sameMs, smallMs, entries, stages,
+      note: run.ok ? undefined : run.note,
+    };
   } finally {
     await db.dropDatabase().catch(() => {});
     await client.close();
@@ -104,16 +119,18 @@ function runCli(uri: string, dbName: string, args: string[], timeoutMs: number):
 
 function render(results: Measure[]): string {
   const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  const ratio = (run: number | null, base: number) => (run === null ? '–' : `${(run / base).toFixed(2)}×`);
   const lines = [
     '## Distribution (`flattr-server distribute`)',
     '',
     'Seeded with `seedDemoData` (~10 clicks per reader, 70 % of things owned), distributed by the real CLI as a child process',
-    '(time includes process start, both ledger checks and all four stages). Baseline in the same run: a bare cursor scan over the',
-    'same clicks plus an insertMany of as many journal documents as the run wrote. Peak RSS is the child\'s `process.resourceUsage().maxRSS`.',
+    '(time includes process start, both ledger checks and all five stages). Baseline in the same run: a bare cursor scan over the',
+    'same clicks, plus a bulk insert (`insertMany`, 1,000 a call) of (A) the run\'s own `dist:` entries again, i.e. the same journal',
+    'documents, or (B) as many small journal documents of 3 postings. Peak RSS is the child\'s `process.resourceUsage().maxRSS`.',
     '',
-    '| clicks | readers | distribution | peak RSS | baseline | ratio | dist entries | stages (s) | note |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-    ...results.map((r) => `| ${r.clicks} | ${r.readers} | ${s(r.runMs)} | ${r.runRssMb === null ? '–' : `${r.runRssMb.toFixed(0)} MB`} | ${s(r.baselineMs)} | ${r.runMs === null ? '–' : `${(r.runMs / r.baselineMs).toFixed(2)}×`} | ${r.entries} | ${r.stages} | ${r.note ?? ''} |`),
+    '| clicks | readers | distribution | peak RSS | scan | A: scan + same entries | ratio to A | B: scan + small docs | ratio to B | dist entries | stages (s) | note |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...results.map((r) => `| ${r.clicks} | ${r.readers} | ${s(r.runMs)} | ${r.runRssMb === null ? '–' : `${r.runRssMb.toFixed(0)} MB`} | ${s(r.scanMs)} | ${s(r.scanMs + r.sameMs)} | ${ratio(r.runMs, r.scanMs + r.sameMs)} | ${s(r.scanMs + r.smallMs)} | ${ratio(r.runMs, r.scanMs + r.smallMs)} | ${r.entries} | ${r.stages} | ${r.note ?? ''} |`),
   ];
   const [small, large] = results;
   if (small?.runRssMb && large?.runRssMb) {
