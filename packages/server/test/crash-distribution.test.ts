@@ -40,6 +40,11 @@ async function ledgerHash(db: Db): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The totals the run recorded (readers, clicks, things, money), as the summary and the statistics show them. */
+async function runTotals(dbName: string): Promise<unknown> {
+  return (await client.db(dbName).collection('distributions').findOne({ _id: PERIOD as never }))?.totals;
+}
+
 /** Resolves when the period's run document exists (the lock is taken), or the process ended; returns ms since `since`. */
 async function lockedAfter(dbName: string, since: number, exited: Promise<unknown>): Promise<number> {
   let done = false;
@@ -150,6 +155,7 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
         break;
       }
       assert.equal(await ledgerHash(client.db(db)), expected, `round ${rounds}: the ledger differs from the uninterrupted run`);
+      assert.deepEqual(await runTotals(db), await runTotals(reference), `round ${rounds}: the run's totals differ from the uninterrupted run`);
       const verify = await cli(db, ['ledger', 'verify']).done;
       assert.equal(verify.code, 0, verify.out);
     }

@@ -32,7 +32,8 @@ export const writeStage: StageFn = async (ctx, run, options, memory) => {
     batch = [];
   };
   const stream = withFunds(readerClicks(ctx.db, period, run.snapshotAt!, after), snapshotFunds(ctx.db, period, after));
-  for await (const pair of readAhead(stream, 2000)) {
+  // One batch ahead: the database prepares the next part of the stream while this batch is written.
+  for await (const pair of readAhead(stream, options.batchReaders ?? 500)) {
     batch.push(pair);
     if (batch.length >= (options.batchReaders ?? 500)) await flush();
   }
@@ -41,7 +42,9 @@ export const writeStage: StageFn = async (ctx, run, options, memory) => {
   if (after !== null) await markClickedThings(ctx, run, owners);
   run.totals.things = owners.clickedThings;
   run.progress.clicksTotal = run.totals.clicks;
-  await save(ctx, run, { 'totals.things': run.totals.things, 'progress.clicksTotal': run.progress.clicksTotal });
+  // Users snapshotted after the last reader with clicks are passed too: the bar ends full.
+  run.progress.fundsDone = run.progress.usersSnapshotted;
+  await save(ctx, run, { 'totals.things': run.totals.things, 'progress.clicksTotal': run.progress.clicksTotal, 'progress.fundsDone': run.progress.fundsDone });
   memory.credits = after === null ? writer.credits : null;
   return 'apply';
 };

@@ -62,7 +62,7 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
   let entries = 0;
   let pendingEntries = 0;
   const now = Date.now();
-  for await (const entry of db.collection<JournalEntry>(JOURNAL).find({}, { batchSize: 5000 })) {
+  for await (const entry of db.collection<JournalEntry>(JOURNAL).find({}, { batchSize: 1000 })) {
     entries += 1;
     let sum = 0;
     let integral = true;
