@@ -15,7 +15,7 @@ export interface Totals {
   payingReaders: number;
   /** Distinct (reader, thing) pairs distributed. */
   clicks: number;
-  /** Distinct things clicked in the period (counted in `finalize`). */
+  /** Distinct things clicked in the period (counted by the write stage). */
   things: number;
   contributed: number;
   fees: number;
