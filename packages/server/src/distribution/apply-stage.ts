@@ -48,11 +48,18 @@ async function creditsFromJournal(db: Db, period: string): Promise<Map<string, n
   const cursor = db.collection<JournalEntry>(JOURNAL)
     .find({ kind: 'distribution', period }, { projection: { postings: 1, 'meta.readerId': 1 } })
     .batchSize(5000);
-  for await (const entry of cursor) {
-    const wallet = accounts.user(String(entry.meta?.readerId));
-    for (const posting of entry.postings) {
-      if (posting.account !== wallet) credits.set(posting.account, (credits.get(posting.account) ?? 0) + posting.amount);
-    }
-  }
+  for await (const entry of cursor) addCredits(credits, entry);
   return credits;
+}
+
+/**
+ * Adds a `dist:` entry's credits to `credits`: every posting but the reader's
+ * debit of their own wallet (which the write stage applies with the entry).
+ * The one definition both the write stage and a resumed apply stage use.
+ */
+export function addCredits(credits: Map<string, number>, entry: Pick<JournalEntry, 'postings' | 'meta'>): void {
+  const wallet = accounts.user(String(entry.meta?.readerId));
+  for (const posting of entry.postings) {
+    if (posting.account !== wallet) credits.set(posting.account, (credits.get(posting.account) ?? 0) + posting.amount);
+  }
 }

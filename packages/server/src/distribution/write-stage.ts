@@ -5,6 +5,7 @@ import { insertManyReportingDuplicates } from '../db/insert-many.js';
 import { readAhead } from '../db/read-ahead.js';
 import { accounts, appendToChains, prepareEntry, JOURNAL, type ChainAppend, type JournalEntry } from '../money/index.js';
 import { ESCROW, type EscrowView } from '../sites/index.js';
+import { addCredits } from './apply-stage.js';
 import { computeReaderShares, decodeShares, encodeShares } from './compute-shares.js';
 import { distEntryId, report, save, type StageFn } from './run-context.js';
 import type { DistributionRun } from './run-doc.js';
@@ -117,12 +118,9 @@ class BatchWriter {
           });
         }
       }
-      const wallet = accounts.user(reader.readerId);
-      for (const posting of entry.postings) {
-        if (posting.account !== wallet) this.credits.set(posting.account, (this.credits.get(posting.account) ?? 0) + posting.amount);
-      }
+      addCredits(this.credits, entry);
       // funds is set: a contribution above 0 comes from a snapshot.
-      debits.push({ account: wallet, head: { seq: funds!.seq, amount: funds!.available }, delta: -contribution, entryIds: [entry._id] });
+      debits.push({ account: accounts.user(reader.readerId), head: { seq: funds!.seq, amount: funds!.available }, delta: -contribution, entryIds: [entry._id] });
     }
     // Journal first (above): an escrow doc or a debit link must never exist without the entry behind it.
     await insertManyReportingDuplicates(ctx.db.collection<EscrowView>(ESCROW), escrow);
