@@ -4,11 +4,11 @@ import { ConflictError } from '../errors/index.js';
 import { verifyLedger, type LedgerReport } from '../ledger/index.js';
 import { addMonths } from '../money/index.js';
 import { ESCROW, type EscrowView } from '../sites/index.js';
-import { computeReaderShares } from './compute-shares.js';
 import type { DistributeOptions, ProgressView } from './run-context.js';
 import { runs, toRunJson, zeroTotals, type RunJson, type Stage, type Totals } from './run-doc.js';
 import { mayHoldEscrow } from './returns-stage.js';
 import { liveFunds, OwnerMap, readerClicks, withFunds, type ReaderWithFunds } from './sources.js';
+import { sharesOfReader } from './write-stage.js';
 
 export interface DryRunOutcome {
   period: string;
@@ -34,12 +34,9 @@ export async function dryRun(ctx: ServerContext, period: string, options: Distri
   let batch: ReaderWithFunds[] = [];
   const flush = async () => {
     await owners.ensure(batch.flatMap((p) => p.reader.thingIds));
-    for (const { reader, funds, fundsPassed } of batch) {
-      const result = computeReaderShares({
-        period, readerId: reader.readerId, budget: funds?.budget ?? 0, available: funds?.available ?? 0,
-        things: reader.thingIds.map((thingId) => ({ thingId, ownerId: owners.owner(thingId) })), feeBps: ctx.config.feeBps,
-      });
-      for (const id of reader.thingIds) owners.markClicked(id);
+    for (const pair of batch) {
+      const { reader, fundsPassed } = pair;
+      const result = sharesOfReader(period, pair, owners, ctx.config.feeBps);
       fundsDone = fundsPassed;
       totals.readers += 1;
       totals.clicks += reader.thingIds.length;

@@ -6,7 +6,7 @@ import { readAhead } from '../db/read-ahead.js';
 import { accounts, appendToChains, prepareEntry, JOURNAL, type ChainAppend, type JournalEntry } from '../money/index.js';
 import { ESCROW, type EscrowView } from '../sites/index.js';
 import { addCredits } from './apply-stage.js';
-import { computeReaderShares, decodeShares, encodeShares } from './compute-shares.js';
+import { computeReaderShares, decodeShares, encodeShares, type ReaderShares } from './compute-shares.js';
 import { distEntryId, report, save, type StageFn } from './run-context.js';
 import type { DistributionRun } from './run-doc.js';
 import { OwnerMap, readerClicks, snapshotFunds, withFunds, type ReaderWithFunds } from './sources.js';
@@ -32,11 +32,12 @@ export const writeStage: StageFn = async (ctx, run, options, memory) => {
     report(run, options);
     batch = [];
   };
+  const batchReaders = options.batchReaders ?? 500;
   const stream = withFunds(readerClicks(ctx.db, period, run.snapshotAt!, after), snapshotFunds(ctx.db, period, after));
   // One batch ahead: the database prepares the next part of the stream while this batch is written.
-  for await (const pair of readAhead(stream, options.batchReaders ?? 500)) {
+  for await (const pair of readAhead(stream, batchReaders)) {
     batch.push(pair);
-    if (batch.length >= (options.batchReaders ?? 500)) await flush();
+    if (batch.length >= batchReaders) await flush();
   }
   if (batch.length > 0) await flush();
   // A stage resumed after a checkpoint saw only the later clicks: mark the earlier ones' things too.
@@ -63,15 +64,7 @@ class BatchWriter {
     const computed: JournalEntry[] = [];
     const unpaid: string[] = [];
     for (const { reader, funds } of batch) {
-      for (const thingId of reader.thingIds) owners.markClicked(thingId);
-      const result = computeReaderShares({
-        period,
-        readerId: reader.readerId,
-        budget: funds?.budget ?? 0,
-        available: funds?.available ?? 0,
-        things: reader.thingIds.map((thingId) => ({ thingId, ownerId: owners.owner(thingId) })),
-        feeBps: run.feeBps,
-      });
+      const result = sharesOfReader(period, { reader, funds }, owners, run.feeBps);
       if (result.contribution === 0) {
         // Funds but nothing to pay: every thing is the reader's own now. Before a crash it may not have been.
         if (funds) unpaid.push(distEntryId(period, reader.readerId));
@@ -153,6 +146,23 @@ class BatchWriter {
     }
     return entries;
   }
+}
+
+/**
+ * The money rule applied to one reader of the stream, with the things'
+ * owners as `owners` knows them (call `owners.ensure` for the batch first);
+ * also marks the reader's things clicked. The run and the dry run both call it.
+ */
+export function sharesOfReader(period: string, { reader, funds }: Pick<ReaderWithFunds, 'reader' | 'funds'>, owners: OwnerMap, feeBps: number): ReaderShares {
+  for (const thingId of reader.thingIds) owners.markClicked(thingId);
+  return computeReaderShares({
+    period,
+    readerId: reader.readerId,
+    budget: funds?.budget ?? 0,
+    available: funds?.available ?? 0,
+    things: reader.thingIds.map((thingId) => ({ thingId, ownerId: owners.owner(thingId) })),
+    feeBps,
+  });
 }
 
 /** Marks every thing clicked in the period (one scan of the clicks, after a resume only). */
