@@ -192,7 +192,15 @@ async function appendAtKnownHeads(
     if (heads.size + unknown.length > MAX_HEADS) heads.clear();
     for (const account of unknown) heads.set(key(account), found.get(account) ?? { seq: 0, amount: 0 });
   }
-  const links: BalanceVersion[] = batch.map(([account, postings]) => {
+  // A concurrent writer of this process may have dropped a head while we read (its insert collided):
+  // such an account takes the careful path too.
+  const careful: string[] = [];
+  const appendable: typeof batch[number][] = [];
+  for (const item of batch) {
+    if (heads.has(key(item[0]))) appendable.push(item);
+    else careful.push(item[0]);
+  }
+  const links: BalanceVersion[] = appendable.map(([account, postings]) => {
     const head = heads.get(key(account))!;
     const amount = head.amount + postings.reduce((sum, p) => sum + p.amount, 0);
     assertMinorUnits(amount, `balance of ${account}`);
@@ -211,7 +219,6 @@ async function appendAtKnownHeads(
       for (const e of writeErrors) collided.add(e.index);
     }
   }
-  const careful: string[] = [];
   links.forEach((link, i) => {
     if (collided.has(i)) {
       heads.delete(key(link.account));
