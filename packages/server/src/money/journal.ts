@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { insertManyReportingDuplicates } from '../db/insert-many.js';
 import { isDuplicateKeyError } from '../errors/index.js';
 import { assertMinorUnits } from './money.js';
 
@@ -206,18 +207,13 @@ async function appendAtKnownHeads(
     assertMinorUnits(amount, `balance of ${account}`);
     return { _id: `${account}#${head.seq + 1}`, account, seq: head.seq + 1, amount, entryIds: postings.map((p) => p.entryId), at: new Date() };
   });
-  const collided = new Set<number>();
+  let collided: Set<number>;
   try {
-    await versions.insertMany(links, { ordered: false });
+    collided = new Set(await insertManyReportingDuplicates(versions, links));
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: Array<{ code?: number; index: number }> }).writeErrors;
-    if (!Array.isArray(writeErrors) || writeErrors.some((e) => e.code !== 11000)) {
-      if (!isDuplicateKeyError(error)) throw error;
-      // A single-document failure without per-document detail: treat every link as unknown.
-      links.forEach((_, i) => collided.add(i));
-    } else {
-      for (const e of writeErrors) collided.add(e.index);
-    }
+    if (!isDuplicateKeyError(error)) throw error;
+    // A duplicate without per-document detail: treat every link as unknown.
+    collided = new Set(links.keys());
   }
   links.forEach((link, i) => {
     if (collided.has(i)) {
