@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs a command with MONGODB_URI pointing at a database: the one already set,
-// else a local mongod or FerretDB started for this run and stopped afterwards
+// else a local mongod or the stand-in (mongo-java-server, in memory) started for this run and stopped afterwards
 // (also on Ctrl-C and when the command fails).
 import { spawn } from 'node:child_process';
 import { register } from 'tsx/esm/api';

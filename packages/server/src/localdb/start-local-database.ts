@@ -1,61 +1,122 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
-import { ensureFerretDb } from './ferretdb-binary.js';
+import { ensureMongoJavaServer, LAUNCHER_CLASS } from './mongo-java-server.js';
 
 export interface LocalDatabase {
   /** A MongoDB connection string without a database name. */
   uri: string;
-  /** Which database answers: an external URI, a local mongod, or FerretDB. */
-  kind: 'external' | 'mongod' | 'ferretdb';
-  /** Stops the process (if we started one) and removes its data folder. Safe to call twice. */
+  /** Which database answers: an external URI, a local mongod, or the stand-in (mongo-java-server). */
+  kind: 'external' | 'mongod' | 'mongo-java-server';
+  /** Where the data lives when it is kept across restarts (`dataDir` was given), else undefined. */
+  dataPath?: string;
+  /** Stops the process (if we started one) and removes a temporary data folder. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+export interface LocalDatabaseOptions {
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Keep the data in this folder across restarts (`npm start`). Without it the
+   * database lives in memory (mongo-java-server) or a temporary folder (mongod)
+   * and is gone when it stops: what tests want.
+   */
+  dataDir?: string;
+  /** Java heap cap for the stand-in (default `1g`: RSS stays below 1 GB; the JVM default let it reach ~2 GB). */
+  javaHeap?: string;
+}
+
 /**
- * Gives the server and the tests a MongoDB to talk to:
- * `MONGODB_URI` when set; else a `mongod` on PATH; else FerretDB 1.24 (SQLite),
- * each on a free loopback port with a data folder of its own, stopped on exit.
+ * Gives the server and the tests a MongoDB to talk to, in this order:
+ * `MONGODB_URI` when set; else a `mongod` on PATH; else the stand-in,
+ * mongo-java-server (Maven Central), which keeps MongoDB's per-document
+ * guarantees. Loopback only, stopped on exit, Ctrl-C and failure.
  */
-export async function startLocalDatabase(
-  options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
-): Promise<LocalDatabase> {
+export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   if (env.MONGODB_URI) {
     return { uri: env.MONGODB_URI, kind: 'external', stop: async () => {} };
   }
-
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'flattr-db-'));
-  const port = await freePort();
   const mongod = onPath('mongod');
-  let child: ChildProcess;
-  let kind: LocalDatabase['kind'];
-  if (mongod) {
-    kind = 'mongod';
-    child = spawn(mongod, ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  } else {
-    kind = 'ferretdb';
-    const binary = await ensureFerretDb(log);
-    child = spawn(binary, [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--listen-addr=127.0.0.1:${port}`,
-      `--state-dir=${dataDir}`,
-      '--debug-addr=-',
-      '--telemetry=disable',
-      '--log-level=error',
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
+  return mongod ? startMongod(mongod, options, log) : startMongoJavaServer(options, log);
+}
 
+async function startMongod(mongod: string, options: LocalDatabaseOptions, log: (line: string) => void): Promise<LocalDatabase> {
+  const keep = options.dataDir ? path.join(options.dataDir, 'mongod') : undefined;
+  if (keep) await mkdir(keep, { recursive: true });
+  const dataDir = keep ?? await mkdtemp(path.join(tmpdir(), 'flattr-db-'));
+  const port = await freePort();
+  const child = spawn(mongod, ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const uri = `mongodb://127.0.0.1:${port}/`;
+  const database = supervise(child, 'mongod', uri, keep, async () => {
+    if (!keep) await rm(dataDir, { recursive: true, force: true });
+  });
+  try {
+    await waitForPing(uri, child);
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+  log(`Local mongod listening on ${uri} (data in ${dataDir})`);
+  return database;
+}
+
+async function startMongoJavaServer(options: LocalDatabaseOptions, log: (line: string) => void): Promise<LocalDatabase> {
+  const { classpath } = await ensureMongoJavaServer(log);
+  const file = options.dataDir ? path.join(options.dataDir, 'flattr.mv.db') : undefined;
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const args = [`-Xmx${options.javaHeap ?? '1g'}`, '-XX:+UseSerialGC', '-cp', classpath, LAUNCHER_CLASS, '--port', '0'];
+  if (file) args.push('--file', file);
+  // stdin is a pipe the launcher watches: when this process dies, even by SIGKILL, the pipe closes and it exits.
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error('mongo-java-server did not start within 30 s')), 30_000);
+    lines.on('line', (line) => {
+      const match = /^listening 127\.0\.0\.1:(\d+)$/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`mongo-java-server exited early with code ${code}`));
+    });
+  }).catch((error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  const database = supervise(child, 'mongo-java-server', uri, file, async () => {});
+  try {
+    await waitForPing(uri, child);
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+  log(`Local mongo-java-server listening on ${uri} (${file ? `data in ${file}` : 'in memory'})`);
+  return database;
+}
+
+/** Stop handling shared by both local databases: SIGTERM, then SIGKILL after 5 s; a last-chance kill on exit. */
+function supervise(child: ChildProcess, kind: LocalDatabase['kind'], uri: string, dataPath: string | undefined, cleanUp: () => Promise<void>): LocalDatabase {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopped = false;
+  // 'exit' handlers must be synchronous: a last-chance kill so no database outlives us.
+  const killOnExit = (): void => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
@@ -66,22 +127,9 @@ export async function startLocalDatabase(
       await exited;
       clearTimeout(timer);
     }
-    await rm(dataDir, { recursive: true, force: true });
+    await cleanUp();
   };
-  // 'exit' handlers must be synchronous: a last-chance kill so no database outlives us.
-  const killOnExit = (): void => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  process.on('exit', killOnExit);
-
-  try {
-    await waitForPing(uri, child);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  log(`Local ${kind} listening on ${uri} (data in ${dataDir})`);
-  return { uri, kind, stop };
+  return { uri, kind, dataPath, stop };
 }
 
 async function waitForPing(uri: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
