@@ -203,7 +203,7 @@ describe('auth: access tokens, personal access tokens and site tokens', () => {
       const kidAfter = JSON.parse(Buffer.from(after.body.accessToken.split('.')[0], 'base64url').toString()).kid;
       assert.notEqual(kidAfter, kidBefore);
       assert.equal((await api.get('/v1/me', { token: login.body.accessToken })).status, 200);
-      const keys = await server.db.collection<SigningKeyDoc>(SIGNING_KEYS).find({ _id: { $regex: /^slot:/ } }).toArray();
+      const keys = await server.db.collection<SigningKeyDoc>(SIGNING_KEYS).find({ _id: { $regex: '^slot:' } }).toArray();
       assert.ok(keys.some((k) => k._id === `slot:EdDSA:${nextSlotStart / slotMs}`));
       user.token = after.body.accessToken;
     });

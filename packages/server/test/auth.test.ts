@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { purgeExpiredCredentials } from '../src/auth/index.js';
+import { MongoServerError } from 'mongodb';
+import { hashSecret, purgeExpiredCredentials, refreshTokens } from '../src/auth/index.js';
+import { startPurging, stopPurging } from '../src/auth/purge.js';
+import { ensureTtlIndex } from '../src/auth/ttl-index.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
 
 describe('auth: signup, login, refresh, logout', () => {
@@ -85,9 +88,39 @@ describe('auth: signup, login, refresh, logout', () => {
   });
 
   it('lets exactly one of two concurrent refreshes with the same token win', async () => {
+    for (let round = 0; round < 10; round++) {
+      const login = await api.post('/v1/auth/login', { email: 'ada@example.org', password: 'correct horse battery' });
+      const results = await Promise.all([1, 2].map(() => api.post('/v1/auth/refresh', { refreshToken: login.body.refreshToken })));
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 401], `round ${round}`);
+      // The loser presented a spent token: that is reuse, and it revokes the family (the documented rule).
+      assert.equal(results.find((r) => r.status === 401)!.body.code, 'refresh_token_reused');
+    }
+  });
+
+  it('lets exactly one of 25 parallel refreshes with the same token win; the rest get 401 and the family is revoked', async () => {
     const login = await api.post('/v1/auth/login', { email: 'ada@example.org', password: 'correct horse battery' });
-    const results = await Promise.all([1, 2].map(() => api.post('/v1/auth/refresh', { refreshToken: login.body.refreshToken })));
-    assert.deepEqual(results.map((r) => r.status).sort(), [200, 401]);
+    const results = await Promise.all(Array.from({ length: 25 }, () => api.post('/v1/auth/refresh', { refreshToken: login.body.refreshToken })));
+    const winners = results.filter((r) => r.status === 200);
+    assert.equal(winners.length, 1);
+    assert.deepEqual([...new Set(results.filter((r) => r.status !== 200).map((r) => r.status))], [401]);
+    // Every loser saw either the spent token (reuse) or the family its reuse had revoked.
+    for (const loser of results.filter((r) => r.status === 401)) {
+      assert.ok(['refresh_token_reused', 'invalid_refresh_token'].includes(loser.body.code), loser.body.code);
+    }
+    assert.ok(results.some((r) => r.body.code === 'refresh_token_reused'));
+    const next = await api.post('/v1/auth/refresh', { refreshToken: winners[0]!.body.refreshToken });
+    assert.equal(next.status, 401);
+    assert.equal(next.body.code, 'invalid_refresh_token');
+  });
+
+  it('spends a token once under 100 parallel rotations in one process', async () => {
+    const login = await api.post('/v1/auth/login', { email: 'ada@example.org', password: 'correct horse battery' });
+    const outcomes = await Promise.allSettled(Array.from({ length: 100 }, () => refreshTokens(server.ctx, login.body.refreshToken)));
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    const token = await server.db.collection('refresh_tokens').findOne({ hash: hashSecret(login.body.refreshToken) });
+    assert.ok(token?.usedAt instanceof Date);
+    const family = await server.db.collection('refresh_families').findOne({ _id: token.familyId });
+    assert.equal(family?.revokedReason, 'reuse');
   });
 
   it('expires refresh tokens after REFRESH_TOKEN_TTL_DAYS', async () => {
@@ -102,7 +135,7 @@ describe('auth: signup, login, refresh, logout', () => {
     }
   });
 
-  it('purges expired refresh tokens and their spent markers, keeping live ones', async () => {
+  it('purges expired refresh tokens, keeping live ones', async () => {
     const login = await api.post('/v1/auth/login', { email: 'ada@example.org', password: 'correct horse battery' });
     const rotated = await api.post('/v1/auth/refresh', { refreshToken: login.body.refreshToken });
     const ttlMs = (server.config.jwt.refreshTokenTtlDays * 86_400 + 1) * 1000;
@@ -111,7 +144,6 @@ describe('auth: signup, login, refresh, logout', () => {
       const purged = await purgeExpiredCredentials(server.ctx);
       assert.ok(purged.refreshTokens >= 2);
       assert.equal(await server.db.collection('refresh_tokens').countDocuments({ expiresAt: { $lt: server.clock.now() } }), 0);
-      assert.equal(await server.db.collection('spent_secrets').countDocuments({}), 0);
     } finally {
       server.clock.advance(-ttlMs);
     }
@@ -119,6 +151,52 @@ describe('auth: signup, login, refresh, logout', () => {
     assert.equal((await api.post('/v1/auth/refresh', { refreshToken: fresh.body.refreshToken })).status, 200);
     // The purged token is gone (it had expired at the time of the purge).
     assert.equal((await api.post('/v1/auth/refresh', { refreshToken: rotated.body.refreshToken })).body.code, 'invalid_refresh_token');
+  });
+
+  it('creates TTL indexes for sessions, refresh tokens and codes (MongoDB deletes them; the stand-in needs the purge)', async () => {
+    for (const [name, seconds] of [['sessions', 0], ['refresh_tokens', 0], ['oauth_codes', 86_400]] as const) {
+      const indexes = await server.db.collection(name).indexes();
+      assert.ok(indexes.some((i) => i.key.expiresAt === 1 && i.expireAfterSeconds === seconds), `${name}: ${JSON.stringify(indexes)}`);
+    }
+  });
+
+  it('purges on a schedule while the server runs, not only at start', async () => {
+    const sessions = server.db.collection('sessions');
+    const { insertedId } = await sessions.insertOne({ hash: `expired-${Date.now()}`, expiresAt: new Date(server.clock.now().getTime() - 1000) });
+    const live = await sessions.insertOne({ hash: `live-${Date.now()}`, expiresAt: new Date(server.clock.now().getTime() + 86_400_000) });
+    // A context of its own, so the schedule is independent of the server's hourly one.
+    const ctx = { ...server.ctx };
+    startPurging(ctx, 20);
+    try {
+      for (let i = 0; i < 250 && await sessions.findOne({ _id: insertedId }); i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await stopPurging(ctx);
+    }
+    assert.equal(await sessions.findOne({ _id: insertedId }), null);
+    assert.ok(await sessions.findOne({ _id: live.insertedId }));
+    await sessions.deleteOne({ _id: live.insertedId });
+  });
+
+  it('turns a plain expiresAt index of an older version into a TTL index', async () => {
+    const calls: string[] = [];
+    let first = true;
+    const fake = {
+      createIndex: async (spec: object, options: object) => {
+        calls.push(`create ${JSON.stringify(spec)} ${JSON.stringify(options)}`);
+        if (first) {
+          first = false;
+          throw new MongoServerError({ message: 'Index with name: expiresAt_1 already exists with different options', code: 85 });
+        }
+        return 'expiresAt_1';
+      },
+      dropIndex: async (name: string) => { calls.push(`drop ${name}`); },
+    };
+    await ensureTtlIndex(fake as never, 'expiresAt', 0);
+    assert.deepEqual(calls, [
+      'create {"expiresAt":1} {"expireAfterSeconds":0}',
+      'drop expiresAt_1',
+      'create {"expiresAt":1} {"expireAfterSeconds":0}',
+    ]);
   });
 
   it('logs out with 204 and revokes the family', async () => {

@@ -7,7 +7,7 @@ import { ensureRefreshIndexes } from './refresh-tokens.js';
 import { ensureSiteTokenIndexes } from './site-tokens.js';
 import { ensureCodeIndexes } from './oauth/codes.js';
 import { oauthRoutes } from './oauth/routes.js';
-import { purgeExpiredCredentials } from './purge.js';
+import { startPurging, stopPurging } from './purge.js';
 import { ensureSessionIndexes } from './sessions.js';
 import { signingKeys } from './state.js';
 import { tokenRoutes } from './token-routes.js';
@@ -23,8 +23,9 @@ export const authModule: ServerModule = {
     await ensureCodeIndexes(ctx);
     // Creates this rotation slot's key at start rather than in the first login.
     await signingKeys(ctx).current();
-    await purgeExpiredCredentials(ctx);
   },
+  start: (ctx) => startPurging(ctx),
+  close: (ctx) => stopPurging(ctx),
   routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx), ...oauthRoutes(ctx)],
   authenticate: (ctx) => createAuthenticator(ctx),
 };

@@ -2,8 +2,8 @@ import { ObjectId, type Collection } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { UnauthorizedError } from '../errors/index.js';
 import type { Scope } from '../http/auth-context.js';
+import { ensureTtlIndex } from './ttl-index.js';
 import { hashSecret, randomSecret } from './secrets.js';
-import { spendOnce } from './spend-once.js';
 
 export const REFRESH_TOKENS = 'refresh_tokens';
 export const REFRESH_FAMILIES = 'refresh_families';
@@ -32,7 +32,7 @@ export interface RefreshTokenDoc {
   familyId: ObjectId;
   createdAt: Date;
   expiresAt: Date;
-  /** When it was exchanged (informative: the spend marker in `spent_secrets` decides). A second exchange is a theft signal. */
+  /** When it was exchanged; set by the one guarded update that spends it. A second exchange is a theft signal. */
   usedAt: Date | null;
 }
 
@@ -67,8 +67,10 @@ export async function startRefreshFamily(
 }
 
 /**
- * Spends a refresh token and returns its successor. The spend is an insert
- * under a unique key (`spendOnce`): of two concurrent uses exactly one wins. Presenting a spent token revokes the whole family.
+ * Spends a refresh token and returns its successor. The spend is one guarded
+ * update, `{_id, usedAt: null}` → `usedAt: now`: MongoDB applies it atomically,
+ * so of any number of concurrent uses exactly one modifies the document.
+ * Presenting a spent token revokes the whole family.
  * `clientId` must match the client the family was granted to (none for
  * first-party logins); a mismatch leaves the token unspent.
  */
@@ -78,23 +80,23 @@ export async function rotateRefreshToken(
   options: { clientId?: string } = {},
 ): Promise<RefreshGrant> {
   const now = ctx.clock.now();
-  const hash = hashSecret(refreshToken);
-  const known = await tokensOf(ctx).findOne({ hash });
-  const owner = known && await familiesOf(ctx).findOne({ _id: known.familyId });
-  if (!known || !owner) throw new UnauthorizedError('Unknown refresh token', 'invalid_refresh_token');
-  if ((owner.clientId ?? undefined) !== options.clientId) {
+  const known = await tokensOf(ctx).findOne({ hash: hashSecret(refreshToken) });
+  // Read before the spend, and not again after it: a family can only be revoked for reuse by a
+  // loser of the spend, which comes after the winner's spend, so the winner's answer never
+  // depends on how fast the losers are. A revocation racing with a spend (logout) still stops
+  // the new token, because every use reads the family.
+  const family = known && await familiesOf(ctx).findOne({ _id: known.familyId });
+  if (!known || !family) throw new UnauthorizedError('Unknown refresh token', 'invalid_refresh_token');
+  if ((family.clientId ?? undefined) !== options.clientId) {
     throw new UnauthorizedError('This refresh token was issued to another client', 'invalid_refresh_token');
   }
   if (known.expiresAt <= now) throw new UnauthorizedError('The refresh token has expired', 'invalid_refresh_token');
-  if (!(await spendOnce(ctx, `refresh:${known._id.toHexString()}`))) {
+  if (family.revokedAt) throw new UnauthorizedError('The refresh token was revoked', 'invalid_refresh_token');
+  const spent = await tokensOf(ctx).updateOne({ _id: known._id, usedAt: null }, { $set: { usedAt: now } });
+  if (spent.modifiedCount !== 1) {
     await revokeRefreshFamily(ctx, known.familyId, 'reuse');
     throw new UnauthorizedError('This refresh token was already used; its family is revoked, log in again', 'refresh_token_reused');
   }
-  // For people reading the collection; the spend itself is the marker above.
-  await tokensOf(ctx).updateOne({ _id: known._id }, { $set: { usedAt: now } });
-  // Read after the spend: a revocation that raced with it is seen here or by the next use.
-  const family = await familiesOf(ctx).findOne({ _id: known.familyId });
-  if (!family || family.revokedAt) throw new UnauthorizedError('The refresh token was revoked', 'invalid_refresh_token');
   return { family, refreshToken: await addToken(ctx, family._id) };
 }
 
@@ -111,7 +113,8 @@ export async function revokeRefreshFamily(ctx: ServerContext, familyId: ObjectId
 export async function ensureRefreshIndexes(ctx: ServerContext): Promise<void> {
   await tokensOf(ctx).createIndex({ hash: 1 }, { unique: true });
   await tokensOf(ctx).createIndex({ familyId: 1 });
-  await tokensOf(ctx).createIndex({ expiresAt: 1 });
+  // MongoDB deletes an expired token within about a minute; the stand-in ignores TTL, purgeExpiredCredentials covers it.
+  await ensureTtlIndex(tokensOf(ctx), 'expiresAt', 0);
 }
 
 async function addToken(ctx: ServerContext, familyId: ObjectId): Promise<string> {

@@ -5,6 +5,7 @@ import type { UserDoc } from '../db/index.js';
 import { findUser } from '../accounts/users.js';
 import { clearFirstPartyCookie, readCookie, setFirstPartyCookie } from './cookies.js';
 import { hashSecret, randomSecret } from './secrets.js';
+import { ensureTtlIndex } from './ttl-index.js';
 
 export const SESSION_COOKIE = 'flattr_session';
 export const SESSIONS = 'sessions';
@@ -92,7 +93,7 @@ export async function endSession(ctx: ServerContext, req: Request, res: Response
 export async function ensureSessionIndexes(ctx: ServerContext): Promise<void> {
   await collection(ctx).createIndex({ hash: 1 }, { unique: true });
   await collection(ctx).createIndex({ userId: 1 });
-  await collection(ctx).createIndex({ expiresAt: 1 });
+  await ensureTtlIndex(collection(ctx), 'expiresAt', 0);
 }
 
 async function loadSession(ctx: ServerContext, req: Request): Promise<Session | null> {

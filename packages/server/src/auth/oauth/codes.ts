@@ -4,11 +4,13 @@ import type { ServerContext } from '../../context.js';
 import type { Scope } from '../../http/auth-context.js';
 import { revokeRefreshFamily } from '../refresh-tokens.js';
 import { hashSecret, randomSecret, safeEqual } from '../secrets.js';
-import { spendOnce } from '../spend-once.js';
+import { ensureTtlIndex } from '../ttl-index.js';
 
 export const OAUTH_CODES = 'oauth_codes';
 /** RFC 6749 §4.1.2 recommends at most 10 minutes; a minute is plenty for a redirect and one POST. */
 export const CODE_TTL_MS = 60_000;
+/** Codes are kept a day past expiry so a late replay is still recognised (and revokes its tokens). */
+export const CODE_RETENTION_MS = 86_400_000;
 
 export interface AuthorizationCodeDoc {
   /** sha256 of the code. */
@@ -23,6 +25,10 @@ export interface AuthorizationCodeDoc {
   familyId: ObjectId;
   createdAt: Date;
   expiresAt: Date;
+  /** When it was exchanged; set by the one guarded update that spends it (absent or null before). */
+  usedAt?: Date | null;
+  /** Set when a spent code is presented again. */
+  replayedAt?: Date;
 }
 
 export class InvalidGrant extends Error {}
@@ -67,13 +73,29 @@ export async function redeemAuthorizationCode(
   const challenge = createHash('sha256').update(input.codeVerifier).digest('base64url');
   if (!safeEqual(challenge, doc.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
   if (doc.expiresAt <= ctx.clock.now()) throw new InvalidGrant('The authorization code has expired');
-  if (!(await spendOnce(ctx, `code:${doc._id}`))) {
+  // One guarded update: of concurrent exchanges exactly one modifies the code.
+  const spent = await collection(ctx).updateOne({ _id: doc._id, usedAt: null }, { $set: { usedAt: ctx.clock.now() } });
+  if (spent.modifiedCount !== 1) {
+    // The first exchange may not have created its family yet (then this revoke finds nothing):
+    // the mark makes it revoke its own family once created (revokeIfCodeReplayed).
+    await collection(ctx).updateOne({ _id: doc._id }, { $set: { replayedAt: ctx.clock.now() } });
     await revokeRefreshFamily(ctx, doc.familyId, 'code_reuse');
     throw new InvalidGrant('The authorization code was already used; tokens issued for it are revoked');
   }
   return doc;
 }
 
+/**
+ * Called by the exchange that spent the code, after it created the code's
+ * refresh family: a replay that came in meanwhile found no family to revoke,
+ * so the family is revoked here. Either the replay's mark is seen here, or the
+ * family existed when the replay revoked it.
+ */
+export async function revokeIfCodeReplayed(ctx: ServerContext, grant: AuthorizationCodeDoc): Promise<void> {
+  const current = await collection(ctx).findOne({ _id: grant._id }, { projection: { replayedAt: 1 } });
+  if (current?.replayedAt) await revokeRefreshFamily(ctx, grant.familyId, 'code_reuse');
+}
+
 export async function ensureCodeIndexes(ctx: ServerContext): Promise<void> {
-  await collection(ctx).createIndex({ expiresAt: 1 });
+  await ensureTtlIndex(collection(ctx), 'expiresAt', CODE_RETENTION_MS / 1000);
 }

@@ -10,7 +10,7 @@ import { requireSession } from '../sessions.js';
 import { issueTokens, refreshTokens, type TokensJson } from '../tokens.js';
 import { authorizeParamsOf, redirectToClient, showConsent, validateAuthorizeRequest } from './authorize.js';
 import { findClient, registerClient } from './clients.js';
-import { createAuthorizationCode, InvalidGrant, redeemAuthorizationCode } from './codes.js';
+import { createAuthorizationCode, InvalidGrant, redeemAuthorizationCode, revokeIfCodeReplayed } from './codes.js';
 
 const text = z.string().max(2000).optional();
 const authorizeFields = {
@@ -110,6 +110,7 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
               code: body.code, clientId: client._id, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier,
             });
             const tokens = await issueTokens(ctx, await getUser(ctx, grant.userId), { scopes: grant.scopes, clientId: client._id, familyId: grant.familyId });
+            await revokeIfCodeReplayed(ctx, grant);
             return tokenResponse(res, tokens);
           }
           if (body.grant_type === 'refresh_token') {
