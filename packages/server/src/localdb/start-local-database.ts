@@ -14,6 +14,8 @@ export interface LocalDatabase {
   kind: 'external' | 'mongod' | 'mongo-java-server';
   /** Where the data lives when it is kept across restarts (`dataDir` was given), else undefined. */
   dataPath?: string;
+  /** The database process we started (undefined for `MONGODB_URI`). */
+  pid?: number;
   /** Stops the process (if we started one) and removes a temporary data folder. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -43,7 +45,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   if (env.MONGODB_URI) {
     return { uri: env.MONGODB_URI, kind: 'external', stop: async () => {} };
   }
-  const mongod = onPath('mongod');
+  const mongod = onPath('mongod', env);
   return mongod ? startMongod(mongod, options, log) : startMongoJavaServer(options, log);
 }
 
@@ -76,7 +78,9 @@ async function startMongoJavaServer(options: LocalDatabaseOptions, log: (line: s
   const args = [`-Xmx${options.javaHeap ?? '1g'}`, '-XX:+UseSerialGC', '-cp', classpath, LAUNCHER_CLASS, '--port', '0'];
   if (file) args.push('--file', file);
   // stdin is a pipe the launcher watches: when this process dies, even by SIGKILL, the pipe closes and it exits.
-  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the database
+  // must outlive the server's graceful close (which may still write), so only stop() ends it.
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -129,7 +133,7 @@ function supervise(child: ChildProcess, kind: LocalDatabase['kind'], uri: string
     }
     await cleanUp();
   };
-  return { uri, kind, dataPath, stop };
+  return { uri, kind, dataPath, pid: child.pid, stop };
 }
 
 async function waitForPing(uri: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
@@ -164,9 +168,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function onPath(command: string): string | undefined {
+function onPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
   try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8', env: { PATH: env.PATH ?? '' } }).trim() || undefined;
   } catch {
     return undefined;
   }
