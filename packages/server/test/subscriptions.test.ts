@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { ObjectId } from 'mongodb';
-import { flushFlattrCounts } from '../src/things/index.js';
 import { after, before, describe, it } from 'node:test';
 import { collections } from '../src/db/index.js';
 import { decodeShares, distributePeriod } from '../src/distribution/index.js';
@@ -50,11 +49,7 @@ describe('subscriptions API and materializeSubscriptions', () => {
     reader = await login(reader);
     creator = await login(creator);
   };
-  /** The stored thing once the server wrote the click counts it holds behind its answers (things/flattr-counts.ts). */
-  const thingDoc = async (key: string) => {
-    await flushFlattrCounts(server.db);
-    return collections.things(server.db).findOne({ _id: ObjectId.createFromHexString(things[key]!.id) });
-  };
+  const thingDoc = (key: string) => collections.things(server.db).findOne({ _id: ObjectId.createFromHexString(things[key]!.id) });
   const flattrOf = (key: string, period: string) => collections.flattrs(server.db).findOne({
     readerId: ObjectId.createFromHexString(reader.id), thingId: ObjectId.createFromHexString(things[key]!.id), period,
   });

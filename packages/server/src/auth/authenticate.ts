@@ -1,6 +1,5 @@
 import type { Request } from 'express';
 import type { ServerContext } from '../context.js';
-import type { UserDoc } from '../db/index.js';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import type { AuthContext, AuthRequirement } from '../http/auth-context.js';
 import { findUser, scopesForRoles } from '../accounts/users.js';
@@ -44,36 +43,29 @@ export function createAuthenticator(ctx: ServerContext) {
 }
 
 /**
- * Users read for clicks, kept briefly. A click (`flattr` scope) needs from
- * the user only that it exists: every role grants `flattr` (scopesForRoles),
- * and the JWT's signature and expiry are checked on every request anyway.
- * So for routes that ask for the `flattr` scope and no role, a user read in
- * the last CLICK_USER_TTL_MS is reused: the one thing that can be late is a
- * user removed meanwhile, whose still-valid token may click for that long.
- * Every other route reads the user fresh (a demoted admin loses admin at once).
+ * A route that asks only for the `flattr` scope (a click) needs no more from
+ * the user than the access token proves: users are never deleted, every user
+ * has the `reader` role, and every role grants `flattr` (scopesForRoles). So
+ * such a JWT is not followed by a read of the user, and the click costs its
+ * caller no database round trip (docs/things.md, "What one click costs"). The
+ * context then names the roles and scopes every user has, never more. Every
+ * other route reads the user (a demoted admin loses `admin` at once).
  */
-const CLICK_USER_TTL_MS = 30_000;
-const clickUsers = new WeakMap<object, Map<string, { user: UserDoc; expiresAt: number }>>();
-
-async function userForRequirement(ctx: ServerContext, userId: string, requirement: AuthRequirement): Promise<UserDoc | null> {
-  if (requirement.scope !== 'flattr' || requirement.role !== undefined) return findUser(ctx, userId);
-  let cache = clickUsers.get(ctx.db);
-  if (!cache) clickUsers.set(ctx.db, (cache = new Map()));
-  const hit = cache.get(userId);
-  if (hit && hit.expiresAt > Date.now()) return hit.user;
-  const user = await findUser(ctx, userId);
-  if (user) {
-    if (cache.size >= 100_000) cache.clear();
-    cache.set(userId, { user, expiresAt: Date.now() + CLICK_USER_TTL_MS });
-  } else {
-    cache.delete(userId);
-  }
-  return user;
+function needsUserRead(requirement: AuthRequirement): boolean {
+  return requirement.scope !== 'flattr' || requirement.role !== undefined;
 }
 
 async function fromJwt(ctx: ServerContext, token: string, requirement: AuthRequirement): Promise<AuthContext> {
   const claims = await verifyAccessToken(ctx, signingKeys(ctx), token);
-  const user = await userForRequirement(ctx, claims.userId, requirement);
+  if (!needsUserRead(requirement)) {
+    const grantedToAll = scopesForRoles(['reader']);
+    const auth: AuthContext = {
+      userId: claims.userId, roles: ['reader'], scopes: claims.scopes.filter((s) => grantedToAll.includes(s)), via: 'jwt', credentialId: claims.jti,
+    };
+    if (claims.clientId) clientOfCredential.set(auth, claims.clientId);
+    return auth;
+  }
+  const user = await findUser(ctx, claims.userId);
   if (!user) throw new UnauthorizedError('The token\'s user does not exist', 'invalid_token');
   // Roles are read fresh: a demoted admin loses admin at once, not when the token expires.
   const allowed = scopesForRoles(user.roles);

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { collections } from '../db/index.js';
 import { AppError } from '../errors/index.js';
-import { currentFlattrCount, normalizeUrl } from '../things/index.js';
+import { normalizeUrl } from '../things/index.js';
 
 export const MAX_COUNT_URLS = 100;
 
@@ -12,9 +12,10 @@ export interface Count {
 
 /**
  * Flattr counts for a page's buttons, keyed by each URL exactly as sent (so
- * the widget finds its answer without normalising). One query for the batch.
- * A URL that cannot name a thing counts 0 rather than failing the whole batch.
- * Counts include the deltas this process has not written yet (things/flattr-counts.ts).
+ * the widget finds its answer without normalising). One query for the batch,
+ * by the unique `url` index. A URL that cannot name a thing counts 0 rather
+ * than failing the whole batch. Counts are as stored: each click's `$inc`
+ * is written before its answer.
  */
 export async function countsFor(db: Db, urls: string[]): Promise<Record<string, Count>> {
   if (urls.length > MAX_COUNT_URLS) {
@@ -26,7 +27,7 @@ export async function countsFor(db: Db, urls: string[]): Promise<Record<string, 
   const things = wanted.length
     ? await collections.things(db).find({ url: { $in: wanted } }, { projection: { url: 1, flattrCount: 1 } }).toArray()
     : [];
-  const byUrl = new Map(await Promise.all(things.map(async (thing) => [thing.url, { ...thing, flattrCount: await currentFlattrCount(db, thing) }] as const)));
+  const byUrl = new Map(things.map((thing) => [thing.url, thing]));
   const counts: Record<string, Count> = {};
   for (const [sent, url] of canonical) {
     const thing = url === null ? undefined : byUrl.get(url);

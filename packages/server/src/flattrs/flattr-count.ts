@@ -1,16 +1,15 @@
 import type { Db, ObjectId } from 'mongodb';
-import type { ThingDoc } from '../db/index.js';
-import { writeFlattrCount } from '../things/index.js';
+import { collections, type ThingDoc } from '../db/index.js';
 
 /**
- * Adds `delta` to a thing's `flattrCount` and waits until it is written;
- * answers the thing with its count as this process knows it. For callers off
- * the click path (subscriptions); clicks and withdrawals write their delta
- * behind the answer with `deferFlattrCount`. Either way the write is the
- * per-thing flush of things/flattr-counts.ts, one `$inc` per thing in the
- * thing's turn. The count is a cache of `countDocuments({thingId})`, which
- * `recountFlattrs` restores.
+ * Adds `delta` to a thing's `flattrCount` with one atomic `$inc`, called by
+ * the request whose write created (or deleted) the flattr, so concurrent
+ * clicks each count once. Answers the thing as this change left it (null if
+ * it is gone): the document before the change plus `delta`, which is exact
+ * on MongoDB and on the stand-in alike (whose `returnDocument: 'after'` can
+ * answer another concurrent call's document).
  */
-export function adjustFlattrCount(db: Db, thingId: ObjectId, delta: 1 | -1): Promise<ThingDoc | null> {
-  return writeFlattrCount(db, thingId, delta);
+export async function adjustFlattrCount(db: Db, thingId: ObjectId, delta: 1 | -1): Promise<ThingDoc | null> {
+  const before = await collections.things(db).findOneAndUpdate({ _id: thingId }, { $inc: { flattrCount: delta } }, { returnDocument: 'before' });
+  return before && { ...before, flattrCount: (before.flattrCount ?? 0) + delta };
 }

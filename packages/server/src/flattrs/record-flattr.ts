@@ -1,130 +1,180 @@
-import { ObjectId } from 'mongodb';
+import { ObjectId, type Collection, type Db } from 'mongodb';
 import type { ServerContext } from '../context.js';
-import { collections, groupedInsertsInto, type FlattrDoc, type ThingDoc } from '../db/index.js';
-import { ConflictError, UnprocessableError } from '../errors/index.js';
+import { collections, DISTRIBUTIONS, type FlattrDoc, type ThingDoc } from '../db/index.js';
+import { ConflictError, isDuplicateKeyError, UnprocessableError } from '../errors/index.js';
 import { periodOf } from '../money/index.js';
 import {
-  cachedThing, createThingIfMissing, derivedObjectId, hostOf, LIMITS, normalizeUrl, ownerForHost,
-  deferFlattrCount, inThingTurn, rememberThing, ThingNotFoundError, thingIdFor, toObjectId, withCurrentCount,
+  createThingIfMissing, derivedObjectId, hostOf, LIMITS, normalizeUrl, ownerForHost, ThingNotFoundError, thingIdFor, toObjectId,
 } from '../things/index.js';
-import { isPeriodDistributed } from './period-check.js';
+import { adjustFlattrCount } from './flattr-count.js';
+import { isLive, keyReused, type ClickKey, type FlattrIdempotency } from './idempotency.js';
 import type { RecordFlattrBody } from './schemas.js';
+
+/** A flattr as stored: one created by a request with an Idempotency-Key carries that key. */
+export interface StoredFlattr extends FlattrDoc {
+  idempotency?: FlattrIdempotency;
+}
 
 export interface RecordedFlattr {
   flattr: FlattrDoc;
   thing: ThingDoc;
   /** False when the reader had already flattred this thing in this period. */
   created: boolean;
+  /** A retry with the key of the request that created the flattr: its answer again. */
+  replayed: boolean;
 }
+
+/** Reads and writes of one click; a lost race to create the flattr (or to take the key) costs a round. */
+const ATTEMPTS = 3;
 
 /**
  * A reader's click: at most one flattr per (reader, thing, period), whatever
- * the number of concurrent clicks. The unique index decides who created it;
- * only that request increments the thing's `flattrCount` (or created the
- * thing already counting it, and takes that back if its flattr lost).
- * The click is answered once its flattr is durable; the count delta is
- * written behind it (things/flattr-counts.ts), and the answer's count
- * includes it (`withCurrentCount`).
+ * the number of concurrent clicks. The flattr's `_id` is derived from
+ * (reader, thing, period), so the insert decides who created it: that
+ * request alone adds 1 to the thing's `flattrCount` (`$inc`, before the
+ * answer), and answers the count its own `$inc` made. The others read the
+ * flattr and answer 200.
  *
- * The thing is created from the button's attributes on the first click of a
- * URL (the `creator` attribute becomes a claim, never the owner). A click on
- * one's own thing is refused before anything is written.
+ * A first click on an existing thing costs three commands: one read of all
+ * it decides on (`readClick`), the flattr's insert and the `$inc`. A repeat
+ * click and a replayed retry cost the read alone. The thing is created from
+ * the button's attributes on the first click of a URL (the `creator`
+ * attribute becomes a claim, never the owner). A click on one's own thing is
+ * refused before anything is written. docs/things.md: "What one click costs".
  */
-export async function recordFlattr(ctx: ServerContext, readerId: string, input: RecordFlattrBody): Promise<RecordedFlattr> {
+export async function recordFlattr(ctx: ServerContext, readerId: string, input: RecordFlattrBody, key?: ClickKey): Promise<RecordedFlattr> {
   const reader = ObjectId.createFromHexString(readerId);
-  const period = periodOf(ctx.clock.now());
-  // Distribution only runs on ended periods; this guards a clock that went back or a run started early.
-  // The check runs beside the thing's lookup (independent reads); nothing is written before it passed.
-  const distributed = isPeriodDistributed(ctx.db, period);
-  distributed.catch(() => {});
-  const refuseIfDistributed = async () => {
-    if (await distributed) throw new ConflictError(`Period ${period} is already distributed`, 'period_distributed');
-  };
-  const { thing, countedAhead } = input.thingId !== undefined
-    ? { thing: await existingThing(ctx, input.thingId), countedAhead: false }
-    : await thingForUrl(ctx, reader, input, refuseIfDistributed);
-  await refuseIfDistributed();
-  if (thing.ownerId?.equals(reader)) throw ownThing();
+  const now = ctx.clock.now();
+  const period = periodOf(now);
+  const url = input.url === undefined ? undefined : normalizeUrl(input.url);
+  let thingId = url === undefined ? toObjectId(input.thingId) : thingIdFor(url);
+  if (!thingId) throw new ThingNotFoundError(`with id ${input.thingId}`);
+  const flattrs = collections.flattrs(ctx.db) as unknown as Collection<StoredFlattr>;
 
-  const flattrs = collections.flattrs(ctx.db);
-  // Derived from (reader, thing, period): a repeat click finds the flattr by `_id` (see derivedObjectId).
-  const _id = flattrIdFor(reader, thing._id, period);
-  const doc: FlattrDoc = { _id, readerId: reader, thingId: thing._id, period, createdAt: ctx.clock.now(), source: 'click' };
-  let outcome: 'inserted' | 'duplicate';
-  try {
-    // Grouped with the other clicks' inserts into one insertMany (db/group-commit.ts); the outcome is still this document's own.
-    outcome = await groupedInsertsInto<FlattrDoc>(ctx.db, 'flattrs').submit(doc);
-  } catch (error) {
-    if (countedAhead) deferFlattrCount(ctx.db, thing._id, -1);
-    throw error;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    const _id = flattrIdFor(reader, thingId, period);
+    const view = await readClick(ctx.db, { period, thingId, flattrId: _id, key: key?.key });
+    let expiredKey: StoredFlattr | undefined;
+    if (key && view.keyHolder) {
+      const holder = view.keyHolder;
+      if (!isLive(holder.idempotency!, now)) {
+        expiredKey = holder;
+      } else {
+        if (holder.idempotency!.request !== key.request) throw keyReused();
+        // The same body names the same thing; a thing stored under an id of its own is read again by that id.
+        if (!holder.thingId.equals(thingId)) {
+          thingId = holder.thingId;
+          continue;
+        }
+        if (view.thing) return { flattr: holder, thing: { ...view.thing, flattrCount: holder.idempotency!.count }, created: true, replayed: true };
+      }
+    }
+    // Distribution only runs on ended periods; this guards a clock that went back or a run started early.
+    if (view.distributed) throw new ConflictError(`Period ${period} is already distributed`, 'period_distributed');
+    let thing = view.thing;
+    if (!thing) {
+      if (url === undefined) throw new ThingNotFoundError(`with id ${input.thingId}`);
+      thing = await createThingForClick(ctx, reader, url, input);
+      // Found under an id of its own (created by other code): read again by that id.
+      if (!thing._id.equals(thingId)) {
+        thingId = thing._id;
+        continue;
+      }
+    }
+    if (thing.ownerId?.equals(reader)) throw ownThing();
+    if (url !== undefined) thing = await recordClaim(ctx, thing, input.creator);
+    if (view.flattr) return { flattr: view.flattr, thing, created: false, replayed: false };
+
+    // The key was last used more than IDEMPOTENCY_TTL_MS ago, on another flattr: it starts afresh.
+    if (expiredKey) await flattrs.updateOne({ _id: expiredKey._id }, { $unset: { idempotency: '' } });
+    const flattr: FlattrDoc = { _id, readerId: reader, thingId: thing._id, period, createdAt: now, source: 'click' };
+    // What the answer will show if no other click on the thing comes in between (stored with the key, corrected below if one does).
+    const expectedCount = (thing.flattrCount ?? 0) + 1;
+    try {
+      await flattrs.insertOne(key ? { ...flattr, idempotency: { ...key, at: now, count: expectedCount } } : flattr);
+    } catch (error) {
+      // Another request created this flattr, or took this key, since the read: read again and answer as it did.
+      if (isDuplicateKeyError(error)) continue;
+      throw error;
+    }
+    const counted = (await adjustFlattrCount(ctx.db, thing._id, 1)) ?? { ...thing, flattrCount: expectedCount };
+    if (key && counted.flattrCount !== expectedCount) {
+      await flattrs.updateOne({ _id }, { $set: { 'idempotency.count': counted.flattrCount } });
+    }
+    return { flattr, thing: counted, created: true, replayed: false };
   }
-  if (outcome === 'duplicate') {
-    // This click created the thing already counting its flattr, and did not create the flattr after all.
-    if (countedAhead) deferFlattrCount(ctx.db, thing._id, -1);
-    // A subscription (or other code) may have recorded this month's flattr under another id.
-    const existing = (await flattrs.findOne({ _id })) ?? (await flattrs.findOne({ readerId: reader, thingId: thing._id, period }));
-    if (!existing) throw new ConflictError('The flattr changed while it was being recorded; try again', 'flattr_changed');
-    return { flattr: existing, thing: await withCurrentCount(ctx.db, thing), created: false };
-  }
-  // Deferred in the same tick the insert was reported durable: a recount never sees the flattr without its delta pending.
-  if (!countedAhead) deferFlattrCount(ctx.db, thing._id, 1);
-  return { flattr: doc, thing: await withCurrentCount(ctx.db, thing), created: true };
+  throw new ConflictError('The flattr changed while it was being recorded; try again', 'flattr_changed');
 }
 
-async function existingThing(ctx: ServerContext, thingId: string): Promise<ThingDoc> {
-  const _id = toObjectId(thingId);
-  const thing = _id ? await thingById(ctx, _id) : null;
-  if (!thing) throw new ThingNotFoundError(`with id ${thingId}`);
-  return thing;
+export function flattrIdFor(reader: ObjectId, thing: ObjectId, period: string): ObjectId {
+  return derivedObjectId('flattr', reader.toHexString(), thing.toHexString(), period);
 }
 
-/** A thing by id through the short-lived cache (things/thing-cache.ts: staleness bound and why it is safe). */
-async function thingById(ctx: ServerContext, _id: ObjectId): Promise<ThingDoc | null> {
-  const cached = cachedThing(ctx.db, _id);
-  if (cached) return cached;
-  const thing = await collections.things(ctx.db).findOne({ _id });
-  if (thing) rememberThing(ctx.db, thing);
-  return thing;
+interface ClickView {
+  /** The period has a distribution run: its flattrs are final. */
+  distributed: boolean;
+  thing: ThingDoc | null;
+  /** This reader's flattr of the thing in the period. */
+  flattr: StoredFlattr | null;
+  /** The flattr that holds the request's Idempotency-Key, if any. */
+  keyHolder: StoredFlattr | null;
+}
+
+interface ClickRow {
+  runs: unknown[];
+  things: ThingDoc[];
+  flattrs: StoredFlattr[];
+  keyHolders?: StoredFlattr[];
 }
 
 /**
- * The thing a click names by URL, created from the button's attributes if
- * missing. A thing this click creates starts with `flattrCount: 1`
- * (`countedAhead`): one write instead of an insert and an update.
+ * Everything a click decides on, in one command: an aggregate on
+ * `distributions` that starts from the period's run by `_id` (`$facet` makes
+ * one document of none or one) and looks up the thing by `_id`, this
+ * reader's flattr by its derived `_id`, and the flattr holding the key by
+ * its unique `idempotency.key`. Every lookup is by `_id` or a unique key, on
+ * MongoDB and on the stand-in alike; `distributions` holds one document per
+ * distributed month.
  */
-async function thingForUrl(
-  ctx: ServerContext, reader: ObjectId, input: RecordFlattrBody, beforeWriting: () => Promise<void>,
-): Promise<{ thing: ThingDoc; countedAhead: boolean }> {
-  const url = normalizeUrl(input.url!);
-  const things = collections.things(ctx.db);
-  // The derived id alone: a thing stored under another id is met at the unique `url` index on insert below.
-  const existing = await thingById(ctx, thingIdFor(url));
-  if (existing) {
-    if (!existing.ownerId && existing.claimedCreator === null && input.creator !== undefined) {
-      await beforeWriting();
-      // A later button carries the creator the first one lacked: record the claim.
-      const claimed = await inThingTurn(existing._id, () => things.findOneAndUpdate(
-        { _id: existing._id, ownerId: null, claimedCreator: null },
-        { $set: { claimedCreator: input.creator } },
-        { returnDocument: 'after' },
-      ));
-      if (claimed) rememberThing(ctx.db, claimed);
-      return { thing: claimed ?? existing, countedAhead: false };
-    }
-    return { thing: existing, countedAhead: false };
-  }
+async function readClick(db: Db, ids: { period: string; thingId: ObjectId; flattrId: ObjectId; key: string | undefined }): Promise<ClickView> {
+  const lookup = (from: string, localField: string, foreignField: string, as: string) => ({ $lookup: { from, localField, foreignField, as } });
+  const [row] = await db.collection(DISTRIBUTIONS).aggregate<ClickRow>([
+    { $match: { _id: ids.period } },
+    { $facet: { runs: [{ $project: { _id: 1 } }] } },
+    { $addFields: { thingId: { $literal: ids.thingId }, flattrId: { $literal: ids.flattrId }, ...(ids.key === undefined ? {} : { key: { $literal: ids.key } }) } },
+    lookup('things', 'thingId', '_id', 'things'),
+    lookup('flattrs', 'flattrId', '_id', 'flattrs'),
+    // Only with a key: a lookup of a missing value would match every flattr without one.
+    ...(ids.key === undefined ? [] : [lookup('flattrs', 'key', 'idempotency.key', 'keyHolders')]),
+  ]).toArray();
+  if (row) return { distributed: row.runs.length > 0, thing: row.things[0] ?? null, flattr: row.flattrs[0] ?? null, keyHolder: row.keyHolders?.[0] ?? null };
+  // No document at all: `distributions` does not exist (the flattrs module creates it at start); the same reads one by one.
+  const flattrs = collections.flattrs(db) as unknown as Collection<StoredFlattr>;
+  const [run, thing, flattr, keyHolder] = await Promise.all([
+    db.collection(DISTRIBUTIONS).findOne({ _id: ids.period as never }, { projection: { _id: 1 } }),
+    collections.things(db).findOne({ _id: ids.thingId }),
+    flattrs.findOne({ _id: ids.flattrId }),
+    ids.key === undefined ? null : flattrs.findOne({ 'idempotency.key': ids.key }),
+  ]);
+  return { distributed: run !== null, thing, flattr, keyHolder };
+}
+
+/** A thing for a click on a URL nobody registered or flattred yet, from the button's attributes. */
+async function createThingForClick(ctx: ServerContext, reader: ObjectId, url: string, input: RecordFlattrBody): Promise<ThingDoc> {
   // New things on a verified site belong to whoever verified it: checked before the insert, so an own click writes nothing.
   const owner = await ownerForHost(ctx.db, hostOf(url));
   if (owner?.equals(reader)) throw ownThing();
-  await beforeWriting();
-  const { thing, created } = await createThingIfMissing(ctx, {
-    url,
-    title: input.title ?? defaultTitle(url),
-    ownerId: owner,
-    claimedCreator: input.creator ?? null,
-    flattrCount: 1,
-  });
-  return { thing, countedAhead: created };
+  const { thing } = await createThingIfMissing(ctx, { url, title: input.title ?? defaultTitle(url), ownerId: owner, claimedCreator: input.creator ?? null });
+  return thing;
+}
+
+/** A later button carries the creator the first one lacked: record the claim (once per thing). */
+async function recordClaim(ctx: ServerContext, thing: ThingDoc, creator: string | undefined): Promise<ThingDoc> {
+  if (creator === undefined || thing.ownerId || thing.claimedCreator !== null) return thing;
+  const before = await collections.things(ctx.db).findOneAndUpdate(
+    { _id: thing._id, ownerId: null, claimedCreator: null }, { $set: { claimedCreator: creator } }, { returnDocument: 'before' },
+  );
+  return before ? { ...before, claimedCreator: creator } : thing;
 }
 
 /** A button without a title: name the thing by its address until its owner registers a title. */
@@ -132,10 +182,6 @@ function defaultTitle(url: string): string {
   const { host, pathname, search } = new URL(url);
   const title = `${host}${pathname === '/' ? '' : pathname}${search}`;
   return title.length > LIMITS.title ? `${title.slice(0, LIMITS.title - 1)}…` : title;
-}
-
-export function flattrIdFor(reader: ObjectId, thing: ObjectId, period: string): ObjectId {
-  return derivedObjectId('flattr', reader.toHexString(), thing.toHexString(), period);
 }
 
 function ownThing(): UnprocessableError {

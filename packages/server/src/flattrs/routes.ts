@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { problemResponse } from '../things/index.js';
 import { periodOf, PERIOD_PATTERN } from '../money/index.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotent } from './idempotency.js';
+import { clickKeyOf, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 import { listFlattrs } from './list-flattrs.js';
 import { recordFlattr } from './record-flattr.js';
 import { flattrSchema, recordFlattrBodySchema, toFlattr } from './schemas.js';
@@ -28,21 +28,15 @@ export function flattrRoutes(ctx: ServerContext): AnyRouteSpec[] {
         200: { description: 'Already flattred this month: the existing flattr', schema: flattrSchema },
         400: problemResponse('`validation_failed`, `invalid_url` or `invalid_idempotency_key`', ['validation_failed', 'invalid_url', 'invalid_idempotency_key']),
         404: problemResponse('`thing_not_found` (by thingId)', ['thing_not_found']),
-        409: problemResponse('`idempotency_key_reused`: same key, different request; `idempotency_request_in_progress`: the first request with this key is still running; `period_distributed`',
-          ['idempotency_key_reused', 'idempotency_request_in_progress', 'period_distributed']),
+        409: problemResponse('`idempotency_key_reused`: same key, different request; `period_distributed`; `flattr_changed`: concurrent changes, try again',
+          ['idempotency_key_reused', 'period_distributed', 'flattr_changed']),
         422: problemResponse('`own_thing`: you cannot flattr your own thing (nothing is written)', ['own_thing']),
       },
       handler: async ({ body, auth, req }) => {
-        const reply = await runIdempotent(ctx, {
-          userId: auth!.userId,
-          operation: 'POST /v1/flattrs',
-          key: req.get('Idempotency-Key'),
-          request: body,
-        }, async () => {
-          const { flattr, thing, created } = await recordFlattr(ctx, auth!.userId, body);
-          return { status: created ? 201 : 200, body: toFlattr(flattr, thing) };
-        });
-        return { status: reply.status, body: reply.body, ...(reply.replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
+        const header = req.get('Idempotency-Key');
+        const key = header === undefined ? undefined : clickKeyOf(auth!.userId, header, body);
+        const { flattr, thing, created, replayed } = await recordFlattr(ctx, auth!.userId, body, key);
+        return { status: created ? 201 : 200, body: toFlattr(flattr, thing), ...(replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}) };
       },
     }),
     defineRoute({

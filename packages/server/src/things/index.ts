@@ -2,13 +2,8 @@ export { normalizeUrl, hostOf, InvalidUrlError, MAX_URL_LENGTH } from './normali
 export { toObjectId, derivedObjectId, thingIdFor } from './object-id.js';
 export { problemResponse, thingSchema, toThing, titleSchema, urlInputSchema, LIMITS, type Thing, type ThingMetadata } from './schemas.js';
 export {
-  findThingById, findThingByUrl, findThingByNormalizedUrl, getThing, createThingIfMissing, registerThing, recountFlattrs, reconcileFlattrCounts, ensureThingIndexes,
+  findThingById, findThingByUrl, findThingByNormalizedUrl, getThing, createThingIfMissing, registerThing, recountFlattrs, ensureThingIndexes,
   ThingNotFoundError, type NewThing, type RegisterThingInput,
 } from './things.js';
 export { ownerForHost, verifiedOwnersOf } from './site-owner.js';
-export { inThingTurn } from './thing-turns.js';
-export { cachedThing, rememberThing, forgetThing, THING_CACHE_TTL_MS } from './thing-cache.js';
 export { thingsModule } from './module.js';
-export {
-  deferFlattrCount, writeFlattrCount, currentFlattrCount, withCurrentCount, flushFlattrCounts, pendingFlattrCount, COUNT_FLUSH_INTERVAL_MS,
-} from './flattr-counts.js';

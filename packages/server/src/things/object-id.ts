@@ -14,9 +14,9 @@ export function toObjectId(value: unknown): ObjectId | null {
 
 /**
  * An ObjectId derived from what a document is (e.g. a thing's URL), not from
- * when it was made. Finding or creating it is then an `_id` lookup, the one
- * filter FerretDB's SQLite backend pushes down to SQL (any other field is
- * filtered document by document), and concurrent creators collide on `_id`.
+ * when it was made. Finding or creating it is then an `_id` lookup (the click
+ * path reads only by `_id` or a unique key), and concurrent creators collide
+ * on `_id`.
  * 96 bits of sha256: collisions are not a practical concern. Such ids carry
  * no creation time: documents keep a `createdAt` of their own.
  */

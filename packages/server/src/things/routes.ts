@@ -3,7 +3,6 @@ import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { problemResponse, registerThingBodySchema, thingSchema, toThing, urlInputSchema } from './schemas.js';
 import { findThingByUrl, getThing, registerThing, ThingNotFoundError } from './things.js';
-import { withCurrentCount } from './flattr-counts.js';
 
 export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
@@ -21,7 +20,7 @@ export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
       handler: async ({ query }) => {
         const thing = await findThingByUrl(ctx.db, query.url);
         if (!thing) throw new ThingNotFoundError(`for ${query.url}`);
-        return { body: toThing(await withCurrentCount(ctx.db, thing)) };
+        return { body: toThing(thing) };
       },
     }),
     defineRoute({
@@ -34,7 +33,7 @@ export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
         200: { description: 'The thing', schema: thingSchema },
         404: problemResponse('`thing_not_found` (also for ids that cannot exist)', ['thing_not_found']),
       },
-      handler: async ({ params }) => ({ body: toThing(await withCurrentCount(ctx.db, await getThing(ctx.db, params.id))) }),
+      handler: async ({ params }) => ({ body: toThing(await getThing(ctx.db, params.id)) }),
     }),
     defineRoute({
       method: 'post',
@@ -53,7 +52,7 @@ export function thingRoutes(ctx: ServerContext): AnyRouteSpec[] {
         const { thing, created } = await registerThing(ctx, auth!.userId, body);
         return {
           status: created ? 201 : 200,
-          body: toThing(await withCurrentCount(ctx.db, thing)),
+          body: toThing(thing),
           ...(created ? { headers: { Location: `/v1/things/${thing._id.toHexString()}` } } : {}),
         };
       },

@@ -6,9 +6,6 @@ import { hostOf, normalizeUrl } from './normalize-url.js';
 import { thingIdFor, toObjectId } from './object-id.js';
 import type { ThingMetadata } from './schemas.js';
 import { ownerForHost } from './site-owner.js';
-import { inThingTurn } from './thing-turns.js';
-import { forgetThing, rememberThing } from './thing-cache.js';
-import { pendingFlattrCount, recountedFlattrCount } from './flattr-counts.js';
 
 export class ThingNotFoundError extends NotFoundError {
   constructor(what: string) {
@@ -43,8 +40,6 @@ export interface NewThing extends ThingMetadata {
   url: string;
   ownerId: ObjectId | null;
   claimedCreator: string | null;
-  /** A thing created by a click starts at 1: its first flattr follows at once (see recordFlattr). */
-  flattrCount?: number;
 }
 
 /**
@@ -64,7 +59,7 @@ export async function createThingIfMissing(ctx: ServerContext, input: NewThing):
     ...(input.language !== undefined ? { language: input.language } : {}),
     ownerId: input.ownerId,
     claimedCreator: input.claimedCreator,
-    flattrCount: input.flattrCount ?? 0,
+    flattrCount: 0,
     createdAt: ctx.clock.now(),
   };
   try {
@@ -111,29 +106,17 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
     }
     if (existing.ownerId) {
       if (!existing.ownerId.equals(caller)) throw ownedByOther(url);
-      const updated = await inThingTurn(existing._id, () => things.findOneAndUpdate(
-        { _id: existing._id, ownerId: caller },
-        { $set: metadataUpdate(input) },
-        { returnDocument: 'after' },
-      ));
-      if (updated) {
-        rememberThing(ctx.db, updated);
-        return { thing: updated, created: false };
-      }
+      // 'before' plus the change: under concurrency the stand-in's 'after' can answer another call's document.
+      const before = await things.findOneAndUpdate({ _id: existing._id, ownerId: caller }, { $set: metadataUpdate(input) }, { returnDocument: 'before' });
+      if (before) return { thing: { ...before, ...metadataUpdate(input) }, created: false };
       continue;
     }
     // Unowned: the caller takes it if they verified its host, else only records a claim.
-    const claimed = await inThingTurn(existing._id, () => things.findOneAndUpdate(
-      { _id: existing._id, ownerId: null },
-      owner?.equals(caller)
-        ? { $set: { ownerId: caller, claimedCreator: callerId, ...metadataUpdate(input) } }
-        : { $set: { claimedCreator: callerId } },
-      { returnDocument: 'after' },
-    ));
-    if (claimed) {
-      rememberThing(ctx.db, claimed);
-      return { thing: claimed, created: false };
-    }
+    const change: Partial<ThingDoc> = owner?.equals(caller)
+      ? { ownerId: caller, claimedCreator: callerId, ...metadataUpdate(input) }
+      : { claimedCreator: callerId };
+    const before = await things.findOneAndUpdate({ _id: existing._id, ownerId: null }, { $set: change }, { returnDocument: 'before' });
+    if (before) return { thing: { ...before, ...change }, created: false };
   }
   throw new ConflictError('The thing changed while it was being registered; try again', 'thing_changed');
 }
@@ -152,44 +135,16 @@ function ownedByOther(url: string): ConflictError {
 }
 
 /**
- * Rebuilds a thing's `flattrCount` from the flattrs (the source of truth),
- * e.g. after a crash lost deltas not yet written (things/flattr-counts.ts).
- * In the thing's turn, so no count write of this process runs meanwhile; the
- * flattrs whose deltas are still pending here are left for their flush.
- * Costs a count of the thing's flattrs (a scan on FerretDB 1.24). Answers the count.
+ * Rebuilds a thing's `flattrCount` from the flattrs (the source of truth).
+ * Without transactions a crash between a flattr's insert (or delete) and its
+ * `$inc` leaves the count one off; this repairs it. Clicks on the thing while
+ * it runs can be missed by the count it sets: run it again if there were any.
+ * Answers the count.
  */
 export async function recountFlattrs(db: Db, thingId: ObjectId): Promise<number> {
-  return inThingTurn(thingId, async () => {
-    const count = await collections.flattrs(db).countDocuments({ thingId });
-    const stored = count - pendingFlattrCount(db, thingId);
-    await collections.things(db).updateOne({ _id: thingId }, { $set: { flattrCount: stored } });
-    recountedFlattrCount(db, thingId, stored);
-    forgetThing(db, thingId);
-    return count;
-  });
-}
-
-/**
- * Repairs every count that disagrees with the flattrs: one grouped scan of
- * the flattrs and one of the things, then `recountFlattrs` for each thing
- * that differs (a count can look off only while its delta is pending; the
- * recount settles it exactly). Run in the background after start
- * (flattrs module): it reads whole collections. Answers how many it rewrote.
- */
-export async function reconcileFlattrCounts(db: Db, options: { stopped?: () => boolean } = {}): Promise<number> {
-  const actual = new Map<string, number>();
-  const grouped = collections.flattrs(db).aggregate<{ _id: ObjectId; n: number }>([{ $group: { _id: '$thingId', n: { $sum: 1 } } }]);
-  for await (const { _id, n } of grouped) actual.set(_id.toHexString(), n);
-  let rewritten = 0;
-  const things = collections.things(db).find({}, { projection: { _id: 1, flattrCount: 1 } });
-  for await (const thing of things) {
-    if (options.stopped?.()) break;
-    const expected = actual.get(thing._id.toHexString()) ?? 0;
-    if ((thing.flattrCount ?? 0) + pendingFlattrCount(db, thing._id) === expected) continue;
-    await recountFlattrs(db, thing._id);
-    rewritten += 1;
-  }
-  return rewritten;
+  const count = await collections.flattrs(db).countDocuments({ thingId });
+  await collections.things(db).updateOne({ _id: thingId }, { $set: { flattrCount: count } });
+  return count;
 }
 
 export async function ensureThingIndexes(db: Db): Promise<void> {
