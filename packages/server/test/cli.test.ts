@@ -76,7 +76,7 @@ describe('flattr-server CLI', () => {
     assert.equal(seeded.code, 0, seeded.stderr);
     assert.match(seeded.stdout, /Seeded 2026-04: 30 readers/);
     const db = client.db(dbName);
-    const count = async () => Promise.all(['journal', 'balance_versions', 'distributions', 'distribution_snapshots', 'escrow'].map((c) => db.collection(c).countDocuments()));
+    const count = async () => Promise.all(['journal', 'balances', 'distributions', 'distribution_snapshots', 'escrow'].map((c) => db.collection(c).countDocuments()));
     const before = await count();
 
     const dry = await run(['distribute', '--period', '2026-04', '--dry-run']);
@@ -101,11 +101,11 @@ describe('flattr-server CLI', () => {
     assert.match(verify.stdout, /Ledger OK/);
 
     // A broken cached balance is a violation: exit code 1.
-    await db.collection('balance_versions').insertOne({ _id: 'user:broken#1' as never, account: 'user:broken', seq: 1, amount: 5, entryIds: [], at: new Date() });
+    await db.collection('balances').insertOne({ _id: 'user:broken' as never, amount: 5 });
     const broken = await run(['ledger', 'verify']);
     assert.equal(broken.code, 1);
     assert.match(broken.stdout, /balance_mismatch/);
-    await db.collection('balance_versions').deleteOne({ _id: 'user:broken#1' as never });
+    await db.collection('balances').deleteOne({ _id: 'user:broken' as never });
   });
 
   it('creates an admin', async () => {

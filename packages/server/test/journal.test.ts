@@ -1,27 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { accounts, appendToChains, balanceFromJournal, balanceOf, cachedBalances, postEntry, repairBalances, BALANCES, JOURNAL } from '../src/money/index.js';
+import {
+  accounts, applyManyOnce, balanceFromJournal, balanceOf, balances, cachedBalances, InsufficientFundsError, JOURNAL, postEntry,
+  prepareEntry, repairBalances, reserveMany, settleMany, type DebitIntent,
+} from '../src/money/index.js';
 import { startTestServer, type TestServer } from '../src/testing/index.js';
 
-describe('journal', () => {
+describe('journal and balances', () => {
   let server: TestServer;
   before(async () => { server = await startTestServer(); });
   after(async () => { await server.close(); });
+  const deposit = (id: string, account: string, amount: number) => ({ _id: id, kind: 'deposit', postings: [
+    { account: accounts.deposits, amount: -amount }, { account, amount }] });
+  const longAgo = () => new Date(Date.now() - 3_600_000);
 
   it('writes an entry once and applies it once to the cached balances', async () => {
-    const entry = { _id: 'deposit:test-1', kind: 'deposit', postings: [
-      { account: accounts.deposits, amount: -500 }, { account: accounts.user('a'), amount: 500 }] };
+    const entry = deposit('deposit:test-1', accounts.user('a'), 500);
     assert.equal(await postEntry(server.db, entry), true);
     assert.equal(await postEntry(server.db, entry), false);
     assert.equal(await balanceOf(server.db, accounts.user('a')), 500);
     assert.equal(await balanceFromJournal(server.db, accounts.user('a')), 500);
+    const doc = await balances(server.db).findOne({ _id: accounts.user('a') });
+    assert.deepEqual(doc, { _id: accounts.user('a'), amount: 500, applying: [] }, 'one document per account, markers cleared');
   });
 
   it('applies an entry once when the same entry is posted many times at once', async () => {
-    const entry = { _id: 'deposit:concurrent-1', kind: 'deposit', postings: [
-      { account: accounts.deposits, amount: -100 }, { account: accounts.user('concurrent'), amount: 100 }] };
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.all(Array.from({ length: 20 }, () => postEntry(server.db, { ...entry, _id: `${entry._id}:${round}` })));
+      const entry = deposit(`deposit:concurrent-1:${round}`, accounts.user('concurrent'), 100);
+      const results = await Promise.all(Array.from({ length: 20 }, () => postEntry(server.db, entry)));
       assert.equal(results.filter(Boolean).length, 1);
     }
     assert.equal(await balanceOf(server.db, accounts.user('concurrent')), 500);
@@ -35,79 +41,128 @@ describe('journal', () => {
   });
 
   it('refuses to reuse an id for a different movement', async () => {
-    await postEntry(server.db, { _id: 'same-id', kind: 'x', postings: [{ account: 'p', amount: -1 }, { account: 'q', amount: 1 }] });
-    await assert.rejects(postEntry(server.db, { _id: 'same-id', kind: 'x', postings: [{ account: 'p', amount: -2 }, { account: 'q', amount: 2 }] }), /different movement/);
+    await postEntry(server.db, { _id: 'same-id', kind: 'x', postings: [{ account: 'external:p', amount: -1 }, { account: 'q', amount: 1 }] });
+    await assert.rejects(postEntry(server.db, { _id: 'same-id', kind: 'x', postings: [{ account: 'external:p', amount: -2 }, { account: 'q', amount: 2 }] }), /different movement/);
+  });
+
+  it('takes a guarded debit only when the money is there, and a refused one writes nothing', async () => {
+    const wallet = accounts.user('guarded');
+    await postEntry(server.db, deposit('deposit:guarded', wallet, 300));
+    const before = await balances(server.db).findOne({ _id: wallet });
+    const payout = (id: string, amount: number) => ({ _id: id, kind: 'payout.request', postings: [
+      { account: wallet, amount: -amount }, { account: accounts.pendingPayouts, amount }] });
+    await assert.rejects(postEntry(server.db, payout('guarded:too-much', 301)), (error) => error instanceof InsufficientFundsError && error.available === 300);
+    assert.deepEqual(await balances(server.db).findOne({ _id: wallet }), before, 'the wallet is untouched');
+    assert.equal(await server.db.collection(JOURNAL).countDocuments({ _id: 'guarded:too-much' as never }), 0);
+    assert.equal(await postEntry(server.db, payout('guarded:ok', 300)), true);
+    assert.equal(await postEntry(server.db, payout('guarded:ok', 300)), false, 'the same entry again takes nothing');
+    assert.deepEqual(await balances(server.db).findOne({ _id: wallet }), { _id: wallet, amount: 0, applying: [], intents: [] });
+    await assert.rejects(postEntry(server.db, { _id: 'two-guards', kind: 'x', postings: [
+      { account: wallet, amount: -1 }, { account: accounts.fees, amount: -1 }, { account: 'external:x', amount: 2 }] }), /split it/);
   });
 
   it('completes an entry left pending by a crash, without applying it twice', async () => {
-    // Simulate a writer that inserted the entry and applied one posting, then died.
+    // A writer inserted the entry and applied one posting, then died.
     const id = 'crash:1';
-    await server.db.collection(JOURNAL).insertOne({ _id: id as never, kind: 'x', state: 'pending', createdAt: new Date(),
-      postings: [{ account: 'crash:a', amount: -7 }, { account: 'crash:b', amount: 7 }] });
-    await server.db.collection(BALANCES).insertOne({ _id: 'crash:a#1' as never, account: 'crash:a', seq: 1, amount: -7, entryIds: [id], at: new Date() });
+    await server.db.collection(JOURNAL).insertOne({ _id: id as never, kind: 'x', state: 'pending', createdAt: longAgo(), leaseUntil: longAgo(),
+      postings: [{ account: 'external:crash-a', amount: -7 }, { account: 'crash:b', amount: 7 }] });
+    await balances(server.db).insertOne({ _id: 'external:crash-a', amount: -7, applying: [id] });
     assert.equal(await repairBalances(server.db), 1);
-    assert.equal(await balanceOf(server.db, 'crash:a'), -7);
+    assert.equal(await balanceOf(server.db, 'external:crash-a'), -7);
     assert.equal(await balanceOf(server.db, 'crash:b'), 7);
     assert.equal(await repairBalances(server.db), 0);
-    assert.equal(await balanceOf(server.db, 'crash:a'), -7);
+    assert.equal(await balanceOf(server.db, 'external:crash-a'), -7);
+    assert.equal((await server.db.collection(JOURNAL).findOne({ _id: id as never }))!.state, 'applied');
+  });
+
+  it('leaves a pending entry to its writer while its lease lasts', async () => {
+    await server.db.collection(JOURNAL).insertOne({ _id: 'leased:1' as never, kind: 'x', state: 'pending', createdAt: new Date(),
+      leaseUntil: new Date(Date.now() + 60_000), postings: [{ account: 'external:leased', amount: -3 }, { account: 'leased:b', amount: 3 }] });
+    assert.equal(await repairBalances(server.db), 0);
+    assert.equal(await balanceOf(server.db, 'leased:b'), 0);
+    assert.equal(await repairBalances(server.db, { takeOver: true }), 1);
+    assert.equal(await balanceOf(server.db, 'leased:b'), 3);
+  });
+
+  it('writes the entry of a guarded debit whose writer died before the journal insert, with its records', async () => {
+    const wallet = accounts.user('crash-debit');
+    await postEntry(server.db, deposit('deposit:crash-debit', wallet, 100));
+    const entry = prepareEntry({ _id: 'payout.request:crash-debit', kind: 'payout.request', postings: [
+      { account: wallet, amount: -40 }, { account: accounts.pendingPayouts, amount: 40 }] });
+    const intent: DebitIntent = { id: entry._id, token: 't-1', amount: -40, at: longAgo(), entry,
+      records: [{ collection: 'crash_records', doc: { _id: 'record-1', what: 'the payout doc' } }] };
+    // What the guarded update leaves when the process dies right after it.
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -40 }, $push: { intents: intent } });
+    assert.equal(await balanceOf(server.db, wallet), 60);
+    assert.equal(await repairBalances(server.db), 1);
+    const stored = await server.db.collection(JOURNAL).findOne({ _id: entry._id as never });
+    assert.equal(stored?.state, 'applied');
+    assert.equal(await balanceFromJournal(server.db, wallet), 60);
+    assert.equal(await balanceOf(server.db, wallet), 60, 'the debit is not taken twice');
+    assert.ok(await server.db.collection('crash_records').findOne({ _id: 'record-1' as never }));
+    assert.deepEqual((await balances(server.db).findOne({ _id: wallet }))!.intents, []);
+  });
+
+  it('gives back a second debit of an entry that is already written (two writers raced on one id)', async () => {
+    const wallet = accounts.user('dup-debit');
+    await postEntry(server.db, deposit('deposit:dup-debit', wallet, 100));
+    const entry = { _id: 'payout.request:dup', kind: 'payout.request', postings: [
+      { account: wallet, amount: -30 }, { account: accounts.pendingPayouts, amount: 30 }] };
+    await postEntry(server.db, entry);
+    // A writer that read "no entry" before the first finished, then took the money again and died.
+    const intent: DebitIntent = { id: entry._id, token: 'late', amount: -30, at: longAgo(), entry: prepareEntry(entry) };
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -30 }, $push: { intents: intent } });
+    assert.equal(await repairBalances(server.db), 0, 'nothing written: the debit is given back');
+    assert.equal(await balanceOf(server.db, wallet), 70);
+    assert.equal(await balanceFromJournal(server.db, wallet), 70);
   });
 
   it('keeps a hot account exact under concurrent writers (no lost or doubled updates)', async () => {
-    const deposits = Array.from({ length: 60 }, (_, i) => ({ _id: `hot:${i}`, kind: 'deposit', postings: [
-      { account: 'hot:source', amount: -(i + 1) }, { account: `hot:user:${i % 7}`, amount: i + 1 }] }));
+    const entries = Array.from({ length: 60 }, (_, i) => ({ _id: `hot:${i}`, kind: 'deposit', postings: [
+      { account: 'external:hot-source', amount: -(i + 1) }, { account: `hot:user:${i % 7}`, amount: i + 1 }] }));
     // Every entry posted three times at once: each must count exactly once.
-    await Promise.all([...deposits, ...deposits, ...deposits].map((entry) => postEntry(server.db, entry)));
+    await Promise.all([...entries, ...entries, ...entries].map((entry) => postEntry(server.db, entry)));
     const total = (60 * 61) / 2;
-    assert.equal(await balanceOf(server.db, 'hot:source'), -total);
-    assert.equal(await balanceFromJournal(server.db, 'hot:source'), -total);
-    for (let k = 0; k < 7; k++) {
-      assert.equal(await balanceOf(server.db, `hot:user:${k}`), await balanceFromJournal(server.db, `hot:user:${k}`));
-    }
+    assert.equal(await balanceOf(server.db, 'external:hot-source'), -total);
+    assert.equal(await balanceFromJournal(server.db, 'external:hot-source'), -total);
     let listed = 0;
-    for await (const { account, amount } of cachedBalances(server.db)) {
-      if (account.startsWith('hot:')) listed += amount;
+    for await (const doc of cachedBalances(server.db)) {
+      if (doc._id.startsWith('hot:')) {
+        listed += doc.amount;
+        assert.equal(doc.amount, await balanceFromJournal(server.db, doc._id));
+      }
     }
-    assert.equal(listed, 0);
+    assert.equal(listed, total);
   });
 
-  it('appends links at known heads, and walks past links others added since', async () => {
-    await postEntry(server.db, { _id: 'chain:deposit:1', kind: 'deposit', postings: [
-      { account: accounts.deposits, amount: -100 }, { account: 'chain:a', amount: 100 }] });
-    // The writer read the head (seq 1, 100); then a deposit moved it on.
-    await postEntry(server.db, { _id: 'chain:deposit:2', kind: 'deposit', postings: [
-      { account: accounts.deposits, amount: -50 }, { account: 'chain:a', amount: 50 }] });
-    await appendToChains(server.db, [
-      { account: 'chain:a', head: { seq: 1, amount: 100 }, delta: -30, entryIds: ['chain:debit:a'] },
-      { account: 'chain:b', head: { seq: 0, amount: 0 }, delta: 30, entryIds: [], run: '2026-01' },
-    ]);
-    assert.equal(await balanceOf(server.db, 'chain:a'), 120);
-    assert.equal(await balanceOf(server.db, 'chain:b'), 30);
-    const links = await server.db.collection(BALANCES).find({ account: 'chain:a' }).sort({ seq: 1 }).toArray();
-    assert.deepEqual(links.map((l) => [l.seq, l.amount]), [[1, 100], [2, 150], [3, 120]]);
+  it('applies a run\'s credits once per account, also when the stage runs again', async () => {
+    const credits: Array<[string, number]> = [['credit:a', 40], ['credit:b', 70]];
+    await applyManyOnce(server.db, credits, 'run:2026-02');
+    await applyManyOnce(server.db, [...credits, ['credit:c', 5]], 'run:2026-02');
+    await applyManyOnce(server.db, credits, 'run:2026-03');
+    assert.equal(await balanceOf(server.db, 'credit:a'), 80);
+    assert.equal(await balanceOf(server.db, 'credit:b'), 140);
+    assert.equal(await balanceOf(server.db, 'credit:c'), 5);
   });
 
-  it('does not append twice what a link on the chain already applies (a writer resumed after a crash)', async () => {
-    const debit = { account: 'chain:c', head: { seq: 0, amount: 0 }, delta: 40, entryIds: ['chain:credit:c'] };
-    const credit = { account: 'chain:d', head: { seq: 0, amount: 0 }, delta: 70, entryIds: [], run: '2026-02' };
-    await appendToChains(server.db, [debit, credit]);
-    await postEntry(server.db, { _id: 'chain:deposit:3', kind: 'deposit', postings: [
-      { account: accounts.deposits, amount: -5 }, { account: 'chain:c', amount: 5 }] });
-    await appendToChains(server.db, [debit, credit]);
-    await appendToChains(server.db, [debit, credit]);
-    assert.equal(await balanceOf(server.db, 'chain:c'), 45);
-    assert.equal(await balanceOf(server.db, 'chain:d'), 70);
-    // A credit link of another run is a different thing: it is added.
-    await appendToChains(server.db, [{ ...credit, run: '2026-03' }]);
-    assert.equal(await balanceOf(server.db, 'chain:d'), 140);
-  });
-
-  it('keeps an account exact when bulk appends race with concurrent postEntry writers', async () => {
-    const deposits = Array.from({ length: 30 }, (_, i) => ({ _id: `race:${i}`, kind: 'deposit', postings: [
-      { account: accounts.deposits, amount: -(i + 1) }, { account: 'chain:race', amount: i + 1 }] }));
-    const appends = Array.from({ length: 5 }, (_, i) => ({
-      account: 'chain:race', head: { seq: 0, amount: 0 }, delta: 1000, entryIds: [], run: `2025-0${i + 1}`,
-    }));
-    await Promise.all([...deposits.map((d) => postEntry(server.db, d)), ...appends.map((a) => appendToChains(server.db, [a]))]);
-    assert.equal(await balanceOf(server.db, 'chain:race'), (30 * 31) / 2 + 5000);
+  it('reserves once per period, and a payout can take only what is not reserved', async () => {
+    const wallet = accounts.user('reserve');
+    await postEntry(server.db, deposit('deposit:reserve', wallet, 500));
+    const seen = (await balances(server.db).findOne({ _id: wallet }))!;
+    const first = await reserveMany(server.db, '2026-04', [{ account: wallet, budget: 300, seen }]);
+    // A resumed snapshot reads the wallet again: the reservation is found, not taken twice.
+    const again = await reserveMany(server.db, '2026-04', [{ account: wallet, budget: 300, seen: (await balances(server.db).findOne({ _id: wallet }))! }]);
+    assert.equal(first.get(wallet), 300);
+    assert.equal(again.get(wallet), 300);
+    assert.equal(await balanceOf(server.db, wallet), 200);
+    await assert.rejects(postEntry(server.db, { _id: 'payout.request:reserve', kind: 'payout.request', postings: [
+      { account: wallet, amount: -201 }, { account: accounts.pendingPayouts, amount: 201 }] }), InsufficientFundsError);
+    // A stale read (the payout took money after it) makes the guard fail: the reservation is retried from a fresh read.
+    const stale = await reserveMany(server.db, '2026-05', [{ account: wallet, budget: 1000, seen: { amount: 500 } }]);
+    assert.equal(stale.get(wallet), 200);
+    await settleMany(server.db, '2026-04', [{ account: wallet, reserved: 300, contribution: 250 }]);
+    await settleMany(server.db, '2026-04', [{ account: wallet, reserved: 300, contribution: 250 }]);
+    await settleMany(server.db, '2026-05', [{ account: wallet, reserved: 200, contribution: 0 }]);
+    assert.deepEqual(await balances(server.db).findOne({ _id: wallet }, { projection: { amount: 1, reserved: 1 } }), { _id: wallet, amount: 250, reserved: {} });
   });
 });

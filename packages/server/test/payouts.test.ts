@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { ObjectId } from 'mongodb';
 import { after, before, describe, it } from 'node:test';
-import { DISTRIBUTIONS } from '../src/db/index.js';
-import { accounts, balanceFromJournal, balanceOf, JOURNAL, postEntry } from '../src/money/index.js';
+import { accounts, balanceFromJournal, balanceOf, balances, JOURNAL, postEntry, prepareEntry } from '../src/money/index.js';
 import { formatMinorUnits, PAYOUTS, toCsv } from '../src/payouts/index.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
 import { createAdmin, signup, type TestUser } from '../src/testing/users.js';
@@ -83,15 +82,20 @@ describe('payouts', () => {
     assert.equal(res.body.code, 'credential_not_allowed');
   });
 
-  it('answers 409 distribution_running while a distribution runs', async () => {
-    await server.db.collection(DISTRIBUTIONS).insertOne({ _id: '2001-01' as never, status: 'running' });
+  it('takes only money a running distribution has not reserved', async () => {
+    const wallet = accounts.user(creator.id);
+    // What a run's snapshot does to the wallet: 6000 of 7000 reserved for its period.
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -6000 }, $set: { 'reserved.2001-01': 6000 } });
     try {
-      const res = await api.post('/v1/me/payouts', { amount: 1 }, { token: creator.token });
-      assert.equal(res.status, 409);
-      assert.equal(res.body.code, 'distribution_running');
+      const res = await api.post('/v1/me/payouts', { amount: 1001 }, { token: creator.token });
+      assert.equal(res.status, 422);
+      assert.equal(res.body.code, 'insufficient_funds');
+      assert.equal(res.body.available, 1000);
+      assert.equal((await api.get('/v1/me/payouts', { token: creator.token })).body.available, 1000);
     } finally {
-      await server.db.collection(DISTRIBUTIONS).deleteOne({ _id: '2001-01' as never });
+      await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: 6000 }, $unset: { 'reserved.2001-01': '' } });
     }
+    assert.equal(await balanceOf(server.db, wallet), 7000);
   });
 
   it('cannot be overdrawn by simultaneous requests', async () => {
@@ -99,7 +103,7 @@ describe('payouts', () => {
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 201).length, 1, `statuses: ${statuses.join(',')}`);
     for (const r of results.filter((x) => x.status !== 201)) {
-      assert.ok(['insufficient_funds', 'payout_conflict'].includes(r.body.code), r.text);
+      assert.equal(r.body.code, 'insufficient_funds', r.text);
     }
     assert.equal(await balanceFromJournal(server.db, accounts.user(creator.id)), 3000);
     assert.equal(await balanceFromJournal(server.db, accounts.pendingPayouts), 7000);
@@ -192,10 +196,17 @@ describe('payouts', () => {
   it('finishes payouts a crash left behind their journal before listing them', async () => {
     await api.post('/v1/admin/deposits', { userId: creator.id, amount: 500, reference: 'payout-test-2' }, { token: admin.token });
     const payouts = server.db.collection(PAYOUTS);
-    // Crash 1: the request doc was written, its journal entry not.
+    // Crash 1: the guarded debit took the money (and recorded the entry and the payout doc in the wallet), then the process died.
     const stuck = new ObjectId();
-    await payouts.insertOne({ _id: stuck, userId: ObjectId.createFromHexString(creator.id), seq: 99, amount: 200, currency: 'EUR',
-      status: 'requesting', requestedAt: new Date(), paidAt: null, reference: null });
+    const longAgo = new Date(Date.now() - 3_600_000);
+    const doc = { _id: stuck, userId: ObjectId.createFromHexString(creator.id), amount: 200, currency: 'EUR',
+      status: 'requested', requestedAt: longAgo, paidAt: null, reference: null };
+    const entry = prepareEntry({ _id: `payout.request:${stuck.toHexString()}`, kind: 'payout.request', postings: [
+      { account: accounts.user(creator.id), amount: -200 }, { account: accounts.pendingPayouts, amount: 200 }],
+    meta: { payoutId: stuck.toHexString(), userId: creator.id }, createdAt: longAgo });
+    await balances(server.db).updateOne({ _id: accounts.user(creator.id) }, { $inc: { amount: -200 }, $push: { intents: {
+      id: entry._id, token: 'crashed', amount: -200, at: longAgo, entry, records: [{ collection: PAYOUTS, doc }] } } });
+    assert.equal(await payouts.countDocuments({ _id: stuck }), 0);
     // Crash 2: the paid entry was written, the doc not updated.
     const half = await api.post('/v1/me/payouts', { amount: 100 }, { token: creator.token });
     await postEntry(server.db, { _id: `payout.paid:${half.body.id}`, kind: 'payout.paid',

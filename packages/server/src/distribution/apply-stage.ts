@@ -1,40 +1,26 @@
 import type { Db } from 'mongodb';
-import { accounts, appendToChains, BALANCES, JOURNAL, type BalanceVersion, type ChainAppend, type JournalEntry } from '../money/index.js';
+import { accounts, applyManyOnce, JOURNAL, type JournalEntry } from '../money/index.js';
 import { report, save, type StageFn } from './run-context.js';
 
+/** The marker a run's credits carry on the accounts they were applied to, until the run finalizes. */
+export function runMarker(period: string): string {
+  return `run:${period}`;
+}
+
 /**
- * Applies the run's credits to the cached balances: one link per credited
+ * Applies the run's credits to the cached balances: one `$inc` per credited
  * account (creators, `platform:fees`, `escrow:<thing>`) carrying the sum of
- * its credits over all of the period's `dist:` entries, marked `run: <period>`.
- * One link per account per run, instead of one per batch, keeps the chains
- * short (a creator is credited by readers of every batch).
- *
- * Heads come from one scan of the chains, which also shows the accounts
- * this run credited already (a crash in this stage): those are skipped, so
- * the stage can be run again at any moment.
+ * its credits over all of the period's `dist:` entries, with the marker
+ * `run:<period>`, so an account credited before a crash is not credited
+ * again (`applyManyOnce`). The stage can be run again at any moment.
  */
 export const applyStage: StageFn = async (ctx, run, options, memory) => {
   const period = run._id;
-  const credits = memory.credits ?? (await creditsFromJournal(ctx.db, period));
-  const heads = new Map<string, { seq: number; amount: number }>();
-  let creditedBefore = 0;
-  const versions = ctx.db.collection<BalanceVersion>(BALANCES);
-  for await (const link of versions.find({}, { projection: { account: 1, seq: 1, amount: 1, run: 1 } }).batchSize(5000)) {
-    if (!credits.has(link.account)) continue;
-    if (link.run === period) {
-      credits.delete(link.account);
-      creditedBefore += 1;
-      continue;
-    }
-    const head = heads.get(link.account);
-    if (!head || head.seq < link.seq) heads.set(link.account, { seq: link.seq, amount: link.amount });
-  }
-  const appends: ChainAppend[] = [...credits]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([account, delta]) => ({ account, head: heads.get(account) ?? { seq: 0, amount: 0 }, delta, entryIds: [], run: period }));
-  for (let i = 0; i < appends.length; i += 2000) {
-    await appendToChains(ctx.db, appends.slice(i, i + 2000));
-    run.progress.accountsCredited = creditedBefore + Math.min(appends.length, i + 2000);
+  const credits = [...(memory.credits ?? (await creditsFromJournal(ctx.db, period)))]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let i = 0; i < credits.length; i += 2000) {
+    await applyManyOnce(ctx.db, credits.slice(i, i + 2000), runMarker(period));
+    run.progress.accountsCredited = Math.min(credits.length, i + 2000);
     await save(ctx, run, { 'progress.accountsCredited': run.progress.accountsCredited });
     report(run, options);
   }
@@ -54,8 +40,9 @@ async function creditsFromJournal(db: Db, period: string): Promise<Map<string, n
 
 /**
  * Adds a `dist:` entry's credits to `credits`: every posting but the reader's
- * debit of their own wallet (which the write stage applies with the entry).
- * The one definition both the write stage and a resumed apply stage use.
+ * debit of their own wallet (which the write stage settles from the
+ * reservation with the entry). The one definition both the write stage and
+ * a resumed apply stage use.
  */
 export function addCredits(credits: Map<string, number>, entry: Pick<JournalEntry, 'postings' | 'meta'>): void {
   const wallet = accounts.user(String(entry.meta?.readerId));

@@ -119,10 +119,8 @@ export function computeEscrowReturn(input: { thingId: string; readerId: string; 
 /**
  * `meta.shares` of a `dist:` entry: one string per share,
  * `<thingId>:<amount>:<fee>:<ownerId>` (`ownerId` empty for escrow). Strings,
- * not sub-documents: FerretDB 1.24 decodes every sub-document of a scanned
- * document, and share objects made the journal scan twice as slow (measured
- * in docs/benchmarks.md's distribution section); a string costs little more
- * than none.
+ * not sub-documents: compact to store and to scan (the format of every
+ * stored entry, so it stays).
  */
 export function encodeShares(shares: readonly Share[]): string[] {
   return shares.map((s) => `${s.thingId}:${s.amount}:${s.fee}:${s.ownerId ?? ''}`);

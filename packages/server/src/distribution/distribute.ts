@@ -1,8 +1,8 @@
 import type { ServerContext } from '../context.js';
 import { ConflictError } from '../errors/index.js';
 import { verifyLedger, type LedgerReport } from '../ledger/index.js';
-import { hasEnded, parsePeriod, periodEnd } from '../money/index.js';
-import { applyStage } from './apply-stage.js';
+import { balances, hasEnded, parsePeriod, periodEnd } from '../money/index.js';
+import { applyStage, runMarker } from './apply-stage.js';
 import { dryRun } from './dry-run.js';
 import { returnsStage } from './returns-stage.js';
 import { LostRunError, report, save, type DistributeOptions, type RunMemory, type StageFn } from './run-context.js';
@@ -114,8 +114,13 @@ async function executeRun(ctx: ServerContext, run: DistributionRun, options: Dis
   return { period, dryRun: false, totals: run.totals, run: toRunJson(run), ledgerBefore: run.ledgerBefore, ledgerAfter: run.ledgerAfter };
 }
 
-/** The ledger check after the run (the `things` total was counted by the write stage). */
+/**
+ * Clears the run's credit markers (the stage pointer, past `apply`, now
+ * keeps the credits from being applied again), then the ledger check after
+ * the run (the `things` total was counted by the write stage).
+ */
 const finalizeStage: StageFn = async (ctx, run) => {
+  await balances(ctx.db).updateMany({ applying: runMarker(run._id) }, { $pull: { applying: runMarker(run._id) } });
   run.ledgerAfter = await verifyLedger(ctx);
   await save(ctx, run, { ledgerAfter: run.ledgerAfter });
   return 'done';

@@ -33,11 +33,11 @@ export async function dryRun(ctx: ServerContext, period: string, options: Distri
   });
   let batch: ReaderWithFunds[] = [];
   const flush = async () => {
-    await owners.ensure(batch.flatMap((p) => p.reader.thingIds));
-    for (const pair of batch) {
-      const { reader, fundsPassed } = pair;
-      const result = sharesOfReader(period, pair, owners, ctx.config.feeBps);
+    await owners.ensure(batch.flatMap((p) => p.reader?.thingIds ?? []));
+    for (const { reader, funds, fundsPassed } of batch) {
       fundsDone = fundsPassed;
+      if (!reader) continue;
+      const result = sharesOfReader(period, { reader, funds }, owners, ctx.config.feeBps);
       totals.readers += 1;
       totals.clicks += reader.thingIds.length;
       if (result.contribution > 0) totals.payingReaders += 1;
@@ -49,7 +49,7 @@ export async function dryRun(ctx: ServerContext, period: string, options: Distri
     batch = [];
     options.onProgress?.(view('write'));
   };
-  for await (const pair of withFunds(readerClicks(ctx.db, period, snapshotAt, null), liveFunds(ctx.db, null))) {
+  for await (const pair of withFunds(readerClicks(ctx.db, period, snapshotAt, null), liveFunds(ctx.db))) {
     batch.push(pair);
     if (batch.length >= (options.batchReaders ?? 500)) await flush();
   }

@@ -13,6 +13,8 @@ import { runs, type DistributionRun } from './run-doc.js';
  * the thing has a verified owner by now (it was escrowed after its release
  * ran), released to that owner. Claims go through `escrow_claims`
  * (insert-once) so a release and a return can never both take a share.
+ * The run holds the period's lock, so an entry of its own left unfinished by
+ * a crashed predecessor is finished at once (`takeOver`), not after its lease.
  */
 export const returnsStage: StageFn = async (ctx, run, options) => {
   const period = run._id;
@@ -58,7 +60,7 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
           postings: computeEscrowReturn({ thingId, readerId, amount: doc.amount }).postings,
           memo: `escrow of ${doc.period} for thing ${thingId} returned to its reader after ${run.unclaimedMonths} months`,
           meta: { escrowId: doc._id, thingId, readerId, period: doc.period, amount: doc.amount, settledByRun: period },
-        });
+        }, { takeOver: true });
         await escrow.updateOne({ _id: doc._id, state: 'returning' }, { $set: { state: 'returned', settledAt: ctx.clock.now() } });
       }
     }
@@ -90,8 +92,8 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
 /**
  * Could any escrow of `cutoff` or earlier exist? Only if a run that old put
  * money in escrow, or has not finished (its totals may lag behind its docs).
- * Runs are one per month; escrow docs are many, and FerretDB scans them all
- * for any filter, so this check spares the scan in most months.
+ * Runs are one per month; escrow docs are many (and the query on their
+ * period has no index on the stand-in), so this check spares the read in most months.
  */
 export async function mayHoldEscrow(ctx: ServerContext, cutoff: string): Promise<boolean> {
   const run = await runs(ctx.db).findOne(
@@ -117,5 +119,5 @@ async function postLateRelease(ctx: ServerContext, run: DistributionRun, doc: Es
     postings,
     memo: `escrow of ${doc.period} for thing ${thingId} released to its verified owner by the run of ${run._id}`,
     meta: { escrowId: doc._id, thingId, ownerId, readerId: doc.readerId.toHexString(), period: doc.period, amount: doc.amount, fee, settledByRun: run._id },
-  });
+  }, { takeOver: true });
 }

@@ -69,15 +69,13 @@ export interface SnapshotDoc {
   period: string;
   userId: ObjectId;
   budget: number;
+  /** The wallet's spendable balance before the reservation. */
   available: number;
-  /** The wallet chain's head seq that `available` was read from. */
-  seq: number;
+  /** What the snapshot reserved (`reserved.<period>` of the wallet): the reader's contribution if they have things to pay. */
   contribution: number;
 }
 
 export const SNAPSHOTS = 'distribution_snapshots';
-/** One document per takeover of a crashed run (`<period>:<dead runId>`): its unique `_id` lets exactly one process resume. */
-export const TAKEOVERS = 'distribution_takeovers';
 /** Heartbeats older than this mark a run on another host as crashed. */
 export const STALE_AFTER_MS = 60_000;
 
@@ -144,21 +142,15 @@ export async function acquireRun(ctx: ServerContext, period: string): Promise<{ 
   if (existing.status === 'running' && ownerAlive(existing)) {
     throw new ConflictError(`The distribution of ${period} is already running (pid ${existing.owner.pid} on ${existing.owner.host})`, 'distribution_running', { run: toRunJson(existing) });
   }
-  // The takeover is an insert under the dead run's id: a unique key is atomic on every database
-  // (FerretDB runs a conditional update as read-then-write, so two findOneAndUpdates could both win).
-  try {
-    await ctx.db.collection<{ _id: string; by: string; at: Date }>(TAKEOVERS).insertOne({ _id: `${period}:${existing.runId}`, by: runId, at: new Date() });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    throw new ConflictError(`The distribution of ${period} was just taken over by another process`, 'distribution_running', { run: toRunJson(existing) });
-  }
-  await collection.updateOne(
+  // One conditional update decides between concurrent takers: only one finds the dead runId.
+  const heartbeatAt = new Date();
+  const before = await collection.findOneAndUpdate(
     { _id: period, runId: existing.runId },
-    { $set: { runId, owner, heartbeatAt: new Date(), status: 'running', error: null }, $inc: { resumes: 1 } },
+    { $set: { runId, owner, heartbeatAt, status: 'running', error: null }, $inc: { resumes: 1 } },
+    { returnDocument: 'before' },
   );
-  const claimed = await collection.findOne({ _id: period });
-  if (!claimed || claimed.runId !== runId) throw new ConflictError(`The distribution of ${period} was just taken over by another process`, 'distribution_running');
-  return { run: claimed, resumed: true };
+  if (!before) throw new ConflictError(`The distribution of ${period} was just taken over by another process`, 'distribution_running', { run: toRunJson(existing) });
+  return { run: { ...before, runId, owner, heartbeatAt, status: 'running', error: null, resumes: before.resumes + 1 }, resumed: true };
 }
 
 /** Is the process recorded on the run still alive? Same host: ask the OS; other host: trust a fresh heartbeat. */

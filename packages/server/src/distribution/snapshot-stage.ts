@@ -2,23 +2,25 @@ import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { insertManyReportingDuplicates } from '../db/insert-many.js';
 import { verifyLedger } from '../ledger/index.js';
-import { repairBalances } from '../money/index.js';
+import { repairBalances, reserveMany, type BalanceDoc } from '../money/index.js';
 import { materializeSubscriptions } from '../subscriptions/index.js';
 import { report, save, type StageFn } from './run-context.js';
 import { snapshots, type SnapshotDoc } from './run-doc.js';
-import { liveFunds } from './sources.js';
+import { walletsWithBudget } from './sources.js';
 
 /**
  * Checks the ledger (finishing interrupted journal writers it finds), turns
- * subscriptions into the period's flattrs, fixes `snapshotAt`, and copies the
- * budget, balance and wallet head of every user who can pay into
- * `distribution_snapshots`, before any money of the run moves.
+ * subscriptions into the period's flattrs, fixes `snapshotAt`, then RESERVES
+ * the contribution of every user who can pay (`min(budget, spendable)`,
+ * moved to `reserved.<period>` of the wallet by a guarded update) and records
+ * it in `distribution_snapshots`, before any money of the run moves. From
+ * the reservation on, a payout cannot take that money (docs/money.md).
  */
 export const snapshotStage: StageFn = async (ctx, run, options) => {
   const period = run._id;
   if (!run.ledgerBefore) {
     let ledger = await verifyLedger(ctx);
-    // repairBalances reads the whole journal: only when the check saw unfinished entries.
+    // The repair reads the pending entries: only when the check saw unfinished ones.
     if (ledger.pendingEntries > 0 && (await repairBalances(ctx.db)) > 0) ledger = await verifyLedger(ctx);
     run.ledgerBefore = ledger;
     await save(ctx, run, { ledgerBefore: run.ledgerBefore });
@@ -29,33 +31,37 @@ export const snapshotStage: StageFn = async (ctx, run, options) => {
     run.snapshotAt = ctx.clock.now();
     await save(ctx, run, { snapshotAt: run.snapshotAt });
   }
-  await copyFunds(ctx, run, options);
+  await reserveFunds(ctx, run, options);
   return 'write';
 };
 
-async function copyFunds(ctx: ServerContext, run: Parameters<StageFn>[1], options: Parameters<StageFn>[2]): Promise<void> {
+async function reserveFunds(ctx: ServerContext, run: Parameters<StageFn>[1], options: Parameters<StageFn>[2]): Promise<void> {
   const period = run._id;
-  let batch: SnapshotDoc[] = [];
+  let batch: Array<{ userId: string; budget: number; wallet: BalanceDoc }> = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await insertManyReportingDuplicates(snapshots(ctx.db), batch);
-    run.checkpoint.snapshotUserId = batch[batch.length - 1]!.userId.toHexString();
-    run.progress.usersSnapshotted += batch.length;
+    const reserved = await reserveMany(ctx.db, period, batch.map((b) => ({ account: b.wallet._id, budget: b.budget, seen: b.wallet })));
+    const docs: SnapshotDoc[] = [];
+    for (const { userId, budget, wallet } of batch) {
+      const contribution = reserved.get(wallet._id) ?? 0;
+      if (contribution === 0) continue;
+      docs.push({
+        _id: `${period}:${userId}`, period, userId: ObjectId.createFromHexString(userId), budget,
+        available: wallet.amount + (wallet.reserved?.[period] ?? 0), contribution,
+      });
+    }
+    // A doc written before a crash stays as it was: the reservation it records is the same.
+    await insertManyReportingDuplicates(snapshots(ctx.db), docs);
+    run.checkpoint.snapshotUserId = batch[batch.length - 1]!.userId;
+    run.progress.usersSnapshotted += docs.length;
     await save(ctx, run, { 'checkpoint.snapshotUserId': run.checkpoint.snapshotUserId, 'progress.usersSnapshotted': run.progress.usersSnapshotted });
     report(run, options);
     batch = [];
   };
-  for await (const funds of liveFunds(ctx.db, run.checkpoint.snapshotUserId)) {
-    batch.push({
-      _id: `${period}:${funds.userId}`,
-      period,
-      userId: ObjectId.createFromHexString(funds.userId),
-      budget: funds.budget,
-      available: funds.available,
-      seq: funds.seq,
-      contribution: Math.min(funds.budget, funds.available),
-    });
-    if (batch.length >= 5000) await flush();
+  for await (const funded of walletsWithBudget(ctx.db, run.checkpoint.snapshotUserId)) {
+    if (funded.wallet.amount <= 0 && funded.wallet.reserved?.[period] === undefined) continue;
+    batch.push(funded);
+    if (batch.length >= 2000) await flush();
   }
   await flush();
 }

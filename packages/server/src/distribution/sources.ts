@@ -1,15 +1,16 @@
 import { ObjectId, type Db } from 'mongodb';
 import { collections } from '../db/index.js';
-import { cachedBalances } from '../money/index.js';
+import { balances, type BalanceDoc } from '../money/index.js';
 import { snapshots } from './run-doc.js';
 
-/** What a reader can give this period, as of the snapshot. Sorted by `userId` wherever a stream of them is read. */
+/** What a reader can give this period. Sorted by `userId` wherever a stream of them is read. */
 export interface Funds {
   userId: string;
   budget: number;
+  /** The wallet's spendable balance when it was read. */
   available: number;
-  /** The seq of the wallet's chain head that `available` was read from (the run's debit link goes after it). */
-  seq: number;
+  /** What the reader gives if they have things to pay: the run's reservation, or `min(budget, available)` in a dry run. */
+  contribution: number;
 }
 
 /** A reader's distinct things in the period, grouped from the sorted click stream. */
@@ -19,24 +20,34 @@ export interface ReaderClicks {
 }
 
 /**
- * Budgets and wallet balances of every user who could contribute (budget > 0
- * and balance > 0), read live: users sorted by id merged with their `user:<id>`
- * balances sorted by account (the same order, ObjectId hex), so neither side
- * is held in memory and no `$in` lookups are needed.
+ * Every user with a budget and a wallet, with the wallet's document: users
+ * sorted by id merged with the `user:<id>` balance documents sorted by `_id`
+ * (the same order, ObjectId hex), so neither side is held in memory and no
+ * lookups are needed.
  */
-export async function* liveFunds(db: Db, afterUserId: string | null): AsyncGenerator<Funds> {
+export async function* walletsWithBudget(db: Db, afterUserId: string | null): AsyncGenerator<{ userId: string; budget: number; wallet: BalanceDoc }> {
   const userFilter = afterUserId ? { _id: { $gt: ObjectId.createFromHexString(afterUserId) } } : {};
   const users = collections.users(db).find(userFilter as never, { projection: { budget: 1 } }).sort({ _id: 1 }).batchSize(5000);
-  const balances = cachedBalances(db);
-  let balance = await balances.next();
+  const from = afterUserId ? `user:${afterUserId}` : 'user:';
+  const wallets = balances(db)
+    .find({ _id: { $gt: from, $lt: 'user;' } }, { projection: { amount: 1, reserved: 1 } })
+    .sort({ _id: 1 })
+    .batchSize(5000)[Symbol.asyncIterator]();
+  let wallet = await wallets.next();
   for await (const user of users) {
     const account = `user:${user._id.toHexString()}`;
-    while (!balance.done && balance.value.account < account) balance = await balances.next();
-    const head = !balance.done && balance.value.account === account ? balance.value : null;
+    while (!wallet.done && wallet.value._id < account) wallet = await wallets.next();
     const budget = typeof user.budget === 'number' ? user.budget : 0;
-    if (budget > 0 && head && head.amount > 0) yield { userId: user._id.toHexString(), budget, available: head.amount, seq: head.seq };
+    if (budget > 0 && !wallet.done && wallet.value._id === account) yield { userId: user._id.toHexString(), budget, wallet: wallet.value };
   }
-  await balances.return(undefined);
+  await wallets.return?.(undefined);
+}
+
+/** Live budgets and balances of every user who could contribute (the dry run: nothing reserved). */
+export async function* liveFunds(db: Db): AsyncGenerator<Funds> {
+  for await (const { userId, budget, wallet } of walletsWithBudget(db, null)) {
+    if (wallet.amount > 0) yield { userId, budget, available: wallet.amount, contribution: Math.min(budget, wallet.amount) };
+  }
 }
 
 /** The funds the run snapshotted for `period`, in user order, after a reader id. */
@@ -46,7 +57,7 @@ export async function* snapshotFunds(db: Db, period: string, afterUserId: string
     .sort({ _id: 1 })
     .batchSize(5000);
   for await (const doc of cursor) {
-    yield { userId: doc.userId.toHexString(), budget: doc.budget, available: doc.available, seq: doc.seq };
+    yield { userId: doc.userId.toHexString(), budget: doc.budget, available: doc.available, contribution: doc.contribution };
   }
 }
 
@@ -76,38 +87,53 @@ export async function* readerClicks(db: Db, period: string, snapshotAt: Date, af
   if (current) yield current;
 }
 
-/** A reader with their snapshotted funds (or none: they contribute nothing), and how far the funds stream is. */
+/**
+ * One step of the walk over readers and funds, in user id order: a reader
+ * with their funds, a reader without (they contribute nothing), or funds
+ * without a reader (a user with a budget who clicked nothing: the run gives
+ * their reservation back).
+ */
 export interface ReaderWithFunds {
-  reader: ReaderClicks;
+  reader: ReaderClicks | null;
   funds: Funds | null;
   /** Funds passed so far, this one included: the progress through the snapshot. */
   fundsPassed: number;
 }
 
-/**
- * Walks readers (sorted) alongside funds (sorted) and pairs each reader with
- * their funds, or none: a reader without a snapshot contributes nothing.
- */
+/** The id of a step (its reader's or its funds'): what a checkpoint records. */
+export function stepId(step: ReaderWithFunds): string {
+  return step.reader?.readerId ?? step.funds!.userId;
+}
+
+/** Walks readers (sorted) alongside funds (sorted), pairing each reader with their funds. */
 export async function* withFunds(readers: AsyncIterable<ReaderClicks>, funds: AsyncIterable<Funds>): AsyncGenerator<ReaderWithFunds> {
   const it = funds[Symbol.asyncIterator]();
   let next = await it.next();
   let passed = 0;
   for await (const reader of readers) {
     while (!next.done && next.value.userId < reader.readerId) {
-      next = await it.next();
       passed += 1;
+      yield { reader: null, funds: next.value, fundsPassed: passed };
+      next = await it.next();
     }
     const matched = !next.done && next.value.userId === reader.readerId ? next.value : null;
-    yield { reader, funds: matched, fundsPassed: passed + (matched ? 1 : 0) };
+    if (matched) {
+      passed += 1;
+      next = await it.next();
+    }
+    yield { reader, funds: matched, fundsPassed: passed };
   }
-  await it.return?.(undefined);
+  while (!next.done) {
+    passed += 1;
+    yield { reader: null, funds: next.value, fundsPassed: passed };
+    next = await it.next();
+  }
 }
 
 /**
  * Every thing's verified owner, read with one scan of `things` when a stage
- * starts (FerretDB answers any lookup other than a lone `_id` with a scan of
- * the collection, so per-batch `$in` lookups would scan it once per batch).
- * Memory grows with the number of things (about 100 bytes each), not with
+ * starts (cheaper than a lookup per batch: the stream touches most things
+ * in every batch). Memory grows with the number of things (about 100 bytes each), not with
  * the clicks. Also marks the things clicked, for the run's `things` total.
  */
 export class OwnerMap {

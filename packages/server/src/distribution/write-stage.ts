@@ -3,22 +3,24 @@ import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
 import { insertManyReportingDuplicates } from '../db/insert-many.js';
 import { readAhead } from '../db/read-ahead.js';
-import { accounts, appendToChains, prepareEntry, JOURNAL, type ChainAppend, type JournalEntry } from '../money/index.js';
+import { accounts, prepareEntry, settleMany, JOURNAL, type JournalEntry, type Settlement } from '../money/index.js';
 import { ESCROW, type EscrowView } from '../sites/index.js';
 import { addCredits } from './apply-stage.js';
 import { computeReaderShares, decodeShares, encodeShares, type ReaderShares } from './compute-shares.js';
 import { distEntryId, report, save, type StageFn } from './run-context.js';
 import type { DistributionRun } from './run-doc.js';
-import { OwnerMap, readerClicks, snapshotFunds, withFunds, type ReaderWithFunds } from './sources.js';
+import { OwnerMap, readerClicks, snapshotFunds, stepId, withFunds, type Funds, type ReaderClicks, type ReaderWithFunds } from './sources.js';
 
 /**
  * Streams the clicks per reader (sorted, from the checkpoint) beside the
  * snapshot and writes, per batch of readers: the `dist:` entries (state
- * `run`), the escrow documents, and each paying reader's debit link. The
+ * `run`), the escrow documents, then settles each snapshotted reader's
+ * reservation (the contribution leaves with the entry, the rest is
+ * spendable again; a user who clicked nothing gets it all back). The
  * credits (creators, fees, escrow accounts) are summed for the apply stage.
  * A batch interrupted by a crash is written again: entries and escrow docs
- * keep their ids, an entry found stored is used as stored, and a debit link
- * found on the chain is not added twice.
+ * keep their ids, an entry found stored is used as stored, and a settled
+ * reservation is gone, so it cannot be settled twice.
  */
 export const writeStage: StageFn = async (ctx, run, options, memory) => {
   const period = run._id;
@@ -60,10 +62,11 @@ class BatchWriter {
   async write(batch: ReaderWithFunds[], fundsDone: number): Promise<void> {
     const { ctx, run, owners } = this;
     const period = run._id;
-    await owners.ensure(batch.flatMap((p) => p.reader.thingIds));
+    await owners.ensure(batch.flatMap((p) => p.reader?.thingIds ?? []));
     const computed: JournalEntry[] = [];
     const unpaid: string[] = [];
     for (const { reader, funds } of batch) {
+      if (!reader) continue;
       const result = sharesOfReader(period, { reader, funds }, owners, run.feeBps);
       if (result.contribution === 0) {
         // Funds but nothing to pay: every thing is the reader's own now. Before a crash it may not have been.
@@ -83,11 +86,16 @@ class BatchWriter {
 
     const totals = run.totals;
     const escrow: EscrowView[] = [];
-    const debits: ChainAppend[] = [];
+    const settlements: Settlement[] = [];
     for (const { reader, funds } of batch) {
+      if (!reader) {
+        settlements.push({ account: accounts.user(funds!.userId), reserved: funds!.contribution, contribution: 0 });
+        continue;
+      }
       totals.readers += 1;
       totals.clicks += reader.thingIds.length;
       const entry = entries.get(distEntryId(period, reader.readerId));
+      if (funds) settlements.push({ account: accounts.user(reader.readerId), reserved: funds.contribution, contribution: entry ? Number(entry.meta!.contribution) : 0 });
       if (!entry) continue;
       const contribution = Number(entry.meta!.contribution);
       totals.payingReaders += 1;
@@ -112,13 +120,11 @@ class BatchWriter {
         }
       }
       addCredits(this.credits, entry);
-      // funds is set: a contribution above 0 comes from a snapshot.
-      debits.push({ account: accounts.user(reader.readerId), head: { seq: funds!.seq, amount: funds!.available }, delta: -contribution, entryIds: [entry._id] });
     }
-    // Journal first (above): an escrow doc or a debit link must never exist without the entry behind it.
+    // Journal first (above): an escrow doc or a settled reservation must never exist without the entry behind it.
     await insertManyReportingDuplicates(ctx.db.collection<EscrowView>(ESCROW), escrow);
-    await appendToChains(ctx.db, debits);
-    run.checkpoint.readerId = batch[batch.length - 1]!.reader.readerId;
+    await settleMany(ctx.db, period, settlements);
+    run.checkpoint.readerId = stepId(batch[batch.length - 1]!);
     run.progress.readersDone = totals.readers;
     run.progress.clicksDone = totals.clicks;
     run.progress.fundsDone = fundsDone;
@@ -153,13 +159,14 @@ class BatchWriter {
  * owners as `owners` knows them (call `owners.ensure` for the batch first);
  * also marks the reader's things clicked. The run and the dry run both call it.
  */
-export function sharesOfReader(period: string, { reader, funds }: Pick<ReaderWithFunds, 'reader' | 'funds'>, owners: OwnerMap, feeBps: number): ReaderShares {
+export function sharesOfReader(period: string, { reader, funds }: { reader: ReaderClicks; funds: Funds | null }, owners: OwnerMap, feeBps: number): ReaderShares {
   for (const thingId of reader.thingIds) owners.markClicked(thingId);
+  // The contribution is fixed by the snapshot (the reservation): min(budget, available) of it is itself.
   return computeReaderShares({
     period,
     readerId: reader.readerId,
-    budget: funds?.budget ?? 0,
-    available: funds?.available ?? 0,
+    budget: funds?.contribution ?? 0,
+    available: funds?.contribution ?? 0,
     things: reader.thingIds.map((thingId) => ({ thingId, ownerId: owners.owner(thingId) })),
     feeBps,
   });

@@ -53,8 +53,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         201: { description: 'Requested: the amount left your wallet and waits for the operator', schema: payoutSchema },
         403: problem('`credential_not_allowed`: money leaves only on a login token'),
-        409: problem('`distribution_running` (try again after the run), `payout_conflict`'),
-        422: problem('`insufficient_funds` (with `available`)'),
+        422: problem('`insufficient_funds` (with `available`: the spendable balance; money a running distribution reserved is not)'),
       },
       handler: async ({ body, auth }) => {
         if (!isFirstPartyJwt(auth!)) {
@@ -135,7 +134,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Paid (also when it was already paid with this reference)', schema: payoutSchema },
         404: problem('`payout_not_found`'),
-        409: problem('`payout_already_paid`: paid before with another reference'),
+        409: problem('`payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request'),
       },
       handler: async ({ params, body }) => ({ body: toPayout(await markPaid(ctx, params.id, body.reference)) }),
     }),

@@ -3,7 +3,7 @@ import { ObjectId, type Db } from 'mongodb';
 import type { UserDoc, ThingDoc, FlattrDoc } from '../db/index.js';
 import { collections } from '../db/index.js';
 import { flattrIdFor } from '../flattrs/index.js';
-import { accounts, BALANCES, JOURNAL, parsePeriod, periodStart, periodEnd, type BalanceVersion, type JournalEntry } from '../money/index.js';
+import { accounts, balances, JOURNAL, parsePeriod, periodStart, periodEnd, type JournalEntry } from '../money/index.js';
 
 export interface SeedOptions {
   readers: number;
@@ -32,9 +32,9 @@ const BATCH = 2000;
  * Demo and benchmark data: readers with deposits and budgets, creators, things
  * (some owned, some not) and clicks in one past period, all derived from
  * `seed`. Written in bulk with insertMany. Deposits are journal entries
- * (`deposit:seed:<seed>:<n>`, one per batch of readers) whose balance links
- * are inserted directly (fresh accounts, first link) instead of through
- * `postEntry`, which is built for concurrent writers, not bulk loads.
+ * (`deposit:seed:<seed>:<n>`, one per batch of readers) whose readers'
+ * balance documents are inserted directly (fresh accounts) instead of one
+ * `postEntry` per reader.
  * Not crash-safe itself: seed into a fresh database (it refuses a seed twice).
  */
 export async function seedDemoData(db: Db, options: SeedOptions): Promise<SeedSummary> {
@@ -117,25 +117,19 @@ export async function seedDemoData(db: Db, options: SeedOptions): Promise<SeedSu
   return { period, readers: readerCount, creators: creatorCount, things: thingCount, clicks: clicksWritten, deposited };
 }
 
-/** One deposit entry for a batch of readers, applied to their fresh wallets and to the deposits source's chain. */
+/** One deposit entry for a batch of readers, applied to their fresh wallets and (once, by its marker) to the deposits source. */
 async function depositBatch(db: Db, entryId: string, deposits: Array<{ id: ObjectId; amount: number }>): Promise<number> {
   const total = deposits.reduce((s, d) => s + d.amount, 0);
-  const at = new Date();
   const entry: JournalEntry = {
-    _id: entryId, kind: 'deposit', createdAt: at, state: 'pending',
+    _id: entryId, kind: 'deposit', createdAt: new Date(), state: 'pending',
     postings: [{ account: accounts.deposits, amount: -total }, ...deposits.map((d) => ({ account: accounts.user(d.id.toHexString()), amount: d.amount }))],
     memo: 'seed data (flattr-server seed)', meta: { provider: 'seed', reference: entryId },
   };
   await db.collection<JournalEntry>(JOURNAL).insertOne(entry);
-  const versions = db.collection<BalanceVersion>(BALANCES);
-  await insertInBatches(versions, deposits.map((d) => {
-    const account = accounts.user(d.id.toHexString());
-    return { _id: `${account}#1`, account, seq: 1, amount: d.amount, entryIds: [entryId], at };
-  }));
-  const head = await versions.find({ account: accounts.deposits }).sort({ seq: -1 }).limit(1).next();
-  const seq = (head?.seq ?? 0) + 1;
-  await versions.insertOne({ _id: `${accounts.deposits}#${seq}`, account: accounts.deposits, seq, amount: (head?.amount ?? 0) - total, entryIds: [entryId], at });
+  await insertInBatches(balances(db), deposits.map((d) => ({ _id: accounts.user(d.id.toHexString()), amount: d.amount })));
+  await balances(db).updateOne({ _id: accounts.deposits, applying: { $ne: entryId } }, { $inc: { amount: -total }, $push: { applying: entryId } }, { upsert: true });
   await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entryId }, { $set: { state: 'applied' } });
+  await balances(db).updateOne({ _id: accounts.deposits }, { $pull: { applying: entryId } });
   return total;
 }
 
