@@ -1,9 +1,8 @@
 import type { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
-import { isDuplicateKeyError } from '../errors/index.js';
 import { addMonths, postEntry, JOURNAL, type JournalEntry } from '../money/index.js';
-import { ESCROW, ESCROW_CLAIMS, finishRelease, type EscrowClaim, type EscrowView } from '../sites/index.js';
+import { ESCROW, finishRelease, type EscrowView } from '../sites/index.js';
 import { computeEscrowRelease, computeEscrowReturn } from './compute-shares.js';
 import { report, save, type StageFn } from './run-context.js';
 import { runs, type DistributionRun } from './run-doc.js';
@@ -11,8 +10,9 @@ import { runs, type DistributionRun } from './run-doc.js';
 /**
  * Escrow older than UNCLAIMED_MONTHS: back to the readers who gave it, or, if
  * the thing has a verified owner by now (it was escrowed after its release
- * ran), released to that owner. Claims go through `escrow_claims`
- * (insert-once) so a release and a return can never both take a share.
+ * ran), released to that owner. Each doc is claimed by one conditional update
+ * (`held` → `releasing`/`returning`), so a release and a return can never
+ * both take a share.
  * The run holds the period's lock, so an entry of its own left unfinished by
  * a crashed predecessor is finished at once (`takeOver`), not after its lease.
  */
@@ -21,7 +21,6 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
   const cutoff = addMonths(period, -run.unclaimedMonths);
   if (!(await mayHoldEscrow(ctx, cutoff)) && run.checkpoint.escrowId === null) return 'finalize';
   const escrow = ctx.db.collection<EscrowView>(ESCROW);
-  const claims = ctx.db.collection<EscrowClaim>(ESCROW_CLAIMS);
   for (;;) {
     // Pages, not one cursor: the loop changes the field the query filters on.
     const page = await escrow
@@ -30,27 +29,12 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
       .limit(500)
       .toArray();
     if (page.length === 0) break;
-    for (const doc of page) {
-      let claim: EscrowClaim | null = await claims.findOne({ _id: doc._id });
-      if (!claim) {
-        const thing = await collections.things(ctx.db).findOne({ _id: doc.thingId }, { projection: { ownerId: 1 } });
-        const owner = thing?.ownerId ?? null;
-        const mine: EscrowClaim = { _id: doc._id, action: owner ? 'release' : 'return', releaseTo: owner, claimedAt: ctx.clock.now() };
-        try {
-          await claims.insertOne(mine);
-          claim = mine;
-        } catch (error) {
-          if (!isDuplicateKeyError(error)) throw error;
-          claim = await claims.findOne({ _id: doc._id });
-        }
-      }
-      if (!claim) continue;
-      if (claim.action === 'release' && claim.releaseTo) {
-        await escrow.updateOne({ _id: doc._id, state: { $in: ['held', 'releasing'] } }, { $set: { state: 'releasing', releaseTo: claim.releaseTo, claimedAt: claim.claimedAt } });
-        await postLateRelease(ctx, run, { ...doc, releaseTo: claim.releaseTo });
-        await finishRelease(ctx, { ...doc, state: 'releasing', releaseTo: claim.releaseTo });
-      } else if (claim.action === 'return') {
-        await escrow.updateOne({ _id: doc._id, state: 'held' }, { $set: { state: 'returning', claimedAt: claim.claimedAt } });
+    for (const found of page) {
+      const doc = found.state === 'held' ? await claim(ctx, found) : found;
+      if (doc.state === 'releasing' && doc.releaseTo) {
+        await postLateRelease(ctx, run, { ...doc, releaseTo: doc.releaseTo });
+        await finishRelease(ctx, doc);
+      } else if (doc.state === 'returning') {
         const readerId = doc.readerId.toHexString();
         const thingId = doc.thingId.toHexString();
         await postEntry(ctx.db, {
@@ -88,6 +72,22 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
   await save(ctx, run, { totals: run.totals });
   return 'finalize';
 };
+
+/**
+ * Claims a `held` doc: for a late release if its thing has a verified owner
+ * now, else for a return. One conditional update; a release on verification
+ * racing for the same doc either wins (the doc is then `releasing`, and is
+ * finished here for the owner it recorded) or loses.
+ */
+async function claim(ctx: ServerContext, doc: EscrowView): Promise<EscrowView> {
+  const thing = await collections.things(ctx.db).findOne({ _id: doc.thingId }, { projection: { ownerId: 1 } });
+  const owner = thing?.ownerId ?? null;
+  const claimedAt = ctx.clock.now();
+  const change = owner ? { state: 'releasing' as const, releaseTo: owner, claimedAt } : { state: 'returning' as const, claimedAt };
+  const before = await ctx.db.collection<EscrowView>(ESCROW).findOneAndUpdate({ _id: doc._id, state: 'held' }, { $set: change }, { returnDocument: 'before' });
+  if (before) return { ...before, ...change };
+  return (await ctx.db.collection<EscrowView>(ESCROW).findOne({ _id: doc._id })) ?? doc;
+}
 
 /**
  * Could any escrow of `cutoff` or earlier exist? Only if a run that old put

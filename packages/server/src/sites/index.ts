@@ -1,8 +1,8 @@
 export { sitesModule } from './module.js';
 export { addSite, listSites, verifySite, ownerForHost, ensureSiteIndexes, SITES, SITE_OWNERS, type SiteDoc, type VerifyOutcome } from './sites.js';
 export {
-  releaseEscrowForOwner, releaseOne, finishRelease, releaseDeadline, releaseEntryId, ESCROW, ESCROW_CLAIMS,
-  type EscrowView, type ReleaseSummary, type ReleaseResult, type EscrowClaim,
+  releaseEscrowForOwner, releaseOne, finishRelease, releaseDeadline, releaseEntryId, ESCROW,
+  type EscrowView, type ReleaseSummary, type ReleaseResult,
 } from './release-escrow.js';
 export { classifyAddress, isPublicAddress, type AddressKind } from './address-policy.js';
 export { safeFetchText, AddressNotAllowedError, FetchFailedError, FETCH_DEFAULTS, type SafeFetchOptions } from './safe-fetch.js';

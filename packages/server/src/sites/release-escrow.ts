@@ -1,8 +1,7 @@
 import type { ObjectId } from 'mongodb';
-import { isDuplicateKeyError } from '../errors/index.js';
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
-import { accounts, addMonths, feeOf, periodEnd, postEntry, type Posting } from '../money/index.js';
+import { accounts, addMonths, feeOf, nonNegative, periodEnd, postEntry, ensureValidator, type PostOptions, type Posting } from '../money/index.js';
 
 /** The `escrow` collection, written by the distribution (docs/money.md); this concern moves docs out of `held`. */
 export const ESCROW = 'escrow';
@@ -43,7 +42,7 @@ export function releaseDeadline(period: string, unclaimedMonths: number): Date {
  * Pays the owner of `host`'s things the shares that waited in escrow for
  * them. Safe to run again at any time, also after a crash at any point:
  *
- * 1. claim: `held` → `releasing` with a findOneAndUpdate that records the
+ * 1. claim: `held` → `releasing` with a conditional update that records the
  *    owner (`releaseTo`), so release and the distribution's return can never
  *    both take one doc, and a crashed claim can be finished by anyone;
  * 2. post the journal entry `escrow.release:<escrowId>` (deterministic id:
@@ -95,47 +94,30 @@ export interface ReleaseResult {
   posted: boolean;
 }
 
-/** One claim per escrow doc, ever: `_id` = escrow id. Its unique key is what makes a claim exclusive. */
-export const ESCROW_CLAIMS = 'escrow_claims';
-
-export interface EscrowClaim {
-  _id: string;
-  action: 'release' | 'return';
-  releaseTo: ObjectId | null;
-  claimedAt: Date;
-}
-
 /**
  * Releases one escrow doc; returns who got it and how much, or null when it
  * is not (or no longer) releasable.
  *
- * The claim is an insert under the escrow id into `escrow_claims`, not only
- * the `held` → `releasing` findOneAndUpdate of docs/money.md: FerretDB 1.24
- * runs conditional updates as read-then-write, so two concurrent
- * findOneAndUpdates can both "win" (docs/auth.md measured it). A unique key
- * is atomic everywhere. The state change on the escrow doc follows, for
- * readers of the escrow collection and for the distribution.
+ * The claim is the doc's own `held` → `releasing` change, one conditional
+ * update that records the owner: of a release and a return (the
+ * distribution's) racing for one doc, exactly one finds it `held`. A doc
+ * claimed for release by someone else is finished for the owner its claim
+ * recorded (the same entry id, so nothing is paid twice).
  */
 export async function releaseOne(ctx: ServerContext, doc: EscrowView, ownerId: ObjectId): Promise<ReleaseResult | null> {
-  const escrow = ctx.db.collection<EscrowView>(ESCROW);
   if (doc.state === 'releasing' && doc.releaseTo) return finishRelease(ctx, doc);
   if (doc.state !== 'held') return null;
   if (ctx.clock.now().getTime() >= releaseDeadline(doc.period, ctx.config.unclaimedMonths).getTime()) return null;
-  const claims = ctx.db.collection<EscrowClaim>(ESCROW_CLAIMS);
-  let claim: EscrowClaim | null = { _id: doc._id, action: 'release', releaseTo: ownerId, claimedAt: ctx.clock.now() };
-  try {
-    await claims.insertOne(claim);
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    claim = await claims.findOne({ _id: doc._id });
-  }
-  // Claimed for a return (the distribution), or gone: not ours.
-  if (!claim || claim.action !== 'release' || !claim.releaseTo) return null;
-  await escrow.updateOne(
-    { _id: doc._id, state: { $in: ['held', 'releasing'] } },
-    { $set: { state: 'releasing', releaseTo: claim.releaseTo, claimedAt: claim.claimedAt } },
+  const claimedAt = ctx.clock.now();
+  // 'before': the stand-in's 'after' can answer another call's document under concurrency; the after-state is known anyway.
+  const before = await escrow(ctx).findOneAndUpdate(
+    { _id: doc._id, state: 'held' },
+    { $set: { state: 'releasing', releaseTo: ownerId, claimedAt } },
+    { returnDocument: 'before' },
   );
-  return finishRelease(ctx, { ...doc, state: 'releasing', releaseTo: claim.releaseTo, claimedAt: claim.claimedAt });
+  if (before) return finishRelease(ctx, { ...before, state: 'releasing', releaseTo: ownerId, claimedAt });
+  const now = await escrow(ctx).findOne({ _id: doc._id });
+  return now?.state === 'releasing' && now.releaseTo ? finishRelease(ctx, now) : null;
 }
 
 /**
@@ -143,7 +125,7 @@ export async function releaseOne(ctx: ServerContext, doc: EscrowView, ownerId: O
  * owner its claim recorded (fee = `feeOf(amount, FEE_BPS)`, as the
  * distribution's late release computes it) and marks it released.
  */
-export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promise<ReleaseResult> {
+export async function finishRelease(ctx: ServerContext, doc: EscrowView, options: PostOptions = {}): Promise<ReleaseResult> {
   const owner = doc.releaseTo;
   if (!owner) throw new Error(`escrow ${doc._id} is ${doc.state} without releaseTo`);
   const fee = feeOf(doc.amount, ctx.config.feeBps);
@@ -161,7 +143,7 @@ export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promis
     postings,
     memo: `escrow of ${doc.period} for thing ${thingId} released to its verified owner`,
     meta: { escrowId: doc._id, thingId, ownerId, readerId: doc.readerId.toHexString(), period: doc.period, amount: doc.amount, fee },
-  });
+  }, options);
   await escrow(ctx).updateOne({ _id: doc._id, state: 'releasing' }, { $set: { state: 'released', settledAt: ctx.clock.now() } });
   return { ownerId: owner, fee, net, posted };
 }
@@ -171,6 +153,14 @@ export function releaseEntryId(escrowId: string): string {
 }
 
 export async function ensureEscrowIndexes(ctx: ServerContext): Promise<void> {
+  await ensureValidator(ctx.db, ESCROW, {
+    bsonType: 'object',
+    required: ['_id', 'period', 'readerId', 'thingId', 'amount', 'state'],
+    properties: {
+      amount: nonNegative,
+      state: { enum: ['held', 'releasing', 'released', 'returning', 'returned'] },
+    },
+  });
   await escrow(ctx).createIndex({ thingId: 1, state: 1 });
 }
 
