@@ -157,6 +157,18 @@ for (const backend of ['memory', 'H2 file'] as const) {
         counters.findOneAndUpdate({ _id: 's' }, { $inc: { n: 1 } }, { returnDocument: 'before' })));
       assert.deepEqual(before.map((d) => d!.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
     });
+
+    it('returns exact after-states from 100 parallel findOneAndUpdate $inc (returnDocument: after), 5 rounds', async () => {
+      // mongo-java-server alone answered with the live document here (53 of 3,000 were another call's
+      // value); the launcher copies answers under the collection's lock.
+      const counters = client.db('guarantees').collection<{ _id: number; n: number }>('sequence_after');
+      for (let round = 0; round < 5; round++) {
+        await counters.insertOne({ _id: round, n: 0 });
+        const after = await Promise.all(Array.from({ length: 100 }, () =>
+          counters.findOneAndUpdate({ _id: round }, { $inc: { n: 1 } }, { returnDocument: 'after' })));
+        assert.deepEqual(after.map((d) => d!.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1), `round ${round}`);
+      }
+    });
   });
 }
 

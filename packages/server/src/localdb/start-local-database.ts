@@ -31,6 +31,8 @@ export interface LocalDatabaseOptions {
   dataDir?: string;
   /** Java heap cap for the stand-in (default `1g`: RSS stays below 1 GB; the JVM default let it reach ~2 GB). */
   javaHeap?: string;
+  /** More arguments for the stand-in's launcher (FlattrLocalMongo.java), e.g. `--live-reads` to measure. */
+  launcherArgs?: string[];
 }
 
 /**
@@ -77,6 +79,7 @@ async function startMongoJavaServer(options: LocalDatabaseOptions, log: (line: s
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const args = [`-Xmx${options.javaHeap ?? '1g'}`, '-XX:+UseSerialGC', '-cp', classpath, LAUNCHER_CLASS, '--port', '0'];
   if (file) args.push('--file', file);
+  args.push(...options.launcherArgs ?? []);
   // stdin is a pipe the launcher watches: when this process dies, even by SIGKILL, the pipe closes and it exits.
   // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the database
   // must outlive the server's graceful close (which may still write), so only stop() ends it.

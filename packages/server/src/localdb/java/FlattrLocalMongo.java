@@ -1,17 +1,28 @@
 import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.DatabaseResolver;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The project's local MongoDB stand-in: mongo-java-server on a loopback port.
  *
- * Usage: FlattrLocalMongo [--port N] [--file PATH]
- *   --port N     port to bind on 127.0.0.1 (0, the default: a free one, printed)
- *   --file PATH  keep data in an H2 MVStore file (default: memory only)
+ * Usage: FlattrLocalMongo [--port N] [--file PATH] [--live-reads]
+ *   --port N       port to bind on 127.0.0.1 (0, the default: a free one, printed)
+ *   --file PATH    keep data in an H2 MVStore file (default: memory only)
+ *   --live-reads   mongo-java-server's own reads, which can answer half an update
+ *                  (only to measure that: src/dev/measure-torn-reads.ts)
  *
  * Prints one line "listening 127.0.0.1:PORT" once it accepts connections.
  * Stops when its standard input closes, so it never outlives the Node process
@@ -27,17 +38,21 @@ public final class FlattrLocalMongo {
   public static void main(String[] args) throws Exception {
     int port = 0;
     String file = null;
+    boolean liveReads = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--file" -> file = args[++i];
+        case "--live-reads" -> liveReads = true;
         default -> {
           System.err.println("unknown argument: " + args[i]);
           System.exit(2);
         }
       }
     }
-    MongoBackend backend = (file == null ? new MemoryBackend() : new H2Backend(file)).version(MONGO_4_4);
+    MongoBackend backend = (liveReads
+        ? (file == null ? new MemoryBackend() : new H2Backend(file))
+        : (file == null ? new WholeReadsMemoryBackend() : new WholeReadsH2Backend(file))).version(MONGO_4_4);
     MongoServer server = new MongoServer(backend);
     server.bind("127.0.0.1", port);
     // On SIGTERM/SIGINT the JVM runs this hook: the H2 file is closed cleanly (its last changes written).
@@ -49,5 +64,67 @@ public final class FlattrLocalMongo {
       // Input is ignored; only its end matters.
     }
     System.exit(0);
+  }
+
+  /*
+   * Whole documents in answers. mongo-java-server applies an update in place,
+   * under the collection's lock, to the very Document object it stores, and a
+   * query answers with references to those objects, written to the socket
+   * after the lock is released. A read racing with an update of the same
+   * document could therefore send half of it (measured: about 1 in 30,000 to
+   * 180,000 reads of a document under constant update, both backends), and
+   * findAndModify with `new: true` answered with the live object (another
+   * call's result). Here `find` and `findAndModify` run under the collection's
+   * lock and answer with deep copies made under it, as MongoDB answers with a
+   * document as of one moment. Later batches of a cursor (getMore) and
+   * aggregation output are not copied: the server reads hot documents with
+   * find and findOneAndUpdate.
+   */
+  static Document answerWhole(MongoDatabase database, String command, Document query, Supplier<Document> run) {
+    boolean find = command.equalsIgnoreCase("find");
+    if (!find && !command.equalsIgnoreCase("findAndModify")) return run.get();
+    Object name = query.get(command);
+    MongoCollection<?> collection = name instanceof String ? database.resolveCollection((String) name, false) : null;
+    if (collection == null) {
+      // A find on a missing collection answers nothing; a findAndModify creates it: run, then copy under its lock.
+      if (find) return run.get();
+      Document answer = run.get();
+      collection = database.resolveCollection((String) name, false);
+      if (collection == null) return answer;
+      synchronized (collection) {
+        return answer.cloneDeeply();
+      }
+    }
+    synchronized (collection) {
+      return run.get().cloneDeeply();
+    }
+  }
+
+  static final class WholeReadsMemoryBackend extends MemoryBackend {
+    @Override
+    public MemoryDatabase openOrCreateDatabase(String databaseName) {
+      return new MemoryDatabase(databaseName, getCursorRegistry()) {
+        @Override
+        public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+          return answerWhole(this, command, query, () -> super.handleCommand(channel, command, query, resolver, oplog));
+        }
+      };
+    }
+  }
+
+  static final class WholeReadsH2Backend extends H2Backend {
+    WholeReadsH2Backend(String file) {
+      super(file);
+    }
+
+    @Override
+    protected MongoDatabase openOrCreateDatabase(String databaseName) {
+      return new H2Database(databaseName, getMvStore(), getCursorRegistry()) {
+        @Override
+        public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+          return answerWhole(this, command, query, () -> super.handleCommand(channel, command, query, resolver, oplog));
+        }
+      };
+    }
   }
 }
