@@ -5,7 +5,7 @@ import { createAdmin } from '../accounts/index.js';
 import { distributePeriod, type DistributionOutcome, type ProgressView } from '../distribution/index.js';
 import { AppError } from '../errors/index.js';
 import { verifyLedger, type LedgerReport } from '../ledger/index.js';
-import { addMonths, parsePeriod, periodOf } from '../money/index.js';
+import { addMonths, parsePeriod, periodOf, repairBalances } from '../money/index.js';
 import { seedDemoData } from '../seed/index.js';
 import { openCliContext, type CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
@@ -74,6 +74,16 @@ export function buildProgram(): Command {
         if (options.json) console.log(JSON.stringify(report, null, 2));
         else printLedgerReport(report);
         if (!report.ok) process.exitCode = 1;
+      });
+    });
+
+  ledger.command('repair')
+    .description('Finish journal entries and guarded debits that crashed writers left (only those whose lease ran out, unless --take-over)')
+    .option('--take-over', 'finish them all now: only when no other server or CLI process is writing money')
+    .action(async (options: { takeOver?: boolean }) => {
+      await withContext(async (cli) => {
+        const finished = await repairBalances(cli.ctx.db, { takeOver: options.takeOver === true });
+        console.log(`Finished ${finished} interrupted entr${finished === 1 ? 'y' : 'ies'}.`);
       });
     });
 

@@ -3,7 +3,8 @@ import type { ServerModule } from '../context.js';
 import { collections } from '../db/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { defineRoute } from '../http/route.js';
-import { PERIOD_PATTERN } from '../money/index.js';
+import { ensureValidator, nonNegative, PERIOD_PATTERN } from '../money/index.js';
+import { SNAPSHOTS } from './run-doc.js';
 import { getDistribution, startDistribution } from './distribute.js';
 
 const periodSchema = z.string().regex(PERIOD_PATTERN, 'must be a month like 2026-11');
@@ -22,6 +23,11 @@ export const backgroundRuns = new Map<string, Promise<void>>();
 export const distributionModule: ServerModule = {
   name: 'distribution',
   ensureIndexes: async (ctx) => {
+    await ensureValidator(ctx.db, SNAPSHOTS, {
+      bsonType: 'object',
+      required: ['_id', 'period', 'userId', 'budget', 'available', 'contribution'],
+      properties: { budget: nonNegative, available: nonNegative, contribution: nonNegative },
+    });
     // The engine's stream: one period's clicks sorted by (reader, thing).
     await collections.flattrs(ctx.db).createIndex({ period: 1, readerId: 1, thingId: 1 });
   },
