@@ -37,26 +37,43 @@ describe('local database: the stand-in (mongo-java-server)', () => {
     assert.equal(await portAnswers(Number(port)), false);
   });
 
-  it('stops by itself when the process that started it is killed with SIGKILL', async () => {
+  it('stops by itself when the process that started it is killed with SIGKILL, and its file keeps what was written', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'flattr-localdb-test-'));
     const moduleUrl = new URL('../src/localdb/index.ts', import.meta.url).href;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
       const { startLocalDatabase } = await import(${JSON.stringify(moduleUrl)});
-      const database = await startLocalDatabase({ env: ${JSON.stringify(standInEnv)} });
+      const database = await startLocalDatabase({ env: ${JSON.stringify(standInEnv)}, dataDir: ${JSON.stringify(dataDir)} });
       console.log(JSON.stringify({ uri: database.uri, pid: database.pid }));
       setInterval(() => {}, 1000);
     `], { stdio: ['ignore', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('..', import.meta.url)) });
-    const started = await new Promise<{ uri: string; pid: number }>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
-      child.once('exit', (code) => reject(new Error(`the child exited with ${code} before starting the database`)));
-    });
-    const port = Number(new URL(started.uri).port);
-    assert.equal(isAlive(started.pid), true);
-    assert.equal(await portAnswers(port), true);
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    // The launcher reads its stdin, a pipe from the killed parent: the kernel closes it and the launcher exits.
-    await waitUntil(() => !isAlive(started.pid), 'the Java process to exit after its parent was killed');
-    assert.equal(await portAnswers(port), false);
+    try {
+      const started = await new Promise<{ uri: string; pid: number }>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
+        child.once('exit', (code) => reject(new Error(`the child exited with ${code} before starting the database`)));
+      });
+      const port = Number(new URL(started.uri).port);
+      assert.equal(isAlive(started.pid), true);
+      await withClient({ uri: started.uri } as LocalDatabase, async (client) => {
+        await client.db('crash').collection('users').insertOne({ _id: 'ada' as never, budget: 500 });
+      });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      // The launcher reads its stdin, a pipe from the killed parent: the kernel closes it, the launcher
+      // exits and its shutdown hook closes the H2 file.
+      await waitUntil(() => !isAlive(started.pid), 'the Java process to exit after its parent was killed');
+      assert.equal(await portAnswers(port), false);
+      const again = await startLocalDatabase({ env: standInEnv, dataDir });
+      try {
+        await withClient(again, async (client) => {
+          assert.deepEqual(await client.db('crash').collection('users').findOne({ _id: 'ada' as never }), { _id: 'ada', budget: 500 });
+        });
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('keeps data across a stop and a start with a data folder (H2 file)', async () => {

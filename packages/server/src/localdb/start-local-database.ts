@@ -56,8 +56,10 @@ async function startMongod(mongod: string, options: LocalDatabaseOptions, log: (
   if (keep) await mkdir(keep, { recursive: true });
   const dataDir = keep ?? await mkdtemp(path.join(tmpdir(), 'flattr-db-'));
   const port = await freePort();
+  // Its own process group, like the stand-in: a terminal's Ctrl-C reaches only us, and stop() ends it after the server closed.
   const child = spawn(mongod, ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
   });
   const uri = `mongodb://127.0.0.1:${port}/`;
   const database = supervise(child, 'mongod', uri, keep, async () => {
