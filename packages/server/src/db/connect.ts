@@ -6,12 +6,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects with settings that suit both MongoDB and FerretDB (no transactions, no retryable writes assumptions). */
+/**
+ * Connects to MongoDB 4.4 or later (the driver 7 refuses older servers):
+ * a standalone server, a replica set, Atlas, or the local stand-in.
+ */
 export async function connectDatabase(uri: string, dbName: string): Promise<Database> {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 5000,
-    // FerretDB 1.x does not support retryable writes; our writes are idempotent by design instead.
-    retryWrites: false,
+    // Retryable writes stay on (the driver's default, and what Atlas URIs ask for): on a replica set a
+    // write cut off by a failover or a dropped connection is sent once more with the same transaction
+    // number, and the server applies it at most once, so a `$inc` or a guarded debit is neither lost
+    // nor doubled. A standalone server and the stand-in announce no sessions; the driver then sends
+    // plain writes (checked on the stand-in with command monitoring: no lsid, no txnNumber).
     maxPoolSize: 50,
   });
   await client.connect();
