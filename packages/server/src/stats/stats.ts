@@ -63,24 +63,15 @@ export async function periodStats(ctx: ServerContext, period: string): Promise<P
   if (!run || run.status !== 'done' || !run.totals) {
     throw new NotFoundError(`Period ${period} has not been distributed (yet)`, 'period_not_distributed');
   }
-  // Summed here, not with $group: FerretDB 1.24 sums only the first of several nested fields in one $group
-  // (probe: {$sum: '$meta.amount'} and {$sum: '$meta.fee'} together give the fee as 0).
-  let released = 0;
-  let releasedFees = 0;
-  let returned = 0;
-  const settled = ctx.db.collection<JournalEntry>(JOURNAL).find(
-    { period, kind: { $in: ['escrow.release', 'escrow.return'] } },
-    { projection: { kind: 1, meta: 1 } },
-  );
-  for await (const entry of settled) {
-    const amount = Number(entry.meta?.amount ?? 0);
-    if (entry.kind === 'escrow.release') {
-      released += amount;
-      releasedFees += Number(entry.meta?.fee ?? 0);
-    } else {
-      returned += amount;
-    }
-  }
+  // Two rows at most: the database sums (meta.amount and meta.fee are integer minor units).
+  const sums = await ctx.db.collection<JournalEntry>(JOURNAL).aggregate<{ _id: string; amount: number; fee: number }>([
+    { $match: { period, kind: { $in: ['escrow.release', 'escrow.return'] } } },
+    { $group: { _id: '$kind', amount: { $sum: '$meta.amount' }, fee: { $sum: '$meta.fee' } } },
+  ]).toArray();
+  const release = sums.find((s) => s._id === 'escrow.release');
+  const released = release?.amount ?? 0;
+  const releasedFees = release?.fee ?? 0;
+  const returned = sums.find((s) => s._id === 'escrow.return')?.amount ?? 0;
   const t = run.totals;
   return {
     period,
