@@ -170,8 +170,8 @@ function nonNegativeInteger(value: string): number {
 
 /**
  * The bar follows the write stage through the snapshot (readers who can pay,
- * in id order): the clicks are not counted before they are read, since on
- * FerretDB a count costs as much as reading them.
+ * in id order): the clicks are not counted before they are read (a count
+ * would cost another pass over them).
  */
 function progressBar() {
   const bar = new cliProgress.SingleBar({

@@ -20,8 +20,9 @@ export const snapshotStage: StageFn = async (ctx, run, options) => {
   const period = run._id;
   if (!run.ledgerBefore) {
     let ledger = await verifyLedger(ctx);
-    // The repair reads the pending entries: only when the check saw unfinished ones.
-    if (ledger.pendingEntries > 0 && (await repairBalances(ctx.db)) > 0) ledger = await verifyLedger(ctx);
+    // Only work whose lease ran out is the repair's (live writers finish their own): repair when the check saw such.
+    const stale = ledger.violations.some((v) => v.kind === 'entry_pending' || v.kind === 'debit_pending');
+    if (stale && (await repairBalances(ctx.db)) > 0) ledger = await verifyLedger(ctx);
     run.ledgerBefore = ledger;
     await save(ctx, run, { ledgerBefore: run.ledgerBefore });
   }

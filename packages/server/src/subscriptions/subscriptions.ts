@@ -25,7 +25,7 @@ export interface SubscriptionDoc {
   /**
    * `'open'` while not cancelled, else the doc's own id: the unique index on
    * (readerId, thingId, slot) allows one open subscription per reader and thing
-   * without needing partial indexes (FerretDB has none).
+   * without a partial index (the local stand-in, mongo-java-server, has none).
    */
   slot: string;
   createdAt: Date;
