@@ -386,4 +386,48 @@ describe('flattrs', () => {
       assert.equal((await api.get(`/v1/counts?url=${encodeURIComponent(url)}`)).body.counts[url].count, 3);
     });
   });
+
+  // Needs a URI to add the driver's monitorCommands option to (the test scripts always set one).
+  describe('what one click costs (commands the server sends, by command monitoring)', { skip: process.env.MONGODB_URI ? false : 'needs MONGODB_URI' }, () => {
+    let counted: TestServer;
+    let clicks: TestClient;
+    /** Commands on the collections a click may touch (background work, e.g. signing keys, is left out). */
+    const CLICK_COLLECTIONS = new Set(['distributions', 'things', 'flattrs', 'users', 'sites']);
+    let seen: string[] = [];
+    before(async () => {
+      const uri = process.env.MONGODB_URI!.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(\?|$)/, '$1/$2');
+      counted = await startTestServer({ env: { MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true` } });
+      clicks = testClient(counted.url);
+      counted.ctx.client.on('commandStarted', (event) => {
+        const collection = event.command[event.commandName];
+        if (event.databaseName === counted.ctx.db.databaseName && CLICK_COLLECTIONS.has(collection)) seen.push(`${event.commandName} ${collection}`);
+      });
+    });
+    after(async () => { await counted.close(); });
+
+    const commandsOf = async (send: () => Promise<{ status: number }>, status: number) => {
+      seen = [];
+      const res = await send();
+      assert.equal(res.status, status);
+      return seen;
+    };
+
+    it('costs 5 for a first click that creates the thing, 3 for a first click on an existing one, 1 for a repeat or a replay', async () => {
+      const [first, second] = [await signup(clicks), await signup(clicks)];
+      const click = (user: TestUser, body: unknown, key?: string) => () => clicks.post('/v1/flattrs', body, {
+        token: user.token, headers: key === undefined ? {} : { 'Idempotency-Key': key },
+      });
+      const url = 'https://costs.example/post';
+      assert.deepEqual(await commandsOf(click(first, { url, title: 'Costs' }, 'c-1'), 201),
+        ['aggregate distributions', 'find sites', 'insert things', 'insert flattrs', 'findAndModify things']);
+      assert.deepEqual(await commandsOf(click(second, { url, title: 'Costs' }, 'c-2'), 201),
+        ['aggregate distributions', 'insert flattrs', 'findAndModify things']);
+      assert.deepEqual(await commandsOf(click(second, { url }, 'c-3'), 200), ['aggregate distributions']);
+      assert.deepEqual(await commandsOf(click(second, { url, title: 'Costs' }, 'c-2'), 201), ['aggregate distributions']);
+      const third = await signup(clicks);
+      const thingId = (await clicks.get(`/v1/things?url=${encodeURIComponent(url)}`)).body.id;
+      assert.deepEqual(await commandsOf(click(third, { thingId }), 201), ['aggregate distributions', 'insert flattrs', 'findAndModify things']);
+      assert.deepEqual(await commandsOf(click(third, { thingId }), 200), ['aggregate distributions']);
+    });
+  });
 });
