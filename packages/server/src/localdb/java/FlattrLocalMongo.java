@@ -50,9 +50,17 @@ public final class FlattrLocalMongo {
         }
       }
     }
-    MongoBackend backend = (liveReads
-        ? (file == null ? new MemoryBackend() : new H2Backend(file))
-        : (file == null ? new WholeReadsMemoryBackend() : new WholeReadsH2Backend(file))).version(MONGO_4_4);
+    MongoBackend backend;
+    try {
+      backend = (liveReads
+          ? (file == null ? new MemoryBackend() : new H2Backend(file))
+          : (file == null ? new WholeReadsMemoryBackend() : new WholeReadsH2Backend(file))).version(MONGO_4_4);
+    } catch (RuntimeException e) {
+      // One line, not a stack trace: typically "The file is locked" (another process has it open).
+      System.err.println("FlattrLocalMongo: cannot open " + file + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     MongoServer server = new MongoServer(backend);
     server.bind("127.0.0.1", port);
     // On SIGTERM/SIGINT the JVM runs this hook: the H2 file is closed cleanly (its last changes written).
