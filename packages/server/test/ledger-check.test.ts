@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DISTRIBUTIONS } from '../src/db/index.js';
+import { verifyLedger } from '../src/ledger/index.js';
+import { accounts, balances, postEntry, prepareEntry, repairBalances, type DebitIntent } from '../src/money/index.js';
+import { startTestServer, type TestServer } from '../src/testing/index.js';
+
+describe('ledger check on the balance documents', () => {
+  let server: TestServer;
+  before(async () => { server = await startTestServer(); });
+  after(async () => { await server.close(); });
+  const wallet = accounts.user('ledger-check');
+  const kinds = async () => (await verifyLedger(server)).violations.map((v) => v.kind).sort();
+
+  it('counts reserved money as the account\'s, and reports a reservation that outlived its run', async () => {
+    await postEntry(server.db, { _id: 'deposit:ledger-check', kind: 'deposit', postings: [
+      { account: accounts.deposits, amount: -900 }, { account: wallet, amount: 900 }] });
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -400 }, $set: { 'reserved.2026-01': 400 } });
+    assert.deepEqual(await kinds(), [], 'spendable 500 + reserved 400 = the journal\'s 900');
+    await server.db.collection(DISTRIBUTIONS).insertOne({ _id: '2026-01' as never, status: 'done' });
+    assert.deepEqual(await kinds(), ['reservation_stale']);
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: 400 }, $unset: { 'reserved.2026-01': '' } });
+    assert.deepEqual(await kinds(), []);
+  });
+
+  it('counts a guarded debit whose entry is not in the journal as in flight, then as pending once its lease ran out', async () => {
+    const entry = prepareEntry({ _id: 'payout.request:ledger-check', kind: 'payout.request', postings: [
+      { account: wallet, amount: -100 }, { account: accounts.pendingPayouts, amount: 100 }] });
+    const intent = (at: Date): DebitIntent => ({ id: entry._id, token: 'lc', amount: -100, at, entry });
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -100 }, $push: { intents: intent(new Date()) } });
+    let report = await verifyLedger(server);
+    assert.equal(report.ok, true, JSON.stringify(report.violations));
+    assert.equal(report.pendingEntries, 1);
+    await balances(server.db).updateOne({ _id: wallet }, { $set: { 'intents.0.at': new Date(Date.now() - 3_600_000) } });
+    assert.deepEqual(await kinds(), ['debit_pending']);
+    assert.equal(await repairBalances(server.db), 1);
+    report = await verifyLedger(server);
+    assert.equal(report.ok, true, JSON.stringify(report.violations));
+    assert.equal(report.pendingEntries, 0);
+  });
+
+  it('reports a spendable amount below zero and a cached balance that disagrees with the journal', async () => {
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -5000 } });
+    assert.deepEqual(await kinds(), ['balance_mismatch', 'negative_balance']);
+    await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: 5000 } });
+    assert.deepEqual(await kinds(), []);
+  });
+});
