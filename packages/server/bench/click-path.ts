@@ -7,9 +7,10 @@
  * distinct (reader, thing) pair, so each creates exactly one new flattr.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,10 +41,33 @@ interface LoadResult {
   /** Commands the server sent during the timed run, per request answered. */
   commandsPerRequest: number;
   commandKinds: string;
+  /** CPU ms per request answered: the server process, the database (the stand-in's JVM, when this run started it), the load generator. */
+  cpu: { server: number; database: number | null; load: number };
 }
 
 type Commands = Record<string, number>;
 interface Child { url: string; child: ChildProcess; commands(): Promise<Commands> }
+
+/** CPU seconds a process used so far (Linux /proc; null elsewhere or once it is gone). */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The stand-in's JVM when scripts/with-database.mjs started it for this run: a `java` child of this process's parent. */
+function databasePid(): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-P', String(process.ppid), 'java'], { encoding: 'utf8' }).trim();
+    return out ? Number(out.split('\n')[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function benchClickPath(): Promise<string> {
   const uri = process.env.MONGODB_URI;
@@ -113,7 +137,7 @@ export async function benchClickPath(): Promise<string> {
   await client.close();
 
   const row = (name: string, r: LoadResult) =>
-    `| ${name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.non2xx} | ${r.errors} | ${r.commandsPerRequest.toFixed(2)} (${r.commandKinds}) |`;
+    `| ${name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.non2xx} | ${r.errors} | ${r.cpu.server.toFixed(2)} / ${r.cpu.database === null ? '–' : r.cpu.database.toFixed(2)} / ${r.cpu.load.toFixed(2)} | ${r.commandsPerRequest.toFixed(2)} (${r.commandKinds}) |`;
   const ratios = rounds.map(({ flattr, baseline }) => flattr.requestsPerSecond / baseline.requestsPerSecond);
   return [
     '## Click path: `POST /v1/flattrs`',
@@ -121,8 +145,8 @@ export async function benchClickPath(): Promise<string> {
     `Command: \`cd packages/server && node ../../scripts/with-database.mjs node --import tsx bench/run.ts click-path\` (also part of \`npm run bench\`; code: \`packages/server/bench/click-path.ts\`). ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARMUP_S} s warm-up (and ${FIRST_WARMUP_S} s of each before the first round, for the database\'s JIT), autocannon in the bench process, each server in its own process on 127.0.0.1. Database: ${database}. ${ROUNDS} rounds in one run, each the click path and then the baseline (a bare Express route doing one \`insertOne\` into the same database): the machine is shared with other people's test runs, so the rounds show how much one pair can move; compare the two rows of a round, not runs.`,
     `Each click: one of ${READERS} readers (valid JWTs, an Idempotency-Key per request) flattrs one of ${THINGS} existing things (created untimed before the run, as a click would create them); every timed request is a distinct (reader, thing) pair, so each creates one new flattr and adds 1 to its thing's count. Order \`${ORDER}\`: ${ORDER === 'spread' ? 'request i is thing i mod T by reader (i + ⌊i/T⌋) mod R, so concurrent clicks hit different things by different readers (the default; `BENCH_CLICK_ORDER=readers-first` measures concurrent clicks on one thing)' : 'request i is reader i mod R on thing ⌊i/R⌋ mod T, so concurrent clicks mostly share one thing (as when a post is being read); the default `spread` measures the opposite'}. Both servers run with the driver\'s command monitoring on (\`monitorCommands=true\`, \`commandStarted\` events counted in the server process), so both pay for it.`,
     '',
-    '| round | target | req/s | p50 ms | p99 ms | requests | non-2xx | errors | commands per request (kinds) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| round | target | req/s | p50 ms | p99 ms | requests | non-2xx | errors | CPU ms per request: server / database / load generator | commands per request (kinds) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rounds.flatMap(({ flattr, baseline }, i) => [
       row(`${i + 1} | POST /v1/flattrs (Flattr server)`, flattr),
       row(`${i + 1} | baseline: bare Express + one insertOne`, baseline),
@@ -137,10 +161,23 @@ export async function benchClickPath(): Promise<string> {
     '| --- | ---: | --- |',
     ...costs.map(([name, commands]) => `| ${name} | ${Object.values(commands).reduce((a, c) => a + c, 0)} | ${describeCommands(commands)} |`),
     '',
-    'Why the ratio stays far below the goal: a click sends three commands (one read, two writes: the flattr and its thing\'s count, which no single-document write can combine) where the baseline sends one insert, and on this machine the load generator, both Node processes and the database share 2 cores, so each command\'s CPU (the stand-in\'s and the driver\'s, a few hundred µs together) is paid by the requests per second. Nothing is batched across requests or written behind the answer any more: the code before this change (commit ca12c61: group commit of the flattr and idempotency inserts, counts written behind the answer, 10 s thing cache, 30 s user cache) measured 1278 req/s against a baseline of 1564 (0.82×, p99 137 ms) on the same machine and stand-in on 2026-12-02 at 00:58 UTC (its own benchmark, 12 s), and it read and wrote almost nothing per click. docs/things.md, "What one click costs", lists the commands and why each is needed.',
+    whyTheRatio(rounds.at(-1)!),
     '',
     'Absolute figures say little about a real deployment: the stand-in keeps everything in the JVM\'s memory and runs each collection\'s operations one at a time. For figures that mean something, run the same command with `MONGODB_URI` pointing at a real `mongod` (or a replica set). Before 2026-12 this section measured FerretDB 1.24, which scanned for every query (a click then reached 0.02–0.10× its baseline; see git history).',
   ].join('\n');
+}
+
+/** What the CPU column of the last round says about the ratio, and what the code before this change measured. */
+function whyTheRatio({ flattr, baseline }: { flattr: LoadResult; baseline: LoadResult }): string {
+  const total = (r: LoadResult) => r.cpu.server + (r.cpu.database ?? 0) + r.cpu.load;
+  const db = (r: LoadResult) => (r.cpu.database === null ? '' : ` and ${r.cpu.database.toFixed(2)} ms in the database`);
+  return [
+    `Why the ratio stays below the goal: in the last round a click cost ${flattr.cpu.server.toFixed(2)} ms of CPU in the server${db(flattr)}, the baseline's request ${baseline.cpu.server.toFixed(2)} ms${db(baseline)}`,
+    ` (${(total(flattr) / total(baseline)).toFixed(1)}× in all, load generator included), and the load generator, both servers, the database and other people's test runs share 2 cores, so requests per second follow CPU per request.`,
+    ' The click verifies an EdDSA-signed JWT, validates its body and sends three commands (one read, then two writes: the flattr and its thing\'s count, which no single-document write can combine) where the baseline parses JSON and sends one insert.',
+    ' Nothing is batched across requests, cached in the process or written behind the answer any more. The code before this change (commit ca12c61: group commit of the flattr and idempotency inserts, counts written behind the answer every 100 ms, a 10 s thing cache and a 30 s user cache, so almost no command of its own per click) measured 1278 req/s against a baseline of 1564 (**0.82×**, p99 137 ms) on this machine and stand-in on 2026-12-02 at 00:58 UTC (its own benchmark, 12 s).',
+    ' docs/things.md, "What one click costs", lists the commands and why each is needed.',
+  ].join('');
 }
 
 /** The commands one request of each kind costs, counted by the server around it. */
@@ -235,10 +272,19 @@ async function signupReaders(url: string, count: number): Promise<string[]> {
 
 async function load(server: Child, requests: autocannon.Request[], duration: number): Promise<LoadResult> {
   const before = await settled(server);
+  const dbPid = databasePid();
+  const cpuBefore = { server: cpuSeconds(server.child.pid), database: cpuSeconds(dbPid), load: process.cpuUsage() };
   const result = await autocannon({ url: server.url, connections: CONNECTIONS, duration, requests, timeout: 10 });
   // Requests still in flight when autocannon stops finish on the server; their commands are counted, their answers not (≤ 64).
   const commands = difference(await settled(server), before);
   const answered = Math.max(1, result['2xx']);
+  const perRequest = (after: number | null, start: number | null) => (after === null || start === null ? null : ((after - start) * 1000) / answered);
+  const load = process.cpuUsage(cpuBefore.load);
+  const cpu = {
+    server: perRequest(cpuSeconds(server.child.pid), cpuBefore.server) ?? 0,
+    database: perRequest(cpuSeconds(dbPid), cpuBefore.database),
+    load: (load.user + load.system) / 1000 / answered,
+  };
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -248,6 +294,7 @@ async function load(server: Child, requests: autocannon.Request[], duration: num
     errors: result.errors + result.timeouts,
     commandsPerRequest: Object.values(commands).reduce((a, c) => a + c, 0) / answered,
     commandKinds: describeCommands(commands, answered),
+    cpu,
   };
 }
 
