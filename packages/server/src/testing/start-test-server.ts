@@ -28,7 +28,7 @@ const quietLogger: Logger = {
 
 /**
  * The real server on an ephemeral loopback port with a database of its own
- * (a fresh database name on MONGODB_URI, or a local FerretDB/mongod).
+ * (a fresh database name on MONGODB_URI, or on a local mongod or the stand-in).
  */
 export async function startTestServer(options: {
   env?: Record<string, string>;
