@@ -84,9 +84,10 @@ public final class FlattrLocalMongo {
    * findAndModify with `new: true` answered with the live object (another
    * call's result). Here `find` and `findAndModify` run under the collection's
    * lock and answer with deep copies made under it, as MongoDB answers with a
-   * document as of one moment. Later batches of a cursor (getMore) and
-   * aggregation output are not copied: the server reads hot documents with
-   * find and findOneAndUpdate.
+   * document as of one moment; a cursor's later batches (`getMore`) are copied
+   * under the lock too. Aggregation output is not: a pipeline may read other
+   * collections ($lookup), and holding one lock while taking another could
+   * deadlock; the server reads hot documents with find and findOneAndUpdate.
    */
   static Document answerWhole(MongoDatabase database, String command, Document query, Supplier<Document> run) {
     boolean find = command.equalsIgnoreCase("find");
@@ -108,7 +109,27 @@ public final class FlattrLocalMongo {
     }
   }
 
+  /**
+   * The next batch's documents were matched when the cursor was opened; they
+   * are copied under their collection's lock so that each is whole. (Taking
+   * the batch runs outside the lock: it only hands out references.)
+   */
+  static Document nextBatchWhole(MongoDatabase database, Document query, Supplier<Document> run) {
+    Document answer = run.get();
+    Object name = query.get("collection");
+    MongoCollection<?> collection = name instanceof String ? database.resolveCollection((String) name, false) : null;
+    if (collection == null) return answer;
+    synchronized (collection) {
+      return answer.cloneDeeply();
+    }
+  }
+
   static final class WholeReadsMemoryBackend extends MemoryBackend {
+    @Override
+    protected Document handleGetMore(String databaseName, String command, Document query) {
+      return nextBatchWhole(resolveDatabase(databaseName), query, () -> super.handleGetMore(databaseName, command, query));
+    }
+
     @Override
     public MemoryDatabase openOrCreateDatabase(String databaseName) {
       return new MemoryDatabase(databaseName, getCursorRegistry()) {
@@ -123,6 +144,11 @@ public final class FlattrLocalMongo {
   static final class WholeReadsH2Backend extends H2Backend {
     WholeReadsH2Backend(String file) {
       super(file);
+    }
+
+    @Override
+    protected Document handleGetMore(String databaseName, String command, Document query) {
+      return nextBatchWhole(resolveDatabase(databaseName), query, () -> super.handleGetMore(databaseName, command, query));
     }
 
     @Override
