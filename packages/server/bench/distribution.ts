@@ -46,7 +46,9 @@ export async function benchDistribution(sizes = (process.env.BENCH_DISTRIBUTION_
   } finally {
     await own?.stop();
   }
-  return render(results, own ? `the local stand-in (mongo-java-server, in memory, \`-Xmx${heap}\`)` : 'the database at `MONGODB_URI`');
+  const database = own ? `the local stand-in (mongo-java-server 1.47, in memory, \`-Xmx${heap}\`)`
+    : (await isStandIn(uri)) ? 'a mongo-java-server at `MONGODB_URI` (`BENCH_USE_URI=1`)' : 'the mongod at `MONGODB_URI`';
+  return render(results, database);
 }
 
 /** mongo-java-server answers `buildInfo` with a version only (a mongod also names its git commit). */

@@ -59,7 +59,7 @@ async function reserveFunds(ctx: ServerContext, run: Parameters<StageFn>[1], opt
     report(run, options);
     batch = [];
   };
-  for await (const funded of walletsWithBudget(ctx.db, run.checkpoint.snapshotUserId)) {
+  for await (const funded of walletsWithBudget(ctx.db, run.checkpoint.snapshotUserId, period)) {
     if (funded.wallet.amount <= 0 && funded.wallet.reserved?.[period] === undefined) continue;
     batch.push(funded);
     if (batch.length >= 2000) await flush();

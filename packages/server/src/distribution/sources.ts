@@ -20,12 +20,13 @@ export interface ReaderClicks {
 }
 
 /**
- * Every user with a budget and a wallet, with the wallet's document: users
- * sorted by id merged with the `user:<id>` balance documents sorted by `_id`
- * (the same order, ObjectId hex), so neither side is held in memory and no
- * lookups are needed.
+ * Every user with a wallet and a budget (or a reservation for `period`, made
+ * before a crash: it must be found whatever the budget is now), with the
+ * wallet's document: users sorted by id merged with the `user:<id>` balance
+ * documents sorted by `_id` (the same order, ObjectId hex), so neither side
+ * is held in memory and no lookups are needed.
  */
-export async function* walletsWithBudget(db: Db, afterUserId: string | null): AsyncGenerator<{ userId: string; budget: number; wallet: BalanceDoc }> {
+export async function* walletsWithBudget(db: Db, afterUserId: string | null, period: string | null): AsyncGenerator<{ userId: string; budget: number; wallet: BalanceDoc }> {
   const userFilter = afterUserId ? { _id: { $gt: ObjectId.createFromHexString(afterUserId) } } : {};
   const users = collections.users(db).find(userFilter as never, { projection: { budget: 1 } }).sort({ _id: 1 }).batchSize(5000);
   const from = afterUserId ? `user:${afterUserId}` : 'user:';
@@ -38,14 +39,15 @@ export async function* walletsWithBudget(db: Db, afterUserId: string | null): As
     const account = `user:${user._id.toHexString()}`;
     while (!wallet.done && wallet.value._id < account) wallet = await wallets.next();
     const budget = typeof user.budget === 'number' ? user.budget : 0;
-    if (budget > 0 && !wallet.done && wallet.value._id === account) yield { userId: user._id.toHexString(), budget, wallet: wallet.value };
+    if (wallet.done || wallet.value._id !== account) continue;
+    if (budget > 0 || (period !== null && wallet.value.reserved?.[period] !== undefined)) yield { userId: user._id.toHexString(), budget, wallet: wallet.value };
   }
   await wallets.return?.(undefined);
 }
 
 /** Live budgets and balances of every user who could contribute (the dry run: nothing reserved). */
 export async function* liveFunds(db: Db): AsyncGenerator<Funds> {
-  for await (const { userId, budget, wallet } of walletsWithBudget(db, null)) {
+  for await (const { userId, budget, wallet } of walletsWithBudget(db, null, null)) {
     if (wallet.amount > 0) yield { userId, budget, available: wallet.amount, contribution: Math.min(budget, wallet.amount) };
   }
 }
