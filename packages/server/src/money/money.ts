@@ -19,7 +19,11 @@ export function splitEvenly(total: number, keys: readonly string[], seed: string
   if (keys.length === 0) return shares;
   const base = Math.floor(total / keys.length);
   let remainder = total - base * keys.length;
-  const ordered = [...new Set(keys)].sort((a, b) => compareHash(seed, a, b));
+  // Each key hashed once (not once per comparison): sorted by (hash, key).
+  const ordered = [...new Set(keys)]
+    .map((key) => ({ key, hash: hashOf(seed, key) }))
+    .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((k) => k.key);
   if (ordered.length !== keys.length) throw new RangeError('splitEvenly needs distinct keys');
   for (const key of ordered) {
     shares.set(key, base + (remainder > 0 ? 1 : 0));
@@ -38,8 +42,6 @@ export function feeOf(share: number, feeBps: number): number {
   return Math.floor((share * feeBps) / 10_000);
 }
 
-function compareHash(seed: string, a: string, b: string): number {
-  const ha = createHash('sha256').update(`${seed}\u0000${a}`).digest('hex');
-  const hb = createHash('sha256').update(`${seed}\u0000${b}`).digest('hex');
-  return ha < hb ? -1 : ha > hb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+function hashOf(seed: string, key: string): string {
+  return createHash('sha256').update(`${seed}\u0000${key}`).digest('hex');
 }
