@@ -134,7 +134,11 @@ interface ClickRow {
  * reader's flattr by its derived `_id`, and the flattr holding the key by
  * its unique `idempotency.key`. Every lookup is by `_id` or a unique key, on
  * MongoDB and on the stand-in alike; `distributions` holds one document per
- * distributed month.
+ * distributed month. The stand-in does not copy aggregation output under its
+ * lock (docs/database.md, "Whole documents"), so a document updated meanwhile
+ * may read half old: what a click decides on are single fields (whether a
+ * document exists, `ownerId`, the key's hashes), and the count it answers
+ * comes from its own `$inc`.
  */
 async function readClick(db: Db, ids: { period: string; thingId: ObjectId; flattrId: ObjectId; key: string | undefined }): Promise<ClickView> {
   const lookup = (from: string, localField: string, foreignField: string, as: string) => ({ $lookup: { from, localField, foreignField, as } });

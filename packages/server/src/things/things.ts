@@ -106,7 +106,7 @@ export async function registerThing(ctx: ServerContext, callerId: string, input:
     }
     if (existing.ownerId) {
       if (!existing.ownerId.equals(caller)) throw ownedByOther(url);
-      // 'before' plus the change: under concurrency the stand-in's 'after' can answer another call's document.
+      // 'before' plus the change (see flattrs/flattr-count.ts).
       const before = await things.findOneAndUpdate({ _id: existing._id, ownerId: caller }, { $set: metadataUpdate(input) }, { returnDocument: 'before' });
       if (before) return { thing: { ...before, ...metadataUpdate(input) }, created: false };
       continue;
