@@ -186,6 +186,15 @@ for (const backend of ['memory', 'H2 file'] as const) {
         assert.deepEqual(after.map((d) => d!.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1), `round ${round}`);
       }
     });
+
+    it('answers finds of any size, in one batch or many (copied up to 1,000 documents, as they are above)', async () => {
+      const clicks = client.db('guarantees').collection<{ _id: number; period: string }>('clicks');
+      await clicks.insertMany(Array.from({ length: 2500 }, (_, i) => ({ _id: i, period: i % 2 ? '2026-11' : '2026-12' })));
+      assert.equal((await clicks.find({}).toArray()).length, 2500);
+      const inBatches = await clicks.find({ period: '2026-11' }).batchSize(300).toArray();
+      assert.deepEqual(inBatches.map((d) => d._id), Array.from({ length: 1250 }, (_, i) => 2 * i + 1));
+      assert.equal((await clicks.find({ period: '2026-12' }).limit(10).toArray()).length, 10);
+    });
   });
 }
 

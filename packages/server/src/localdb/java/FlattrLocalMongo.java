@@ -79,16 +79,22 @@ public final class FlattrLocalMongo {
    * under the collection's lock, to the very Document object it stores, and a
    * query answers with references to those objects, written to the socket
    * after the lock is released. A read racing with an update of the same
-   * document could therefore send half of it (measured: about 1 in 30,000 to
-   * 180,000 reads of a document under constant update, both backends), and
+   * document could therefore send half of it (measured: about 1 in 90,000
+   * reads of a document under constant update, both backends), and
    * findAndModify with `new: true` answered with the live object (another
-   * call's result). Here `find` and `findAndModify` run under the collection's
-   * lock and answer with deep copies made under it, as MongoDB answers with a
-   * document as of one moment; a cursor's later batches (`getMore`) are copied
-   * under the lock too. Aggregation output is not: a pipeline may read other
-   * collections ($lookup), and holding one lock while taking another could
-   * deadlock; the server reads hot documents with find and findOneAndUpdate.
+   * call's result). Here `find` runs under the collection's lock and, when its
+   * answer holds at most WHOLE_ANSWER_LIMIT documents, answers with deep copies
+   * made under it, as MongoDB answers with documents as of the moment they
+   * matched; `findAndModify` always does, and a cursor's later batches
+   * (`getMore`) of at most that many are copied one document at a time.
+   * Larger answers are scans (a distribution streaming clicks): copying them
+   * doubled the stand-in's CPU for a scan and held the lock meanwhile, for
+   * documents that are rarely being updated; they stay as they were.
+   * Aggregation output is not copied: a pipeline may read other collections
+   * ($lookup), and taking a second lock while holding one could deadlock.
    */
+  static final int WHOLE_ANSWER_LIMIT = 1000;
+
   static Document answerWhole(MongoDatabase database, String command, Document query, Supplier<Document> run) {
     boolean find = command.equalsIgnoreCase("find");
     if (!find && !command.equalsIgnoreCase("findAndModify")) return run.get();
@@ -105,23 +111,41 @@ public final class FlattrLocalMongo {
       }
     }
     synchronized (collection) {
-      return run.get().cloneDeeply();
+      Document answer = run.get();
+      if (find && batchSize(answer, "firstBatch") > WHOLE_ANSWER_LIMIT) return answer;
+      return answer.cloneDeeply();
     }
   }
 
   /**
-   * The next batch's documents were matched when the cursor was opened; they
-   * are copied under their collection's lock so that each is whole. (Taking
-   * the batch runs outside the lock: it only hands out references.)
+   * The next batch's documents were matched when the cursor was opened; each
+   * is copied under its collection's lock so that it is whole, one document at
+   * a time so that writers never wait for a whole batch. (Taking the batch runs
+   * outside the lock: it only hands out references.)
    */
+  @SuppressWarnings("unchecked")
   static Document nextBatchWhole(MongoDatabase database, Document query, Supplier<Document> run) {
     Document answer = run.get();
     Object name = query.get("collection");
     MongoCollection<?> collection = name instanceof String ? database.resolveCollection((String) name, false) : null;
-    if (collection == null) return answer;
-    synchronized (collection) {
-      return answer.cloneDeeply();
+    int size = batchSize(answer, "nextBatch");
+    if (collection == null || size < 0 || size > WHOLE_ANSWER_LIMIT) return answer;
+    Document cursor = (Document) answer.get("cursor");
+    List<Object> copies = new java.util.ArrayList<>(size);
+    for (Object document : (List<Object>) cursor.get("nextBatch")) {
+      synchronized (collection) {
+        copies.add(document instanceof Document ? ((Document) document).cloneDeeply() : document);
+      }
     }
+    cursor.put("nextBatch", copies);
+    return answer;
+  }
+
+  /** The number of documents in `cursor.<field>` of an answer, or -1 when it has none. */
+  static int batchSize(Document answer, String field) {
+    Object cursor = answer.get("cursor");
+    Object batch = cursor instanceof Document ? ((Document) cursor).get(field) : null;
+    return batch instanceof List ? ((List<?>) batch).size() : -1;
   }
 
   static final class WholeReadsMemoryBackend extends MemoryBackend {
