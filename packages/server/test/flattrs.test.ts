@@ -234,6 +234,19 @@ describe('flattrs', () => {
       assert.equal((await thingByUrl('https://idem.example/concurrent'))?.flattrCount, 1);
     });
 
+    it('replays each of many concurrent first clicks on one thing with the count that click answered', async () => {
+      const url = 'https://idem.example/crowded';
+      const crowd = await Promise.all(Array.from({ length: 12 }, () => signup(api)));
+      const firsts = await Promise.all(crowd.map((user, i) => flattr({ url }, { token: user.token, key: `crowd-${i}` })));
+      assert.deepEqual(firsts.map((r) => r.body.thing.flattrCount).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
+      const retries = await Promise.all(crowd.map((user, i) => flattr({ url }, { token: user.token, key: `crowd-${i}` })));
+      for (const [i, retry] of retries.entries()) {
+        assert.equal(retry.status, 201);
+        assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+        assert.deepEqual(retry.body, firsts[i]!.body);
+      }
+    });
+
     it('starts afresh once a key is older than 24 hours', async () => {
       await moveClockTo('2026-03-11T12:00:01Z', reader);
       try {
