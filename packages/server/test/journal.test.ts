@@ -34,6 +34,20 @@ describe('journal and balances', () => {
     assert.equal(await balanceFromJournal(server.db, accounts.user('concurrent')), 500);
   });
 
+  it('takes a guarded debit once when the same entry is posted many times at once, also when it takes all the money', async () => {
+    for (let round = 0; round < 5; round++) {
+      const wallet = accounts.user(`same-debit-${round}`);
+      await postEntry(server.db, deposit(`deposit:same-debit:${round}`, wallet, 300));
+      const entry = { _id: `payout.request:same-debit:${round}`, kind: 'payout.request', postings: [
+        { account: wallet, amount: -300 }, { account: accounts.pendingPayouts, amount: 300 }] };
+      // A call that finds the money gone must learn that the entry exists, not that funds are lacking.
+      const results = await Promise.all(Array.from({ length: 20 }, () => postEntry(server.db, entry)));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await balanceOf(server.db, wallet), 0);
+      assert.equal(await balanceFromJournal(server.db, wallet), 0);
+    }
+  });
+
   it('refuses entries that do not sum to zero or are not integer minor units', async () => {
     await assert.rejects(postEntry(server.db, { _id: 'bad-1', kind: 'x', postings: [{ account: 'a', amount: 1 }] }), /sum to zero/);
     await assert.rejects(postEntry(server.db, { _id: 'bad-2', kind: 'x', postings: [{ account: 'a', amount: 0.5 }, { account: 'b', amount: -0.5 }] }), /integer/);

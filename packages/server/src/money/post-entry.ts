@@ -70,6 +70,12 @@ export async function postEntry(db: Db, entry: NewEntry, options: PostOptions = 
       if (await claimIntent(db, debit.account, other, options)) return completeIntent(db, debit.account, other);
       return false;
     }
+    // Written meanwhile by another call (which took the money and finished): not a lack of funds.
+    const written = await journal.findOne({ _id: doc._id });
+    if (written) {
+      assertSameEntry(written, doc);
+      return false;
+    }
     throw new InsufficientFundsError(debit.account, Math.max(0, account?.amount ?? 0), -debit.amount);
   }
   return completeIntent(db, debit.account, intent);
