@@ -108,6 +108,22 @@ describe('flattr-server CLI', () => {
     await db.collection('balances').deleteOne({ _id: 'user:broken' as never });
   });
 
+  it('finishes what a crashed writer left with ledger repair (leases respected unless --take-over)', async () => {
+    const db = client.db(dbName);
+    const entry = (id: string, leaseUntil: Date) => ({ _id: id as never, kind: 'deposit', state: 'pending', createdAt: new Date(), leaseUntil,
+      postings: [{ account: 'external:deposits', amount: -5 }, { account: `user:${id}`, amount: 5 }] });
+    await db.collection('journal').insertMany([entry('repair-stale', new Date(Date.now() - 3_600_000)), entry('repair-live', new Date(Date.now() + 3_600_000))]);
+    const first = await run(['ledger', 'repair']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Finished 1 interrupted entry/);
+    assert.equal((await db.collection('balances').findOne({ _id: 'user:repair-stale' as never }))?.amount, 5);
+    assert.equal(await db.collection('balances').findOne({ _id: 'user:repair-live' as never }), null, 'a writer presumed alive keeps its entry');
+    const forced = await run(['ledger', 'repair', '--take-over']);
+    assert.match(forced.stdout, /Finished 1 interrupted entry/);
+    const verify = await run(['ledger', 'verify']);
+    assert.equal(verify.code, 0, verify.stdout);
+  });
+
   it('creates an admin', async () => {
     const res = await run(['admin', 'create', '--email', 'Ops@Example.test', '--password', 'a long enough password']);
     assert.equal(res.code, 0, res.stderr);
