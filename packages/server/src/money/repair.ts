@@ -18,7 +18,8 @@ export interface RepairOptions {
  */
 export async function repairBalances(db: Db, options: RepairOptions = {}): Promise<number> {
   let finished = 0;
-  const withIntents = balances(db).find({ 'intents.0': { $exists: true } }, { projection: { intents: 1 } });
+  // 'intents.id' is indexed (money/collections.ts): only accounts with a debit in flight are read.
+  const withIntents = balances(db).find({ 'intents.id': { $exists: true } }, { projection: { intents: 1 } });
   for await (const doc of withIntents) {
     for (const intent of doc.intents ?? []) {
       // A debit given back (a duplicate of a written entry) finishes nothing.
