@@ -39,6 +39,18 @@ describe('ledger check on the balance documents', () => {
     assert.equal(report.pendingEntries, 0);
   });
 
+  it('counts the postings a pending entry has not reached yet as not applied (a writer at work)', async () => {
+    // Inserted and half applied: the debit of the source carries the marker, the credit not yet.
+    await server.db.collection('journal').insertOne({ _id: 'deposit:half' as never, kind: 'deposit', state: 'pending', createdAt: new Date(),
+      leaseUntil: new Date(Date.now() + 60_000), postings: [{ account: accounts.deposits, amount: -70 }, { account: 'user:half', amount: 70 }] });
+    await balances(server.db).updateOne({ _id: accounts.deposits }, { $inc: { amount: -70 }, $push: { applying: 'deposit:half' } });
+    const report = await verifyLedger(server);
+    assert.equal(report.ok, true, JSON.stringify(report.violations));
+    assert.equal(report.pendingEntries, 1);
+    assert.equal(await repairBalances(server.db, { takeOver: true }), 1);
+    assert.deepEqual(await kinds(), []);
+  });
+
   it('reports a spendable amount below zero and a cached balance that disagrees with the journal', async () => {
     await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: -5000 } });
     assert.deepEqual(await kinds(), ['balance_mismatch', 'negative_balance']);

@@ -63,6 +63,8 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
   const escrowCredited = new Map<string, number>();
   // Every account's balance rebuilt from the journal, in the same single pass as the entry checks.
   const rebuilt = new Map<string, number>();
+  // Postings of pending entries, per account: a writer at work may not have applied them yet.
+  const pendingPostings = new Map<string, Array<{ entryId: string; amount: number; debitToken?: string }>>();
   let escrowSettled = 0;
   let entries = 0;
   let pendingEntries = 0;
@@ -79,6 +81,11 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
     if (!integral || sum !== 0) report({ kind: 'entry_unbalanced', entryId: entry._id, sum });
     if (entry.state === 'pending') {
       pendingEntries += 1;
+      for (const p of entry.postings) {
+        const list = pendingPostings.get(p.account) ?? [];
+        list.push({ entryId: entry._id, amount: p.amount, debitToken: entry.debitToken });
+        pendingPostings.set(p.account, list);
+      }
       if (now - new Date(entry.createdAt).getTime() > PENDING_GRACE_MS) {
         report({ kind: 'entry_pending', entryId: entry._id, since: new Date(entry.createdAt).toISOString() });
       }
@@ -90,7 +97,7 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
     }
   }
 
-  const accounts = await compareBalances(db, rebuilt, report);
+  const accounts = await compareBalances(db, rebuilt, pendingPostings, report);
   pendingEntries += accounts.debitsInFlight;
 
   // Escrow documents: per period they add up to what the dist: entries put in escrow, and
@@ -171,11 +178,16 @@ function checkDistributionEntry(
  * rebuilt from the journal (summed in a map during the one journal pass,
  * about 100 bytes per account). A document's total is its spendable amount
  * plus its reservations; a guarded debit whose entry is not in the journal
- * (yet) is added back, and counted as in flight.
+ * (yet) is added back, and counted as in flight; a posting of a pending entry
+ * that the account does not carry yet (no marker, no intent) is counted as
+ * not applied. Reads of a journal and balances that change meanwhile can
+ * still disagree for a moment: run the check again before acting on a
+ * mismatch of an account that was being written.
  */
 async function compareBalances(
   db: Db,
   rebuilt: Map<string, number>,
+  pendingPostings: Map<string, Array<{ entryId: string; amount: number; debitToken?: string }>>,
   report: (v: LedgerViolation) => void,
 ): Promise<{ count: number; escrowTotal: number; debitsInFlight: number }> {
   let count = 0;
@@ -201,6 +213,12 @@ async function compareBalances(
         report({ kind: 'debit_pending', account: doc._id, entryId: intent.id, since: new Date(intent.at).toISOString() });
       }
     }
+    for (const p of pendingPostings.get(doc._id) ?? []) {
+      const applied = (doc.applying ?? []).includes(p.entryId)
+        || (doc.intents ?? []).some((i) => i.id === p.entryId && i.token === p.debitToken);
+      if (!applied) cached += p.amount;
+    }
+    pendingPostings.delete(doc._id);
     for (const [period, amount] of Object.entries(doc.reserved ?? {})) {
       if (finishedRuns.has(period) || !Number.isSafeInteger(amount) || amount < 0) report({ kind: 'reservation_stale', account: doc._id, period, amount });
     }
@@ -208,7 +226,10 @@ async function compareBalances(
     check(doc._id, cached, rebuilt.get(doc._id) ?? 0);
     rebuilt.delete(doc._id);
   }
-  // Accounts the journal moved but that have no cached balance at all.
-  for (const [account, amount] of [...rebuilt].sort(([a], [b]) => (a < b ? -1 : 1))) check(account, 0, amount);
+  // Accounts the journal moved but that have no cached balance at all (yet: postings of pending entries).
+  for (const [account, amount] of [...rebuilt].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const unapplied = (pendingPostings.get(account) ?? []).reduce((sum, p) => sum + p.amount, 0);
+    check(account, unapplied, amount);
+  }
   return { count, escrowTotal, debitsInFlight };
 }
