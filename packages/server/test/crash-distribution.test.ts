@@ -31,17 +31,28 @@ function cli(dbName: string, args: string[]): { child: ChildProcess; done: Promi
   return { child, done };
 }
 
-/** sha256 over the journal (sorted, without timestamps, state or a debit's random token), the balances and the escrow docs. */
-async function ledgerHash(db: Db): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const e of db.collection(JOURNAL).find({}, { projection: { createdAt: 0, state: 0, debitToken: 0, leaseUntil: 0 } }).sort({ _id: 1 })) hash.update(JSON.stringify(e));
+/** The ledger as lines: the journal (sorted, without timestamps, state or a debit's random token), the balances and the escrow docs. */
+async function ledgerLines(db: Db): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const e of db.collection(JOURNAL).find({}, { projection: { createdAt: 0, state: 0, debitToken: 0, leaseUntil: 0 } }).sort({ _id: 1 })) lines.push(JSON.stringify(e));
   for await (const doc of cachedBalances(db)) {
     // Empty leftovers of finished work (cleared markers, settled reservations) are no difference.
     const reserved = Object.entries(doc.reserved ?? {});
-    hash.update(JSON.stringify([doc._id, doc.amount, reserved, doc.applying ?? [], (doc.intents ?? []).map((i) => i.id)]));
+    lines.push(JSON.stringify([doc._id, doc.amount, reserved, doc.applying ?? [], (doc.intents ?? []).map((i) => i.id)]));
   }
-  for await (const d of db.collection('escrow').find({}, { projection: { claimedAt: 0, settledAt: 0 } }).sort({ _id: 1 })) hash.update(JSON.stringify(d));
-  return hash.digest('hex');
+  for await (const d of db.collection('escrow').find({}, { projection: { claimedAt: 0, settledAt: 0 } }).sort({ _id: 1 })) lines.push(JSON.stringify(d));
+  return lines;
+}
+
+async function ledgerHash(db: Db): Promise<string> {
+  return createHash('sha256').update((await ledgerLines(db)).join('\n')).digest('hex');
+}
+
+/** What differs between two ledgers (a few lines each way), for the failure message. */
+async function ledgerDiff(a: Db, b: Db): Promise<string> {
+  const [left, right] = [new Set(await ledgerLines(a)), new Set(await ledgerLines(b))];
+  const only = (x: Set<string>, y: Set<string>) => [...x].filter((l) => !y.has(l)).slice(0, 5).join('\n  ');
+  return `only in ${a.databaseName}:\n  ${only(left, right)}\nonly in ${b.databaseName}:\n  ${only(right, left)}`;
 }
 
 /** The totals the run recorded (readers, clicks, things, money), as the summary and the statistics show them. */
@@ -170,7 +181,9 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
         assert.equal(result.code, 0, result.out);
         break;
       }
-      assert.equal(await ledgerHash(client.db(db)), expected, `round ${rounds}: the ledger differs from the uninterrupted run`);
+      if ((await ledgerHash(client.db(db))) !== expected) {
+        assert.fail(`round ${rounds}: the ledger differs from the uninterrupted run (kills by stage so far: ${JSON.stringify(killedInStage)})\n${await ledgerDiff(client.db(db), client.db(referenceDb))}`);
+      }
       assert.deepEqual(await runTotals(db), await runTotals(referenceDb), `round ${rounds}: the run's totals differ from the uninterrupted run`);
       const verify = await cli(db, ['ledger', 'verify']).done;
       assert.equal(verify.code, 0, verify.out);
@@ -192,6 +205,6 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
     assert.ok(outcomes.every((o) => ['ran', 'running', 'done'].includes(o)), outcomes.join(' | '));
     const { name: referenceDb, hash } = await reference();
     assert.notEqual(referenceDb, db);
-    assert.equal(await ledgerHash(client.db(db)), hash);
+    if ((await ledgerHash(client.db(db))) !== hash) assert.fail(`the ledger differs from the uninterrupted run\n${await ledgerDiff(client.db(db), client.db(referenceDb))}`);
   });
 });

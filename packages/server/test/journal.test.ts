@@ -131,6 +131,34 @@ describe('journal and balances', () => {
     assert.equal(await balanceFromJournal(server.db, wallet), 70);
   });
 
+  it('clears what a writer left after marking its entry applied, without applying anything again', async () => {
+    const wallet = accounts.user('leftovers');
+    await postEntry(server.db, deposit('deposit:leftovers', wallet, 100));
+    const entry = { _id: 'payout.request:leftovers', kind: 'payout.request', postings: [
+      { account: wallet, amount: -60 }, { account: accounts.pendingPayouts, amount: 60 }] };
+    await postEntry(server.db, entry);
+    const stored = (await server.db.collection(JOURNAL).findOne({ _id: entry._id as never }))!;
+    const pendingBefore = await balanceOf(server.db, accounts.pendingPayouts);
+    // Died after marking it applied: the credit's marker and the debit's intent are still there.
+    const intent: DebitIntent = { id: entry._id, token: stored.debitToken, amount: -60, at: longAgo(), entry: prepareEntry(entry) };
+    await balances(server.db).updateOne({ _id: wallet }, { $push: { intents: intent } });
+    await balances(server.db).updateOne({ _id: accounts.pendingPayouts }, { $push: { applying: entry._id } });
+    assert.equal(await postEntry(server.db, entry), false, 'posting it again clears the leftovers');
+    assert.deepEqual((await balances(server.db).findOne({ _id: wallet }))!.intents, []);
+    assert.ok(!(await balances(server.db).findOne({ _id: accounts.pendingPayouts }))!.applying!.includes(entry._id));
+    // Died after clearing the markers, before removing the intent: the repair must not credit again.
+    await balances(server.db).updateOne({ _id: wallet }, { $push: { intents: intent } });
+    assert.equal(await repairBalances(server.db), 1);
+    assert.deepEqual((await balances(server.db).findOne({ _id: wallet }))!.intents, []);
+    assert.equal(await balanceOf(server.db, accounts.pendingPayouts), pendingBefore);
+    assert.equal(await balanceOf(server.db, wallet), 40);
+    // A marker of an applied entry left alone is swept by the repair.
+    await balances(server.db).updateOne({ _id: accounts.pendingPayouts }, { $push: { applying: entry._id } });
+    await repairBalances(server.db);
+    assert.ok(!(await balances(server.db).findOne({ _id: accounts.pendingPayouts }))!.applying!.includes(entry._id));
+    assert.equal(await balanceOf(server.db, accounts.pendingPayouts), pendingBefore);
+  });
+
   it('keeps a hot account exact under concurrent writers (no lost or doubled updates)', async () => {
     const entries = Array.from({ length: 60 }, (_, i) => ({ _id: `hot:${i}`, kind: 'deposit', postings: [
       { account: 'external:hot-source', amount: -(i + 1) }, { account: `hot:user:${i % 7}`, amount: i + 1 }] }));

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { applyOnce, balances, clearMarker, type DebitIntent } from './balances.js';
+import { guardedDebit } from './guarded-debit.js';
 import { JOURNAL, LEASE_MS, type JournalEntry } from './journal-entry.js';
 
 /**
@@ -51,11 +52,26 @@ export async function completeIntent(db: Db, account: string, intent: DebitInten
       return false;
     }
     if (stored.state !== 'pending') {
-      // Finished but for the last step (the intent's removal).
-      await completeEntry(db, stored, { account, intent });
+      // Applied already, but for the last steps: its credits must not be applied again (their markers may be gone).
+      await clearLeftovers(db, stored);
       return true;
     }
   }
   await completeEntry(db, entry, { account, intent });
   return true;
 }
+
+/**
+ * What a writer that died between marking its entry applied and clearing its
+ * marks left: markers (inert, but they would stay for ever) and the intent
+ * of its guarded debit. Only the intent with the entry's own token is
+ * removed: another one is a duplicate debit that must be given back.
+ */
+export async function clearLeftovers(db: Db, entry: JournalEntry): Promise<void> {
+  const debit = guardedDebit(entry);
+  await clearMarker(db, entry.postings.filter((p) => p.account !== debit?.account).map((p) => p.account), entry._id);
+  if (debit && entry.debitToken) {
+    await balances(db).updateOne({ _id: debit.account }, { $pull: { intents: { id: entry._id, token: entry.debitToken } } });
+  }
+}
+

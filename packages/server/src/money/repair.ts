@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { balances, type DebitIntent } from './balances.js';
-import { completeEntry, completeIntent } from './complete-entry.js';
+import { clearLeftovers, completeEntry, completeIntent } from './complete-entry.js';
 import { guardedDebit } from './guarded-debit.js';
 import { JOURNAL, LEASE_MS, type JournalEntry } from './journal-entry.js';
 
@@ -34,6 +34,7 @@ export async function repairBalances(db: Db, options: RepairOptions = {}): Promi
       finished += 1;
     }
   }
+  await sweepMarkers(db);
   return finished;
 }
 
@@ -43,6 +44,7 @@ export async function repairBalances(db: Db, options: RepairOptions = {}): Promi
  * meant to write: posting the same entry again completes an interrupted one.
  */
 export async function finishIfStale(db: Db, entry: JournalEntry, options: RepairOptions): Promise<void> {
+  if (entry.state === 'applied') return clearLeftovers(db, entry);
   if (entry.state !== 'pending') return;
   const debit = guardedDebit(entry);
   if (entry.debitToken && debit) {
@@ -52,6 +54,21 @@ export async function finishIfStale(db: Db, entry: JournalEntry, options: Repair
     return;
   }
   if (await claimEntry(db, entry, options)) await completeEntry(db, entry, null);
+}
+
+/**
+ * Markers of applied entries left in accounts by writers that died before
+ * clearing them (`run:` markers are the distribution's: its finalize clears them).
+ */
+async function sweepMarkers(db: Db): Promise<void> {
+  const journal = db.collection<JournalEntry>(JOURNAL);
+  for await (const doc of balances(db).find({ 'applying.0': { $exists: true } }, { projection: { applying: 1 } })) {
+    for (const marker of doc.applying ?? []) {
+      if (marker.startsWith('run:')) continue;
+      const entry = await journal.findOne({ _id: marker }, { projection: { state: 1 } });
+      if (!entry || entry.state === 'applied') await balances(db).updateOne({ _id: doc._id }, { $pull: { applying: marker } });
+    }
+  }
 }
 
 /** Takes a pending entry's lease (one taker wins: a conditional single-document update). */
