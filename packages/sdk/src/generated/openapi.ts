@@ -1811,7 +1811,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `payout_already_paid`: paid before with another reference */
+            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2241,14 +2241,14 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: same key, different request; `idempotency_request_in_progress`: the first request with this key is still running; `period_distributed` */
+            /** @description `idempotency_key_reused`: same key, different request; `period_distributed`; `flattr_changed`: concurrent changes, try again */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": {
-                        /** @description Stable machine-readable code: idempotency_key_reused, idempotency_request_in_progress, period_distributed */
+                        /** @description Stable machine-readable code: idempotency_key_reused, period_distributed, flattr_changed */
                         code: string;
                         detail: string;
                         instance?: string;
@@ -2728,14 +2728,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `distribution_running` (try again after the run), `payout_conflict` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `insufficient_funds` (with `available`) */
+            /** @description `insufficient_funds` (with `available`: the spendable balance; money a running distribution reserved is not) */
             422: {
                 headers: {
                     [name: string]: unknown;
