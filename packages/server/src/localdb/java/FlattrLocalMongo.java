@@ -156,12 +156,46 @@ public final class FlattrLocalMongo {
 
     @Override
     public MemoryDatabase openOrCreateDatabase(String databaseName) {
-      return new MemoryDatabase(databaseName, getCursorRegistry()) {
+      de.bwaldvogel.mongo.backend.CursorRegistry cursors = getCursorRegistry();
+      return new MemoryDatabase(databaseName, cursors) {
         @Override
         public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
           return answerWhole(this, command, query, () -> super.handleCommand(channel, command, query, resolver, oplog));
         }
+
+        @Override
+        protected de.bwaldvogel.mongo.backend.memory.MemoryCollection openOrCreateCollection(String name, de.bwaldvogel.mongo.backend.CollectionOptions options) {
+          return new UniqueKeyFirstCollection(this, name, options, cursors);
+        }
       };
+    }
+  }
+
+  /*
+   * mongo-java-server uses an index only when a query names exactly the
+   * index's keys, so {_id: x, amount: {$gte: 5}} (a guarded update) scans the
+   * whole collection; MongoDB uses the _id index and tests the rest on the one
+   * document. Here: a unique index whose keys the query names with plain
+   * values (or $in) narrows the candidates; the whole query is then matched.
+   */
+  static final class UniqueKeyFirstCollection extends de.bwaldvogel.mongo.backend.memory.MemoryCollection {
+    UniqueKeyFirstCollection(MongoDatabase database, String name, de.bwaldvogel.mongo.backend.CollectionOptions options, de.bwaldvogel.mongo.backend.CursorRegistry cursors) {
+      super(database, name, options, cursors);
+    }
+
+    @Override
+    protected de.bwaldvogel.mongo.backend.QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fieldSelector) {
+      for (de.bwaldvogel.mongo.backend.Index<Integer> index : getIndexes()) {
+        if (!index.isUnique()) continue;
+        Document narrowed = new Document();
+        for (de.bwaldvogel.mongo.backend.IndexKey key : index.getKeys()) {
+          if (!query.containsKey(key.getKey())) { narrowed = null; break; }
+          narrowed.put(key.getKey(), query.get(key.getKey()));
+        }
+        if (narrowed == null || narrowed.size() == query.size() || !index.canHandle(narrowed)) continue;
+        return matchDocuments(query, index.getPositions(narrowed), orderBy, skip, limit, batchSize, fieldSelector);
+      }
+      return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
     }
   }
 
