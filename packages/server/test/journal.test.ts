@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Db } from 'mongodb';
 import {
-  accounts, applyManyOnce, balanceFromJournal, balanceOf, balances, cachedBalances, InsufficientFundsError, JOURNAL, postEntry,
+  accounts, applyManyOnce, applyOnce, BALANCES, type BalanceDoc, balanceFromJournal, balanceOf, balances, cachedBalances, InsufficientFundsError, JOURNAL, postEntry,
   prepareEntry, repairBalances, reserveMany, settleMany, type DebitIntent,
 } from '../src/money/index.js';
 import { startTestServer, type TestServer } from '../src/testing/index.js';
@@ -185,6 +186,71 @@ describe('journal and balances', () => {
     assert.equal(await balanceOf(server.db, 'credit:a'), 80);
     assert.equal(await balanceOf(server.db, 'credit:b'), 140);
     assert.equal(await balanceOf(server.db, 'credit:c'), 5);
+  });
+
+  /**
+   * What MongoDB does to two upserts racing to create one balance document
+   * whose filter is not equality-only (`applying: {$ne}`): both match
+   * nothing, one inserts, the other gets E11000 and is not retried by the
+   * server. The stand-in serialises them, so this wrapper makes the race
+   * happen: on an upsert it first lets "the other writer" insert the
+   * document (without this call's marker), then answers E11000 for it.
+   */
+  function racingUpserts(db: Db, rival: (account: string) => BalanceDoc): Db {
+    const raced = new Set<string>();
+    const real = balances(db);
+    const duplicate = () => Object.assign(new Error('E11000 duplicate key error'), { code: 11000 });
+    const wrapped = new Proxy(real, {
+      get(target, key, receiver) {
+        if (key === 'updateOne') {
+          return async (filter: { _id: string }, update: never, options?: { upsert?: boolean }) => {
+            if (options?.upsert && !raced.has(filter._id) && !(await real.findOne({ _id: filter._id }))) {
+              raced.add(filter._id);
+              await real.insertOne(rival(filter._id));
+              throw duplicate();
+            }
+            return real.updateOne(filter, update, options);
+          };
+        }
+        if (key === 'bulkWrite') {
+          return async (ops: Array<{ updateOne: { filter: { _id: string }; upsert?: boolean } }>, options: never) => {
+            const exists = new Set((await real.find({ _id: { $in: ops.map((op) => op.updateOne.filter._id) } }).toArray()).map((d) => d._id));
+            const racing = ops.map((op, index) => ({ op, index }))
+              .filter(({ op }) => op.updateOne.upsert && !raced.has(op.updateOne.filter._id) && !exists.has(op.updateOne.filter._id));
+            if (racing.length === 0) return real.bulkWrite(ops as never, options);
+            const rest = ops.filter((_, i) => !racing.some((r) => r.index === i));
+            if (rest.length) await real.bulkWrite(rest as never, options);
+            for (const { op } of racing) {
+              raced.add(op.updateOne.filter._id);
+              await real.insertOne(rival(op.updateOne.filter._id));
+            }
+            throw Object.assign(new Error('E11000 duplicate key error'), { code: 11000, writeErrors: racing.map(({ index }) => ({ index, code: 11000 })) });
+          };
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    return Object.assign(Object.create(db) as Db, { collection: (name: string) => (name === BALANCES ? wrapped : db.collection(name)) });
+  }
+
+  it('applies a credit that lost the race to create its account (E11000 from a concurrent upsert) instead of taking it for applied', async () => {
+    // The other writer's upsert created the account with its own credit and marker.
+    const db = racingUpserts(server.db, (account) => ({ _id: account, amount: 25, applying: ['deposit:rival'] }));
+    const entry = deposit('deposit:race-first', accounts.user('race-first'), 40);
+    assert.equal(await postEntry(db, entry), true);
+    assert.equal(await balanceOf(server.db, accounts.user('race-first')), 65, 'both first credits are in the account');
+    // A marker that is there really means applied: the same update without upsert matches nothing.
+    assert.equal(await applyOnce(racingUpserts(server.db, (account) => ({ _id: account, amount: 7, applying: ['m-1'] })), 'race:marked', 7, 'm-1'), false);
+    assert.equal(await balanceOf(server.db, 'race:marked'), 7);
+
+    // race:bulk-b exists already (its op is not racing); race:bulk-a is created by the rival meanwhile.
+    const credits: Array<[string, number]> = [['race:bulk-a', 10], ['race:bulk-b', 20]];
+    await balances(server.db).insertOne({ _id: 'race:bulk-b', amount: 1 });
+    await applyManyOnce(racingUpserts(server.db, (account) => ({ _id: account, amount: 3 })), credits, 'run:2026-06');
+    assert.equal(await balanceOf(server.db, 'race:bulk-a'), 13, 'the credit that met E11000 is applied to the document the rival created');
+    assert.equal(await balanceOf(server.db, 'race:bulk-b'), 21);
+    await applyManyOnce(server.db, credits, 'run:2026-06');
+    assert.equal(await balanceOf(server.db, 'race:bulk-a'), 13, 'and only once');
   });
 
   it('reserves once per period, and a payout can take only what is not reserved', async () => {

@@ -64,37 +64,50 @@ export function cachedBalances(db: Db): AsyncIterable<BalanceDoc> {
 /**
  * Adds `amount` to `account` once for `marker` (an entry id or `run:<period>`):
  * the classic idempotent update. The filter excludes documents that carry
- * the marker; the upsert creates a missing account; an E11000 on that upsert
- * means the document exists WITH the marker, i.e. applied already.
+ * the marker; the upsert creates a missing account. The filter is not
+ * equality-only, so MongoDB does not retry an upsert that lost a race to
+ * create the same document: an E11000 means only that the document exists
+ * now (with the marker, or created by a concurrent upsert without it). The
+ * same update without upsert then decides: it matches nothing only if the
+ * marker is there, i.e. applied already.
  * @returns whether this call applied it.
  */
 export async function applyOnce(db: Db, account: string, amount: number, marker: string): Promise<boolean> {
+  const filter = { _id: account, applying: { $ne: marker } };
+  const update = { $inc: { amount }, $push: { applying: marker } };
   try {
-    const result = await balances(db).updateOne(
-      { _id: account, applying: { $ne: marker } },
-      { $inc: { amount }, $push: { applying: marker } },
-      { upsert: true },
-    );
+    const result = await balances(db).updateOne(filter, update, { upsert: true });
     return result.modifiedCount + result.upsertedCount > 0;
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) return false;
-    throw error;
+    if (!isDuplicateKey(error)) throw error;
+  }
+  // Balance documents are never deleted: it exists now, so no upsert is needed.
+  return (await balances(db).updateOne(filter, update)).modifiedCount > 0;
+}
+
+/**
+ * The bulk form of `applyOnce` for a distribution run's credits: one
+ * unordered bulkWrite; the operations that failed with E11000 (marker there
+ * already, or a concurrent upsert created the document) are done again
+ * without upsert, as in `applyOnce`.
+ */
+export async function applyManyOnce(db: Db, credits: ReadonlyArray<readonly [string, number]>, marker: string): Promise<void> {
+  if (credits.length === 0) return;
+  const op = ([account, amount]: readonly [string, number], upsert: boolean) => ({
+    updateOne: { filter: { _id: account, applying: { $ne: marker } }, update: { $inc: { amount }, $push: { applying: marker } }, upsert },
+  });
+  try {
+    await balances(db).bulkWrite(credits.map((c) => op(c, true)), { ordered: false });
+  } catch (error) {
+    const writeErrors = [(error as { writeErrors?: unknown }).writeErrors].flat()
+      .filter((e): e is { code?: number; index?: number } => typeof e === 'object' && e !== null);
+    if (writeErrors.length === 0 || !writeErrors.every((e) => e.code === 11000 && typeof e.index === 'number')) throw error;
+    await balances(db).bulkWrite(writeErrors.map((e) => op(credits[e.index!]!, false)), { ordered: false });
   }
 }
 
-/** The bulk form of `applyOnce` for a distribution run's credits: one unordered bulkWrite. */
-export async function applyManyOnce(db: Db, credits: ReadonlyArray<readonly [string, number]>, marker: string): Promise<void> {
-  if (credits.length === 0) return;
-  try {
-    await balances(db).bulkWrite(credits.map(([account, amount]) => ({
-      updateOne: { filter: { _id: account, applying: { $ne: marker } }, update: { $inc: { amount }, $push: { applying: marker } }, upsert: true },
-    })), { ordered: false });
-  } catch (error) {
-    const writeErrors = [(error as { writeErrors?: unknown }).writeErrors].flat()
-      .filter((e): e is { code?: number } => typeof e === 'object' && e !== null);
-    // Duplicates are accounts this run credited already (before a crash).
-    if (writeErrors.length === 0 || !writeErrors.every((e) => e.code === 11000)) throw error;
-  }
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === 11000;
 }
 
 /** Removes a finished marker from the accounts it was applied to. */

@@ -5,7 +5,7 @@ export {
   prepareEntry, assertSameEntry, balanceFromJournal, JOURNAL, LEASE_MS, type JournalEntry, type NewEntry, type Posting,
 } from './journal-entry.js';
 export {
-  balanceOf, totalOf, cachedBalances, applyManyOnce, balances, BALANCES, type BalanceDoc, type DebitIntent,
+  balanceOf, totalOf, cachedBalances, applyOnce, applyManyOnce, balances, BALANCES, type BalanceDoc, type DebitIntent,
 } from './balances.js';
 export { postEntry, type PostOptions } from './post-entry.js';
 export { guardedDebit, InsufficientFundsError } from './guarded-debit.js';
