@@ -3,7 +3,8 @@ import { ObjectId } from 'mongodb';
 import { after, before, describe, it } from 'node:test';
 import { distributePeriod } from '../src/distribution/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
-import { accounts, balanceFromJournal, balanceOf, JOURNAL } from '../src/money/index.js';
+import { accounts, balanceFromJournal, balanceOf, balances, JOURNAL, prepareEntry, type DebitIntent } from '../src/money/index.js';
+import { completeEntry } from '../src/money/complete-entry.js';
 import { ESCROW, finishRelease, releaseEscrowForOwner, type EscrowView } from '../src/sites/index.js';
 import { startProofServer, type ProofServer } from '../src/sites/testing/proof-server.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
@@ -210,6 +211,47 @@ describe('escrow release on site verification', () => {
       assert.equal(res.body.escrowReleased.count, 0);
     } finally {
       await third.close();
+    }
+  });
+
+  it('leaves a release that verification is writing to it when a run releases the same escrow late (no second completer)', async () => {
+    const fourth = await startProofServer();
+    try {
+      await at('2026-06-10T10:00:00Z');
+      await click(reader, 'f', `${fourth.origin}/f`);
+      await at('2026-07-02T08:00:00Z');
+      await distribute('2026-06');
+      const escrowId = `2026-06:${reader.id}:${thing.f}`;
+      const held = (await escrowDoc(escrowId))!;
+      const owner = ObjectId.createFromHexString(creator.id);
+      await server.db.collection('things').updateMany({ host: fourth.host }, { $set: { ownerId: owner } });
+      // The owner's verification (writer W) claimed the doc, took the escrow's debit and inserted its entry, then paused.
+      await server.db.collection<EscrowView>(ESCROW).updateOne({ _id: escrowId }, { $set: { state: 'releasing', releaseTo: owner, claimedAt: new Date() } });
+      const fee = Math.floor(held.amount / 10);
+      const entry = prepareEntry({
+        _id: `escrow.release:${escrowId}`, kind: 'escrow.release', period: '2026-06',
+        postings: [{ account: accounts.escrow(thing.f!), amount: -held.amount }, { account: accounts.fees, amount: fee }, { account: accounts.user(creator.id), amount: held.amount - fee }],
+        meta: { escrowId, thingId: thing.f, ownerId: creator.id, readerId: reader.id, period: '2026-06', amount: held.amount, fee },
+      });
+      const intent: DebitIntent = { id: entry._id, token: 'verification', amount: -held.amount, at: new Date(), entry };
+      await balances(server.db).updateOne({ _id: accounts.escrow(thing.f!) }, { $inc: { amount: -held.amount }, $push: { intents: intent } });
+      await server.db.collection(JOURNAL).insertOne({ ...entry, debitToken: intent.token, leaseUntil: new Date(Date.now() + 60_000) } as never);
+      const creatorBefore = await balanceFromJournal(server.db, accounts.user(creator.id));
+
+      // December's run returns (or releases late) escrow of June: it meets W's entry while W's lease lasts.
+      await at('2027-01-02T08:00:00Z');
+      await distribute('2026-12');
+      // W goes on with its own steps.
+      await completeEntry(server.db, entry, { account: accounts.escrow(thing.f!), intent });
+      for (const account of [accounts.user(creator.id), accounts.fees, accounts.escrow(thing.f!)]) {
+        assert.equal(await balanceOf(server.db, account), await balanceFromJournal(server.db, account), `${account}: credited once`);
+      }
+      assert.equal(await balanceFromJournal(server.db, accounts.user(creator.id)), creatorBefore);
+      assert.equal((await escrowDoc(escrowId))!.state, 'released');
+      const ledger = await verifyLedger(server.ctx);
+      assert.equal(ledger.ok, true, JSON.stringify(ledger.violations));
+    } finally {
+      await fourth.close();
     }
   });
 });

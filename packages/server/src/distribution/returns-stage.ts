@@ -2,7 +2,7 @@ import type { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
 import { addMonths, postEntry, JOURNAL, type JournalEntry } from '../money/index.js';
-import { ESCROW, finishRelease, type EscrowView } from '../sites/index.js';
+import { ESCROW, type EscrowView } from '../sites/index.js';
 import { computeEscrowRelease, computeEscrowReturn } from './compute-shares.js';
 import { report, save, type StageFn } from './run-context.js';
 import { runs, type DistributionRun } from './run-doc.js';
@@ -13,8 +13,14 @@ import { runs, type DistributionRun } from './run-doc.js';
  * ran), released to that owner. Each doc is claimed by one conditional update
  * (`held` → `releasing`/`returning`), so a release and a return can never
  * both take a share.
- * The run holds the period's lock, so an entry of its own left unfinished by
- * a crashed predecessor is finished at once (`takeOver`), not after its lease.
+ * The run holds the period's lock, so a return left unfinished by a crashed
+ * predecessor is finished at once (`takeOver`), not after its lease. A late
+ * release is not taken over: verification (`releaseEscrowForOwner`, also when
+ * an owner verifies again) writes the same `escrow.release:` ids, and
+ * completing a live writer's entry beside it would apply its credits twice
+ * (completing checks the entry's state, then applies). One whose writer is at
+ * work is left to that writer (or, if it died, to the repair once its lease
+ * ran out); the run's `releasedLate` total then misses it.
  */
 export const returnsStage: StageFn = async (ctx, run, options) => {
   const period = run._id;
@@ -33,7 +39,7 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
       const doc = found.state === 'held' ? await claim(ctx, found) : found;
       if (doc.state === 'releasing' && doc.releaseTo) {
         await postLateRelease(ctx, run, { ...doc, releaseTo: doc.releaseTo });
-        await finishRelease(ctx, doc);
+        await escrow.updateOne({ _id: doc._id, state: 'releasing' }, { $set: { state: 'released', settledAt: ctx.clock.now() } });
       } else if (doc.state === 'returning') {
         const readerId = doc.readerId.toHexString();
         const thingId = doc.thingId.toHexString();
@@ -104,9 +110,8 @@ export async function mayHoldEscrow(ctx: ServerContext, cutoff: string): Promise
 }
 
 /**
- * Posts the late release under the same id and postings as `finishRelease`
- * (which then finds it written and only marks the doc), with `settledByRun`
- * so the run can count it.
+ * Posts the late release under the same id and postings as `finishRelease`,
+ * with `settledByRun` so the run can count it. No `takeOver`: see `returnsStage`.
  */
 async function postLateRelease(ctx: ServerContext, run: DistributionRun, doc: EscrowView & { releaseTo: ObjectId }): Promise<void> {
   const thingId = doc.thingId.toHexString();
@@ -119,5 +124,5 @@ async function postLateRelease(ctx: ServerContext, run: DistributionRun, doc: Es
     postings,
     memo: `escrow of ${doc.period} for thing ${thingId} released to its verified owner by the run of ${run._id}`,
     meta: { escrowId: doc._id, thingId, ownerId, readerId: doc.readerId.toHexString(), period: doc.period, amount: doc.amount, fee, settledByRun: run._id },
-  }, { takeOver: true });
+  });
 }

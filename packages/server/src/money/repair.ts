@@ -87,7 +87,7 @@ export async function claimIntent(db: Db, account: string, intent: DebitIntent, 
   if (!options.takeOver) match.at = { $lt: new Date(now.getTime() - LEASE_MS) };
   const result = await balances(db).updateOne(
     { _id: account, intents: { $elemMatch: match } },
-    { $set: { 'intents.$[it].at': now }, $inc: { 'intents.$[it].claims': 1 } },
+    { $set: { 'intents.$[it].at': now } },
     { arrayFilters: [{ 'it.id': intent.id, 'it.token': intent.token }] },
   );
   return result.modifiedCount === 1;

@@ -1,7 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
-import { accounts, addMonths, feeOf, nonNegative, periodEnd, postEntry, ensureValidator, type PostOptions, type Posting } from '../money/index.js';
+import { accounts, addMonths, feeOf, nonNegative, periodEnd, postEntry, ensureValidator, type Posting } from '../money/index.js';
 
 /** The `escrow` collection, written by the distribution (docs/money.md); this concern moves docs out of `held`. */
 export const ESCROW = 'escrow';
@@ -125,7 +125,7 @@ export async function releaseOne(ctx: ServerContext, doc: EscrowView, ownerId: O
  * owner its claim recorded (fee = `feeOf(amount, FEE_BPS)`, as the
  * distribution's late release computes it) and marks it released.
  */
-export async function finishRelease(ctx: ServerContext, doc: EscrowView, options: PostOptions = {}): Promise<ReleaseResult> {
+export async function finishRelease(ctx: ServerContext, doc: EscrowView): Promise<ReleaseResult> {
   const owner = doc.releaseTo;
   if (!owner) throw new Error(`escrow ${doc._id} is ${doc.state} without releaseTo`);
   const fee = feeOf(doc.amount, ctx.config.feeBps);
@@ -143,7 +143,7 @@ export async function finishRelease(ctx: ServerContext, doc: EscrowView, options
     postings,
     memo: `escrow of ${doc.period} for thing ${thingId} released to its verified owner`,
     meta: { escrowId: doc._id, thingId, ownerId, readerId: doc.readerId.toHexString(), period: doc.period, amount: doc.amount, fee },
-  }, options);
+  });
   await escrow(ctx).updateOne({ _id: doc._id, state: 'releasing' }, { $set: { state: 'released', settledAt: ctx.clock.now() } });
   return { ownerId: owner, fee, net, posted };
 }
