@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Db } from 'mongodb';
 import { DISTRIBUTIONS } from '../src/db/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
-import { accounts, balances, postEntry, prepareEntry, repairBalances, type DebitIntent } from '../src/money/index.js';
+import { accounts, balances, BALANCES, JOURNAL, postEntry, prepareEntry, repairBalances, type DebitIntent } from '../src/money/index.js';
+import { seedDemoData } from '../src/seed/index.js';
 import { startTestServer, type TestServer } from '../src/testing/index.js';
 
 describe('ledger check on the balance documents', () => {
@@ -56,5 +58,40 @@ describe('ledger check on the balance documents', () => {
     assert.deepEqual(await kinds(), ['balance_mismatch', 'negative_balance']);
     await balances(server.db).updateOne({ _id: wallet }, { $inc: { amount: 5000 } });
     assert.deepEqual(await kinds(), []);
+  });
+
+  it('seeds demo data that a repair running between any two of its writes leaves as it is (no credit applied twice)', async () => {
+    const db = server.ctx.client.db(`${server.db.databaseName}_seed`);
+    try {
+      // A repair (server start, a snapshot) before every write of the seed to the journal or the balances.
+      const writes = new Set(['insertOne', 'insertMany', 'updateOne', 'updateMany', 'bulkWrite']);
+      let repairs = 0;
+      const watched = (name: string) => {
+        const real = db.collection(name);
+        if (name !== JOURNAL && name !== BALANCES) return real;
+        return new Proxy(real, {
+          get(target, key, receiver) {
+            const value = Reflect.get(target, key, receiver);
+            if (typeof key !== 'string' || !writes.has(key)) return value;
+            return async (...args: unknown[]) => {
+              await repairBalances(db);
+              repairs += 1;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+      };
+      const seeding = Object.assign(Object.create(db) as Db, { collection: watched });
+      const summary = await seedDemoData(seeding, { readers: 30, clicks: 60, period: '2026-02', seed: 'repair-meanwhile' });
+      assert.ok(repairs >= 3 && summary.deposited > 0);
+      await repairBalances(db);
+      const report = await verifyLedger({ db });
+      assert.deepEqual(report.violations, []);
+      let wallets = 0;
+      for await (const doc of balances(db).find({ _id: { $regex: '^user:' } as never })) wallets += doc.amount;
+      assert.equal(wallets, summary.deposited, 'each reader credited once');
+    } finally {
+      await db.dropDatabase();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { ObjectId, type Db } from 'mongodb';
 import type { UserDoc, ThingDoc, FlattrDoc } from '../db/index.js';
 import { collections } from '../db/index.js';
 import { flattrIdFor } from '../flattrs/index.js';
-import { accounts, balances, JOURNAL, parsePeriod, periodStart, periodEnd, type JournalEntry } from '../money/index.js';
+import { accounts, applyOnce, balances, JOURNAL, parsePeriod, periodStart, periodEnd, type JournalEntry } from '../money/index.js';
 
 export interface SeedOptions {
   readers: number;
@@ -34,7 +34,7 @@ const BATCH = 2000;
  * `seed`. Written in bulk with insertMany. Deposits are journal entries
  * (`deposit:seed:<seed>:<n>`, one per batch of readers) whose readers'
  * balance documents are inserted directly (fresh accounts) instead of one
- * `postEntry` per reader.
+ * `postEntry` per reader (see `depositBatch`).
  * Not crash-safe itself: seed into a fresh database (it refuses a seed twice).
  */
 export async function seedDemoData(db: Db, options: SeedOptions): Promise<SeedSummary> {
@@ -117,18 +117,24 @@ export async function seedDemoData(db: Db, options: SeedOptions): Promise<SeedSu
   return { period, readers: readerCount, creators: creatorCount, things: thingCount, clicks: clicksWritten, deposited };
 }
 
-/** One deposit entry for a batch of readers, applied to their fresh wallets and (once, by its marker) to the deposits source. */
+/**
+ * One deposit entry for a batch of readers. The readers' wallets are new, so
+ * they are inserted with their money first (no marker needed: nothing else
+ * knows these accounts yet), then the deposits source is debited once with
+ * `applyOnce`, and only then is the entry inserted, `applied`: it is never
+ * pending, so a repair running meanwhile (server start, a snapshot) has
+ * nothing of it to apply a second time.
+ */
 async function depositBatch(db: Db, entryId: string, deposits: Array<{ id: ObjectId; amount: number }>): Promise<number> {
   const total = deposits.reduce((s, d) => s + d.amount, 0);
   const entry: JournalEntry = {
-    _id: entryId, kind: 'deposit', createdAt: new Date(), state: 'pending',
+    _id: entryId, kind: 'deposit', createdAt: new Date(), state: 'applied',
     postings: [{ account: accounts.deposits, amount: -total }, ...deposits.map((d) => ({ account: accounts.user(d.id.toHexString()), amount: d.amount }))],
     memo: 'seed data (flattr-server seed)', meta: { provider: 'seed', reference: entryId },
   };
-  await db.collection<JournalEntry>(JOURNAL).insertOne(entry);
   await insertInBatches(balances(db), deposits.map((d) => ({ _id: accounts.user(d.id.toHexString()), amount: d.amount })));
-  await balances(db).updateOne({ _id: accounts.deposits, applying: { $ne: entryId } }, { $inc: { amount: -total }, $push: { applying: entryId } }, { upsert: true });
-  await db.collection<JournalEntry>(JOURNAL).updateOne({ _id: entryId }, { $set: { state: 'applied' } });
+  await applyOnce(db, accounts.deposits, -total, entryId);
+  await db.collection<JournalEntry>(JOURNAL).insertOne(entry);
   await balances(db).updateOne({ _id: accounts.deposits }, { $pull: { applying: entryId } });
   return total;
 }
