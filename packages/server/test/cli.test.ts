@@ -45,7 +45,7 @@ describe('flattr-server CLI', () => {
   });
 
   it('has --help for every command', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['distribute', '--help'], ['ledger', 'verify', '--help'], ['admin', 'create', '--help'], ['seed', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['distribute', '--help'], ['ledger', 'verify', '--help'], ['admin', 'create', '--help'], ['seed', '--help'], ['ledger', 'rebuild', '--help'], ['things', 'recount', '--help']]) {
       const res = await run(args);
       assert.equal(res.code, 0, args.join(' '));
       assert.match(res.stdout, /Usage: flattr-server/);
@@ -129,5 +129,52 @@ describe('flattr-server CLI', () => {
     assert.equal(res.code, 0, res.stderr);
     const user = await client.db(dbName).collection('users').findOne({ email: 'ops@example.test' });
     assert.ok(user?.roles.includes('admin'));
+  });
+
+  it('refuses to distribute over balances that differ from the journal, rebuilds them from the journal, and recounts things', async () => {
+    const db = client.db(dbName);
+    const wallet = (await db.collection('balances').findOne({ _id: { $regex: '^user:' } as never, amount: { $gt: 10 } }))!;
+    const fees = (await db.collection('balances').findOne({ _id: 'platform:fees' as never }))!;
+    // A wallet that lost 5 of a credit, and an account whose document is gone.
+    await db.collection('balances').updateOne({ _id: wallet._id }, { $inc: { amount: -5 } });
+    await db.collection('balances').deleteOne({ _id: 'platform:fees' as never });
+
+    const refused = await run(['distribute', '--period', '2026-03', '--no-progress']);
+    assert.equal(refused.code, 6, refused.stderr);
+    assert.match(refused.stderr, /^flattr-server: the ledger check before the run found 2 cached balance\(s\) that differ from the journal .*flattr-server ledger rebuild/);
+    assert.equal(await db.collection('distributions').countDocuments({ _id: '2026-03' as never }), 0, 'no run was started');
+
+    // Not while a writer is at work: nothing changes.
+    await db.collection('journal').insertOne({ _id: 'rebuild-busy' as never, kind: 'deposit', state: 'pending', createdAt: new Date(),
+      leaseUntil: new Date(Date.now() + 3_600_000), postings: [{ account: 'external:deposits', amount: -5 }, { account: 'user:rebuild-busy', amount: 5 }] });
+    const busy = await run(['ledger', 'rebuild']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /rebuild-busy is pending/);
+    assert.equal((await db.collection('balances').findOne({ _id: wallet._id }))!.amount, wallet.amount - 5);
+    await db.collection('journal').deleteOne({ _id: 'rebuild-busy' as never });
+
+    const rebuilt = await run(['ledger', 'rebuild']);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.ok(rebuilt.stdout.includes(`${wallet._id}: ${wallet.amount - 5} -> ${wallet.amount}`), rebuilt.stdout);
+    assert.ok(rebuilt.stdout.includes(`platform:fees: (none) -> ${fees.amount}`), rebuilt.stdout);
+    assert.match(rebuilt.stdout, /: 2 changed\./);
+    assert.equal((await db.collection('balances').findOne({ _id: wallet._id }))!.amount, wallet.amount);
+    assert.equal((await run(['ledger', 'verify'])).code, 0);
+    const again = await run(['ledger', 'rebuild']);
+    assert.match(again.stdout, /: 0 changed\./);
+    const distributed = await run(['distribute', '--period', '2026-03', '--no-progress']);
+    assert.equal(distributed.code, 0, distributed.stderr);
+
+    // A click's count left one off (a crash between the flattr's insert and its $inc).
+    const thing = (await db.collection('things').findOne({ flattrCount: { $gt: 0 } }))!;
+    await db.collection('things').updateOne({ _id: thing._id }, { $inc: { flattrCount: 1 } });
+    const recount = await run(['things', 'recount']);
+    assert.equal(recount.code, 0, recount.stderr);
+    assert.ok(recount.stdout.includes(`${thing._id.toHexString()}: ${thing.flattrCount + 1} -> ${thing.flattrCount}`), recount.stdout);
+    assert.match(recount.stdout, /: 1 changed, 0 skipped\./);
+    assert.equal((await db.collection('things').findOne({ _id: thing._id }))!.flattrCount, thing.flattrCount);
+    const one = await run(['things', 'recount', '--thing', thing._id.toHexString()]);
+    assert.equal(one.stdout.trim(), `${thing._id.toHexString()}: ${thing.flattrCount} flattr(s)`);
+    assert.equal((await run(['things', 'recount', '--thing', 'nope'])).code, 2);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backgroundRuns, distributePeriod } from '../src/distribution/index.js';
-import { verifyLedger } from '../src/ledger/index.js';
-import { balanceOf, JOURNAL } from '../src/money/index.js';
+import { rebuildBalances, verifyLedger } from '../src/ledger/index.js';
+import { balanceOf, balances, JOURNAL } from '../src/money/index.js';
 import { seedDemoData } from '../src/seed/index.js';
 import { startTestServer, testClient, type TestClient, type TestServer } from '../src/testing/index.js';
 import { createAdmin, signup, type TestUser } from '../src/testing/users.js';
@@ -130,5 +130,25 @@ describe('distribution through the admin API', () => {
     assert.equal(await balanceOf(server.db, `user:${aReader}`), readerBefore + readerShare);
     const report = await verifyLedger(server.ctx);
     assert.equal(report.ok, true, JSON.stringify(report.violations));
+  });
+
+  it('refuses to start a run (409 ledger_mismatch, no run document) while a cached balance differs from the journal', async () => {
+    await at('2026-11-20T00:00:00Z');
+    const wallet = (await balances(server.db).findOne({ _id: { $regex: '^user:' } as never, amount: { $gt: 0 } }))!;
+    await balances(server.db).updateOne({ _id: wallet._id }, { $inc: { amount: 7 } });
+    const refused = await api.post('/v1/admin/distributions', { period: '2026-10' }, { token: admin.token });
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.body.code, 'ledger_mismatch');
+    assert.match(refused.body.detail ?? refused.body.title ?? refused.text, /ledger rebuild/);
+    assert.deepEqual(refused.body.violations, [{ kind: 'balance_mismatch', account: wallet._id, cached: wallet.amount + 7, journal: wallet.amount }]);
+    assert.equal(await server.db.collection('distributions').countDocuments({ _id: '2026-10' as never }), 0);
+
+    const rebuilt = await rebuildBalances(server.db);
+    assert.deepEqual(rebuilt.changed, [{ account: wallet._id, before: wallet.amount + 7, after: wallet.amount }]);
+    const started = await api.post('/v1/admin/distributions', { period: '2026-10' }, { token: admin.token });
+    assert.equal(started.status, 202, started.text);
+    const run = await waitForRun('2026-10');
+    assert.equal(run.status, 'done', run.error);
+    assert.equal(run.ledgerBefore.ok, true);
   });
 });

@@ -4,9 +4,11 @@ import Table from 'cli-table3';
 import { createAdmin } from '../accounts/index.js';
 import { distributePeriod, type DistributionOutcome, type ProgressView } from '../distribution/index.js';
 import { AppError } from '../errors/index.js';
-import { verifyLedger, type LedgerReport } from '../ledger/index.js';
+import { rebuildBalances, verifyLedger, type LedgerReport } from '../ledger/index.js';
 import { addMonths, parsePeriod, periodOf, repairBalances } from '../money/index.js';
 import { seedDemoData } from '../seed/index.js';
+import { findThingById, recountFlattrs, toObjectId } from '../things/index.js';
+import { recountAllFlattrs } from '../things/things.js';
 import { openCliContext, type CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 
@@ -16,7 +18,7 @@ export { CliError };
 /** The `flattr-server` operator CLI. Configuration comes from the environment (`loadConfig`). */
 export function buildProgram(): Command {
   const program = new Command('flattr-server')
-    .description('Operate a Flattr server: serve the API, distribute a month, check the ledger, seed demo data')
+    .description('Operate a Flattr server: serve the API, distribute a month, check and rebuild the ledger, seed demo data')
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -87,6 +89,36 @@ export function buildProgram(): Command {
       });
     });
 
+  ledger.command('rebuild')
+    .description('Set every cached balance from the journal (amount = journal total − reserved), creating missing ones; prints what changed. Only while nothing else writes money: refuses while a distribution run is unfinished or an entry is pending')
+    .action(async () => {
+      await withContext(async (cli) => {
+        const report = await rebuildBalances(cli.ctx.db);
+        for (const change of report.changed) console.log(`  ${change.account}: ${change.before ?? '(none)'} -> ${change.after}`);
+        console.log(`Rebuilt ${report.accounts} balance(s) from the journal: ${report.changed.length} changed.`);
+      });
+    });
+
+  program.command('things')
+    .description('Things')
+    .command('recount')
+    .description('Set each thing\'s flattrCount from its flattrs (a crash between a click\'s insert and its count leaves it one off); prints what changed')
+    .option('--thing <id>', 'only this thing')
+    .action(async (options: { thing?: string }) => {
+      await withContext(async (cli) => {
+        if (options.thing !== undefined) {
+          const id = toObjectId(options.thing);
+          if (!id || !(await findThingById(cli.ctx.db, options.thing))) throw new CliError(`no thing ${options.thing}`, 2);
+          console.log(`${options.thing}: ${await recountFlattrs(cli.ctx.db, id)} flattr(s)`);
+          return;
+        }
+        const report = await recountAllFlattrs(cli.ctx.db);
+        for (const change of report.changed) console.log(`  ${change.thingId}: ${change.before} -> ${change.after}`);
+        for (const thingId of report.skipped) console.log(`  ${thingId}: clicked meanwhile, not changed (run again)`);
+        console.log(`Recounted ${report.things} thing(s): ${report.changed.length} changed, ${report.skipped.length} skipped.`);
+      });
+    });
+
   const admin = program.command('admin').description('Administrators');
   admin.command('create')
     .description('Create an admin account (or give an existing account the admin role)')
@@ -132,7 +164,8 @@ export async function runCli(argv: string[]): Promise<void> {
 function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof AppError) {
-    const exitCode = error.status === 400 ? 2 : error.code === 'distribution_running' ? 3 : error.code === 'period_not_ended' ? 4 : 1;
+    const codes: Record<string, number> = { distribution_running: 3, period_not_ended: 4, ledger_mismatch: 6 };
+    const exitCode = error.status === 400 ? 2 : codes[error.code] ?? 1;
     return { message: error.message, exitCode };
   }
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);

@@ -7,7 +7,7 @@ import { dryRun } from './dry-run.js';
 import { returnsStage } from './returns-stage.js';
 import { LostRunError, report, save, type DistributeOptions, type RunMemory, type StageFn } from './run-context.js';
 import { acquireRun, markActive, runs, toRunJson, type DistributionRun, type RunJson, type Stage, type Totals } from './run-doc.js';
-import { snapshotStage } from './snapshot-stage.js';
+import { checkLedgerBefore, snapshotStage } from './snapshot-stage.js';
 import { writeStage } from './write-stage.js';
 
 export { LostRunError, distEntryId, type DistributeOptions, type ProgressView } from './run-context.js';
@@ -43,7 +43,7 @@ export function checkDistributable(ctx: ServerContext, value: string): string {
 export async function distributePeriod(ctx: ServerContext, value: string, options: DistributeOptions = {}): Promise<DistributionOutcome> {
   const period = checkDistributable(ctx, value);
   if (options.dryRun) return dryRun(ctx, period, options);
-  const { run } = await acquireRun(ctx, period);
+  const run = await startRun(ctx, period);
   return executeRun(ctx, run, options);
 }
 
@@ -54,12 +54,30 @@ export async function distributePeriod(ctx: ServerContext, value: string, option
  */
 export async function startDistribution(ctx: ServerContext, value: string): Promise<{ run: RunJson; done: Promise<void> }> {
   const period = checkDistributable(ctx, value);
-  const { run } = await acquireRun(ctx, period);
+  const run = await startRun(ctx, period);
   markActive(period, true);
   const done = executeRun(ctx, run, {}).then(() => undefined, (error) => {
     ctx.log.error(`distribution of ${period} failed`, error);
   });
   return { run: toRunJson(run), done };
+}
+
+/**
+ * Takes the period's lock, after the ledger check before the run when the
+ * run has not passed it yet (a new run, or one that stopped before it): a
+ * cached balance that differs from the journal refuses the run with 409
+ * `ledger_mismatch` before the lock is taken. A run past that check is not
+ * checked again (its own credits differ from the journal until its apply stage).
+ */
+async function startRun(ctx: ServerContext, period: string): Promise<DistributionRun> {
+  const existing = await runs(ctx.db).findOne({ _id: period }, { projection: { ledgerBefore: 1, status: 1 } });
+  const ledgerBefore = existing?.ledgerBefore || existing?.status === 'done' ? null : await checkLedgerBefore(ctx);
+  const { run } = await acquireRun(ctx, period);
+  if (!run.ledgerBefore && ledgerBefore) {
+    run.ledgerBefore = ledgerBefore;
+    await save(ctx, run, { ledgerBefore });
+  }
+  return run;
 }
 
 export async function getDistribution(ctx: ServerContext, value: string): Promise<RunJson | null> {

@@ -41,7 +41,7 @@ export const distributionModule: ServerModule = {
       body: z.object({ period: periodSchema }),
       responses: {
         202: { description: 'Started or resumed; poll GET /v1/admin/distributions/{period}', schema: runSchema },
-        409: { description: '`period_not_ended`, `distribution_running` or `distribution_done` (with `run`)' },
+        409: { description: '`period_not_ended`, `distribution_running`, `distribution_done` (with `run`) or `ledger_mismatch` (cached balances differ from the journal: `flattr-server ledger rebuild`; with `violations`)' },
       },
       handler: async ({ body }) => {
         const { run, done } = await startDistribution(ctx, body.period);

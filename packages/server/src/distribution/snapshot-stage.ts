@@ -1,7 +1,8 @@
 import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { insertManyReportingDuplicates } from '../db/insert-many.js';
-import { verifyLedger } from '../ledger/index.js';
+import { ConflictError } from '../errors/index.js';
+import { verifyLedger, type LedgerReport } from '../ledger/index.js';
 import { repairBalances, reserveMany, type BalanceDoc } from '../money/index.js';
 import { materializeSubscriptions } from '../subscriptions/index.js';
 import { report, save, type StageFn } from './run-context.js';
@@ -19,11 +20,7 @@ import { walletsWithBudget } from './sources.js';
 export const snapshotStage: StageFn = async (ctx, run, options) => {
   const period = run._id;
   if (!run.ledgerBefore) {
-    let ledger = await verifyLedger(ctx);
-    // Only work whose lease ran out is the repair's (live writers finish their own): repair when the check saw such.
-    const stale = ledger.violations.some((v) => v.kind === 'entry_pending' || v.kind === 'debit_pending');
-    if (stale && (await repairBalances(ctx.db)) > 0) ledger = await verifyLedger(ctx);
-    run.ledgerBefore = ledger;
+    run.ledgerBefore = await checkLedgerBefore(ctx);
     await save(ctx, run, { ledgerBefore: run.ledgerBefore });
   }
   if (!run.snapshotAt) {
@@ -35,6 +32,34 @@ export const snapshotStage: StageFn = async (ctx, run, options) => {
   await reserveFunds(ctx, run, options);
   return 'write';
 };
+
+/**
+ * The ledger check before a run: finishes interrupted writers it finds, and
+ * refuses (409 `ledger_mismatch`) when cached balances disagree with the
+ * journal: the run reads the cached balances, so it would distribute money
+ * the journal does not hold (or hold back money it does). The check reads
+ * the journal and the balances one after the other, so a mismatch is
+ * confirmed by a second check before refusing.
+ */
+export async function checkLedgerBefore(ctx: ServerContext): Promise<LedgerReport> {
+  let ledger = await verifyLedger(ctx);
+  // Only work whose lease ran out is the repair's (live writers finish their own): repair when the check saw such.
+  const stale = ledger.violations.some((v) => v.kind === 'entry_pending' || v.kind === 'debit_pending');
+  if (stale && (await repairBalances(ctx.db)) > 0) ledger = await verifyLedger(ctx);
+  const mismatches = (report: LedgerReport) => report.violations.filter((v) => v.kind === 'balance_mismatch');
+  if (mismatches(ledger).length > 0) ledger = await verifyLedger(ctx);
+  const found = mismatches(ledger);
+  if (found.length > 0) {
+    const first = found[0]!;
+    throw new ConflictError(
+      `the ledger check before the run found ${found.length} cached balance(s) that differ from the journal (${first.account}: cached ${first.cached}, journal ${first.journal}); `
+      + 'once no other distribution is running, rebuild them with flattr-server ledger rebuild (docs/cli.md), then start the run again',
+      'ledger_mismatch',
+      { violations: found.slice(0, 10) },
+    );
+  }
+  return ledger;
+}
 
 async function reserveFunds(ctx: ServerContext, run: Parameters<StageFn>[1], options: Parameters<StageFn>[2]): Promise<void> {
   const period = run._id;

@@ -147,6 +147,39 @@ export async function recountFlattrs(db: Db, thingId: ObjectId): Promise<number>
   return count;
 }
 
+export interface RecountReport {
+  things: number;
+  /** Things whose stored count differed from their flattrs and was set. */
+  changed: Array<{ thingId: string; before: number; after: number }>;
+  /** Things clicked while the recount ran (their count moved after it was read): run it again for them. */
+  skipped: string[];
+}
+
+/**
+ * `recountFlattrs` for every thing: the flattrs counted per thing in one
+ * aggregation (one number per clicked thing in memory), then each thing
+ * whose stored count differs is set, with an update that names the count it
+ * read, so a click counted meanwhile is not overwritten (that thing is
+ * reported as skipped instead).
+ */
+export async function recountAllFlattrs(db: Db): Promise<RecountReport> {
+  const counts = new Map<string, number>();
+  for await (const row of collections.flattrs(db).aggregate<{ _id: ObjectId; n: number }>([{ $group: { _id: '$thingId', n: { $sum: 1 } } }])) {
+    counts.set(row._id.toHexString(), row.n);
+  }
+  const report: RecountReport = { things: 0, changed: [], skipped: [] };
+  for await (const thing of collections.things(db).find({}, { projection: { flattrCount: 1 } }).sort({ _id: 1 })) {
+    report.things += 1;
+    const thingId = thing._id.toHexString();
+    const count = counts.get(thingId) ?? 0;
+    if (thing.flattrCount === count) continue;
+    const result = await collections.things(db).updateOne({ _id: thing._id, flattrCount: thing.flattrCount }, { $set: { flattrCount: count } });
+    if (result.modifiedCount === 1) report.changed.push({ thingId, before: thing.flattrCount, after: count });
+    else report.skipped.push(thingId);
+  }
+  return report;
+}
+
 export async function ensureThingIndexes(db: Db): Promise<void> {
   await collections.things(db).createIndex({ url: 1 }, { unique: true });
   await collections.things(db).createIndex({ host: 1 });
