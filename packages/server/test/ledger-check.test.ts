@@ -60,6 +60,20 @@ describe('ledger check on the balance documents', () => {
     assert.deepEqual(await kinds(), []);
   });
 
+  it('judges a pending entry by its lease, not by its date (a live writer may date its entry earlier)', async () => {
+    const longAgo = new Date(Date.now() - 3_600_000);
+    const entry = (id: string, leaseUntil: Date) => ({ _id: id as never, kind: 'x', state: 'pending', createdAt: longAgo, leaseUntil,
+      postings: [{ account: 'external:lease-check', amount: -4 }, { account: `lease-check:${id}`, amount: 4 }] });
+    await server.db.collection(JOURNAL).insertOne(entry('lease-live', new Date(Date.now() + 60_000)));
+    const live = await verifyLedger(server);
+    assert.deepEqual(live.violations, [], 'dated an hour ago, leased for another minute: a writer at work');
+    assert.equal(live.pendingEntries, 1);
+    await server.db.collection(JOURNAL).updateOne({ _id: 'lease-live' as never }, { $set: { leaseUntil: new Date(Date.now() - 1000) } });
+    assert.deepEqual(await kinds(), ['entry_pending']);
+    await repairBalances(server.db);
+    assert.deepEqual(await kinds(), []);
+  });
+
   it('seeds demo data that a repair running between any two of its writes leaves as it is (no credit applied twice)', async () => {
     const db = server.ctx.client.db(`${server.db.databaseName}_seed`);
     try {

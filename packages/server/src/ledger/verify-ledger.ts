@@ -37,8 +37,6 @@ export interface LedgerReport {
 }
 
 const MAX_LISTED = 100;
-/** A pending entry younger than its lease is a writer at work, not an interrupted one. */
-const PENDING_GRACE_MS = LEASE_MS;
 
 /**
  * Proves the ledger's invariants without writing anything: every entry sums
@@ -86,7 +84,10 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
         list.push({ entryId: entry._id, amount: p.amount, debitToken: entry.debitToken });
         pendingPostings.set(p.account, list);
       }
-      if (now - new Date(entry.createdAt).getTime() > PENDING_GRACE_MS) {
+      // A pending entry whose lease lasts is a writer at work, not an interrupted one. The lease, not
+      // `createdAt`: a writer may date its entry earlier than it writes it (and a repair renews the lease).
+      const leaseEnds = entry.leaseUntil ? new Date(entry.leaseUntil).getTime() : new Date(entry.createdAt).getTime() + LEASE_MS;
+      if (now > leaseEnds) {
         report({ kind: 'entry_pending', entryId: entry._id, since: new Date(entry.createdAt).toISOString() });
       }
     }
@@ -209,7 +210,7 @@ async function compareBalances(
       if (entry?.debitToken === intent.token) continue;
       cached -= intent.amount;
       debitsInFlight += 1;
-      if (now - new Date(intent.at).getTime() > PENDING_GRACE_MS) {
+      if (now - new Date(intent.at).getTime() > LEASE_MS) {
         report({ kind: 'debit_pending', account: doc._id, entryId: intent.id, since: new Date(intent.at).toISOString() });
       }
     }
