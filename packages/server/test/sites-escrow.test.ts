@@ -254,4 +254,40 @@ describe('escrow release on site verification', () => {
       await fourth.close();
     }
   });
+
+  it('leaves a return that the run of another period is writing to that run (no second completer)', async () => {
+    const fifth = await startProofServer();
+    try {
+      await at('2027-01-10T10:00:00Z');
+      await click(reader, 'g', `${fifth.origin}/g`);
+      await at('2027-02-02T08:00:00Z');
+      await distribute('2027-01');
+      const escrowId = `2027-01:${reader.id}:${thing.g}`;
+      const held = (await escrowDoc(escrowId))!;
+      // The run of 2027-08 (writer R) claimed the doc for a return, took the escrow's debit and inserted its entry, then paused.
+      await server.db.collection<EscrowView>(ESCROW).updateOne({ _id: escrowId }, { $set: { state: 'returning', claimedAt: new Date(), claimedByRun: '2027-08' } });
+      const entry = prepareEntry({
+        _id: `escrow.return:${escrowId}`, kind: 'escrow.return', period: '2027-01',
+        postings: [{ account: accounts.escrow(thing.g!), amount: -held.amount }, { account: accounts.user(reader.id), amount: held.amount }],
+        meta: { escrowId, thingId: thing.g, readerId: reader.id, period: '2027-01', amount: held.amount, settledByRun: '2027-08' },
+      });
+      const intent: DebitIntent = { id: entry._id, token: 'run-2027-08', amount: -held.amount, at: new Date(), entry };
+      await balances(server.db).updateOne({ _id: accounts.escrow(thing.g!) }, { $inc: { amount: -held.amount }, $push: { intents: intent } });
+      await server.db.collection(JOURNAL).insertOne({ ...entry, debitToken: intent.token, leaseUntil: new Date(Date.now() + 60_000) } as never);
+
+      // The run of 2027-07 returns the same escrow (2027-01 + 6 months) meanwhile.
+      await at('2027-08-02T08:00:00Z');
+      await distribute('2027-07');
+      await completeEntry(server.db, entry, { account: accounts.escrow(thing.g!), intent });
+      for (const account of [accounts.user(reader.id), accounts.escrow(thing.g!)]) {
+        assert.equal(await balanceOf(server.db, account) + ((await balances(server.db).findOne({ _id: account }))?.reserved?.['2027-07'] ?? 0),
+          await balanceFromJournal(server.db, account), `${account}: returned once`);
+      }
+      assert.equal((await escrowDoc(escrowId))!.state, 'returned');
+      const ledger = await verifyLedger(server.ctx);
+      assert.equal(ledger.ok, true, JSON.stringify(ledger.violations));
+    } finally {
+      await fifth.close();
+    }
+  });
 });

@@ -13,8 +13,11 @@ import { runs, type DistributionRun } from './run-doc.js';
  * ran), released to that owner. Each doc is claimed by one conditional update
  * (`held` → `releasing`/`returning`), so a release and a return can never
  * both take a share.
- * The run holds the period's lock, so a return left unfinished by a crashed
- * predecessor is finished at once (`takeOver`), not after its lease. A late
+ * The run holds the period's lock, so a return that a run of this period
+ * claimed (`claimedByRun`) and left unfinished, i.e. a crashed predecessor,
+ * is finished at once (`takeOver`), not after its lease. A return claimed by
+ * the run of another period (two periods distributed at once: both returns
+ * stages see the oldest escrow) is that run's while its lease lasts. A late
  * release is not taken over: verification (`releaseEscrowForOwner`, also when
  * an owner verifies again) writes the same `escrow.release:` ids, and
  * completing a live writer's entry beside it would apply its credits twice
@@ -36,7 +39,7 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
       .toArray();
     if (page.length === 0) break;
     for (const found of page) {
-      const doc = found.state === 'held' ? await claim(ctx, found) : found;
+      const doc = found.state === 'held' ? await claim(ctx, run, found) : found;
       if (doc.state === 'releasing' && doc.releaseTo) {
         await postLateRelease(ctx, run, { ...doc, releaseTo: doc.releaseTo });
         await escrow.updateOne({ _id: doc._id, state: 'releasing' }, { $set: { state: 'released', settledAt: ctx.clock.now() } });
@@ -50,7 +53,7 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
           postings: computeEscrowReturn({ thingId, readerId, amount: doc.amount }).postings,
           memo: `escrow of ${doc.period} for thing ${thingId} returned to its reader after ${run.unclaimedMonths} months`,
           meta: { escrowId: doc._id, thingId, readerId, period: doc.period, amount: doc.amount, settledByRun: period },
-        }, { takeOver: true });
+        }, { takeOver: doc.claimedByRun === period });
         await escrow.updateOne({ _id: doc._id, state: 'returning' }, { $set: { state: 'returned', settledAt: ctx.clock.now() } });
       }
     }
@@ -85,11 +88,11 @@ export const returnsStage: StageFn = async (ctx, run, options) => {
  * racing for the same doc either wins (the doc is then `releasing`, and is
  * finished here for the owner it recorded) or loses.
  */
-async function claim(ctx: ServerContext, doc: EscrowView): Promise<EscrowView> {
+async function claim(ctx: ServerContext, run: DistributionRun, doc: EscrowView): Promise<EscrowView> {
   const thing = await collections.things(ctx.db).findOne({ _id: doc.thingId }, { projection: { ownerId: 1 } });
   const owner = thing?.ownerId ?? null;
   const claimedAt = ctx.clock.now();
-  const change = owner ? { state: 'releasing' as const, releaseTo: owner, claimedAt } : { state: 'returning' as const, claimedAt };
+  const change = owner ? { state: 'releasing' as const, releaseTo: owner, claimedAt } : { state: 'returning' as const, claimedAt, claimedByRun: run._id };
   const before = await ctx.db.collection<EscrowView>(ESCROW).findOneAndUpdate({ _id: doc._id, state: 'held' }, { $set: change }, { returnDocument: 'before' });
   if (before) return { ...before, ...change };
   return (await ctx.db.collection<EscrowView>(ESCROW).findOne({ _id: doc._id })) ?? doc;

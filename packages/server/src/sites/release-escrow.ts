@@ -18,6 +18,8 @@ export interface EscrowView {
   /** The owner, recorded by the claim: a crashed release is finished for them by whoever comes next. */
   releaseTo?: ObjectId | null;
   claimedAt?: Date | null;
+  /** The period of the distribution run that claimed it for a return (`returning`). */
+  claimedByRun?: string;
   settledAt: Date | null;
 }
 
