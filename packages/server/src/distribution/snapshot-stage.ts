@@ -1,9 +1,9 @@
-import { ObjectId } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { insertManyReportingDuplicates } from '../db/insert-many.js';
 import { ConflictError } from '../errors/index.js';
 import { verifyLedger, type LedgerReport } from '../ledger/index.js';
-import { repairBalances, reserveMany, type BalanceDoc } from '../money/index.js';
+import { balances, JOURNAL, repairBalances, reserveMany, totalOf, type BalanceDoc, type JournalEntry } from '../money/index.js';
 import { materializeSubscriptions } from '../subscriptions/index.js';
 import { report, save, type StageFn } from './run-context.js';
 import { snapshots, type SnapshotDoc } from './run-doc.js';
@@ -38,27 +38,67 @@ export const snapshotStage: StageFn = async (ctx, run, options) => {
  * refuses (409 `ledger_mismatch`) when cached balances disagree with the
  * journal: the run reads the cached balances, so it would distribute money
  * the journal does not hold (or hold back money it does). The check reads
- * the journal and the balances one after the other, so a mismatch is
- * confirmed by a second check before refusing.
+ * the journal and then the balances, so live writers (payouts, deposits)
+ * show as mismatches for a moment: each mismatched account is confirmed by
+ * `confirmMismatch` before the run is refused.
  */
 export async function checkLedgerBefore(ctx: ServerContext): Promise<LedgerReport> {
   let ledger = await verifyLedger(ctx);
   // Only work whose lease ran out is the repair's (live writers finish their own): repair when the check saw such.
   const stale = ledger.violations.some((v) => v.kind === 'entry_pending' || v.kind === 'debit_pending');
   if (stale && (await repairBalances(ctx.db)) > 0) ledger = await verifyLedger(ctx);
-  const mismatches = (report: LedgerReport) => report.violations.filter((v) => v.kind === 'balance_mismatch');
-  if (mismatches(ledger).length > 0) ledger = await verifyLedger(ctx);
-  const found = mismatches(ledger);
-  if (found.length > 0) {
-    const first = found[0]!;
+  const confirmed: Array<{ kind: 'balance_mismatch'; account: string; cached: number; journal: number }> = [];
+  for (const v of ledger.violations) {
+    if (v.kind !== 'balance_mismatch' || confirmed.length >= 10) continue;
+    const found = await confirmMismatch(ctx.db, v.account);
+    if (found) confirmed.push({ kind: 'balance_mismatch', account: v.account, ...found });
+  }
+  if (confirmed.length > 0) {
+    const first = confirmed[0]!;
     throw new ConflictError(
-      `the ledger check before the run found ${found.length} cached balance(s) that differ from the journal (${first.account}: cached ${first.cached}, journal ${first.journal}); `
+      `the ledger check before the run found ${confirmed.length} cached balance(s) that differ from the journal (${first.account}: cached ${first.cached}, journal ${first.journal}); `
       + 'once no other distribution is running, rebuild them with flattr-server ledger rebuild (docs/cli.md), then start the run again',
       'ledger_mismatch',
-      { violations: found.slice(0, 10) },
+      { violations: confirmed },
     );
   }
   return ledger;
+}
+
+/**
+ * One account compared with the journal at one moment: its document read
+ * before and after the account's journal entries, and compared only if it
+ * did not change in between (every writer changes the document after, or
+ * for a guarded debit before, the entry's insert; markers and intents say
+ * which postings it carries, as in `verifyLedger`). A document that keeps
+ * changing (a live writer each time) is not confirmed.
+ * @returns the disagreement, or null if there is none (or it was a writer at work).
+ */
+async function confirmMismatch(db: Db, account: string): Promise<{ cached: number; journal: number } | null> {
+  const journal = db.collection<JournalEntry>(JOURNAL);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = await balances(db).findOne({ _id: account });
+    let cached = before ? totalOf(before) : 0;
+    let total = 0;
+    const tokens = new Map<string, string | undefined>();
+    for await (const entry of journal.find({ 'postings.account': account }, { projection: { postings: 1, state: 1, debitToken: 1 } })) {
+      const amount = entry.postings.find((p) => p.account === account)?.amount ?? 0;
+      total += amount;
+      tokens.set(entry._id, entry.debitToken);
+      if (entry.state !== 'pending') continue;
+      const carried = (before?.applying ?? []).includes(entry._id)
+        || (before?.intents ?? []).some((i) => i.id === entry._id && i.token === entry.debitToken);
+      if (!carried) cached += amount;
+    }
+    // A guarded debit whose entry the journal does not hold (yet) is in flight: the journal does not count it.
+    for (const intent of before?.intents ?? []) {
+      if (!tokens.has(intent.id) || tokens.get(intent.id) !== intent.token) cached -= intent.amount;
+    }
+    const after = await balances(db).findOne({ _id: account });
+    if (JSON.stringify(before) !== JSON.stringify(after)) continue;
+    return cached === total ? null : { cached, journal: total };
+  }
+  return null;
 }
 
 async function reserveFunds(ctx: ServerContext, run: Parameters<StageFn>[1], options: Parameters<StageFn>[2]): Promise<void> {
