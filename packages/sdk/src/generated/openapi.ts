@@ -1623,7 +1623,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description `period_not_ended`, `distribution_running` or `distribution_done` (with `run`) */
+            /** @description `period_not_ended`, `distribution_running`, `distribution_done` (with `run`) or `ledger_mismatch` (cached balances differ from the journal: `flattr-server ledger rebuild`; with `violations`) */
             409: {
                 headers: {
                     [name: string]: unknown;
