@@ -53,7 +53,7 @@ export async function benchDistribution(sizes = (process.env.BENCH_DISTRIBUTION_
 
 /** mongo-java-server answers `buildInfo` with a version only (a mongod also names its git commit). */
 async function isStandIn(uri: string): Promise<boolean> {
-  const client = new MongoClient(uri, { retryWrites: false });
+  const client = new MongoClient(uri);
   try {
     await client.connect();
     const info = await client.db('admin').command({ buildInfo: 1 });
@@ -65,7 +65,7 @@ async function isStandIn(uri: string): Promise<boolean> {
 
 async function measure(uri: string, clicks: number, timeoutMs: number): Promise<Measure> {
   const dbName = `bench_dist_${randomBytes(4).toString('hex')}`;
-  const client = new MongoClient(uri, { retryWrites: false });
+  const client = new MongoClient(uri);
   await client.connect();
   const db = client.db(dbName);
   const readers = Math.max(1, Math.round(clicks / 10));

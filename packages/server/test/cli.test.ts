@@ -35,7 +35,7 @@ describe('flattr-server CLI', () => {
       local = await startLocalDatabase();
       uri = local.uri;
     }
-    client = new MongoClient(uri, { retryWrites: false });
+    client = new MongoClient(uri);
     await client.connect();
   });
   after(async () => {

@@ -114,7 +114,7 @@ describe('distribution crash safety (SIGKILL of the real CLI)', () => {
       local = await startLocalDatabase();
       uri = local.uri;
     }
-    client = new MongoClient(uri, { retryWrites: false });
+    client = new MongoClient(uri);
     await client.connect();
   });
   after(async () => {
