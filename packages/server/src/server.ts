@@ -4,6 +4,7 @@ import type { Config } from './config/index.js';
 import type { Clock, Logger, ServerContext, ServerModule } from './context.js';
 import { connectDatabase } from './db/index.js';
 import { createApp, type App } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { modules as defaultModules } from './modules.js';
 
 export interface RunningServer {
@@ -51,6 +52,7 @@ export async function startServer(options: {
     s.once('error', reject);
   });
   server.keepAliveTimeout = 5000;
+  answerClientErrors(server);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;

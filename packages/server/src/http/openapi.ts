@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyRouteSpec } from './route.js';
+import type { AnyRouteSpec, ResponseSpec } from './route.js';
 
 const problemSchema = {
   type: 'object',
@@ -35,13 +35,12 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       ],
       responses: Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, {
         description: response.description,
-        ...(response.schema
-          ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: toJsonSchema(response.schema, 'output') } } }
-          : response.contentType ? { content: { [response.contentType]: { schema: { type: 'string' } } } } : {}),
+        ...responseContent(Number(status), response),
       }])),
     };
     if (spec.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toJsonSchema(spec.body, 'input') } } };
+      // A body whose every field is optional may be left out (the route then sees `{}`).
+      operation.requestBody = { required: !spec.body.safeParse({}).success, content: { 'application/json': { schema: toJsonSchema(spec.body, 'input') } } };
     }
     if (spec.auth && !spec.auth.optional) {
       operation.security = [{ bearer: spec.auth.scope ? [spec.auth.scope] : [] }];
@@ -49,6 +48,10 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
     }
     if (spec.body || spec.query || spec.params) {
       (operation.responses as Record<string, unknown>)['400'] ??= { $ref: '#/components/responses/BadRequest' };
+    }
+    if (spec.query || spec.params || spec.headers) {
+      // Node refuses a request line or headers over 16 KB before any route runs (src/http/client-errors.ts).
+      (operation.responses as Record<string, unknown>)['431'] ??= { $ref: '#/components/responses/RequestHeaderFieldsTooLarge' };
     }
     paths[openApiPath] ??= {};
     paths[openApiPath][spec.method] = operation;
@@ -66,10 +69,27 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       responses: {
         BadRequest: { description: 'Invalid input', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         Unauthorized: { description: 'Missing or invalid credentials', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        RequestHeaderFieldsTooLarge: { description: '`request_too_large`: the URL or the headers exceed 16 KB', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     },
   };
 }
+
+/**
+ * The bodies one status may carry. Every error status also documents problem+json: the one error
+ * middleware answers it for any failure (a form's bad field, a refused CSRF token), also on routes
+ * whose error page is HTML.
+ */
+function responseContent(status: number, response: ResponseSpec): { content?: Record<string, { schema: unknown }> } {
+  const content: Record<string, { schema: unknown }> = {};
+  if (response.schema) content[response.contentType ?? (status >= 400 ? PROBLEM_JSON : 'application/json')] = { schema: toJsonSchema(response.schema, 'output') };
+  else if (response.contentType) content[response.contentType] = { schema: { type: 'string' } };
+  for (const type of response.alternativeContentTypes ?? []) content[type] = { schema: { type: 'string' } };
+  if (status >= 400) content[PROBLEM_JSON] ??= { schema: { $ref: '#/components/schemas/Problem' } };
+  return Object.keys(content).length ? { content } : {};
+}
+
+const PROBLEM_JSON = 'application/problem+json';
 
 export function toOpenApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

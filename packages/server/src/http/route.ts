@@ -16,6 +16,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Non-JSON bodies, e.g. 'text/html', 'application/javascript', 'text/csv'. */
   contentType?: string;
+  /** Other bodies the same status may carry instead, e.g. `['text/csv']` for an export of a JSON list. */
+  alternativeContentTypes?: string[];
 }
 
 export interface RouteContext<B, Q, P> {

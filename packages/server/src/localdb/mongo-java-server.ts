@@ -18,11 +18,15 @@ export interface MongoJavaServer {
   classpath: string;
 }
 
-/** Per-user cache shared by every checkout and CI clone: `~/.cache/flattr/mongo-java-server-<version>/`. */
-export function mongoJavaServerCachePath(): string {
-  const cacheRoot = process.env.FLATTR_CACHE_DIR
+/** Per-user cache shared by every checkout and CI clone: `~/.cache/flattr` (or `FLATTR_CACHE_DIR`). */
+export function flattrCacheRoot(): string {
+  return process.env.FLATTR_CACHE_DIR
     ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'flattr');
-  return path.join(cacheRoot, `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}`);
+}
+
+/** `~/.cache/flattr/mongo-java-server-<version>/`. */
+export function mongoJavaServerCachePath(): string {
+  return path.join(flattrCacheRoot(), `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}`);
 }
 
 /**

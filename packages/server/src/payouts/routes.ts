@@ -95,7 +95,11 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
         format: z.enum(['json', 'csv']).default('json'),
       }),
       responses: {
-        200: { description: 'Payouts, oldest first (JSON), or the CSV export', schema: z.object({ items: z.array(payoutSchema.extend({ email: z.string().nullable() })) }) },
+        200: {
+          description: 'Payouts, oldest first (JSON), or the CSV export (`format=csv`)',
+          schema: z.object({ items: z.array(payoutSchema.extend({ email: z.string().nullable() })) }),
+          alternativeContentTypes: ['text/csv'],
+        },
         403: problem('`insufficient_scope` / `insufficient_role`'),
       },
       handler: async ({ query, res }) => {

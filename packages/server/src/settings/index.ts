@@ -27,7 +27,12 @@ function settingsRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/settings',
       summary: 'Settings page: monthly budget and one-click sites with revoke buttons (HTML, first-party session)',
       tags: ['pages'],
-      query: z.object({ done: z.enum(NOTICES).optional().catch(undefined) }),
+      // Any value is accepted (a stale or edited link only loses its notice): the schema says so, not an enum.
+      query: z.object({
+        done: z.string().max(40).optional()
+          .transform((done) => NOTICES.find((notice) => notice === done))
+          .describe(`The notice to show after a form post: ${NOTICES.join(', ')} (anything else shows none)`),
+      }),
       responses: { 200: html('The settings page'), 303: redirect },
       handler: async ({ req, res, query }) => {
         const session = await requireSession(ctx, req, res);

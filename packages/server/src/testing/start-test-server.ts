@@ -33,6 +33,8 @@ const quietLogger: Logger = {
 export async function startTestServer(options: {
   env?: Record<string, string>;
   modules?: ServerModule[];
+  /** Turn on the driver's command monitoring (`commandStarted`/`commandSucceeded` events on `ctx.client`). */
+  monitorCommands?: boolean;
 } = {}): Promise<TestServer> {
   let local: LocalDatabase | undefined;
   let uri = process.env.MONGODB_URI;
@@ -43,7 +45,7 @@ export async function startTestServer(options: {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    MONGODB_URI: uri,
+    MONGODB_URI: options.monitorCommands ? withUriOption(uri, 'monitorCommands=true') : uri,
     MONGODB_DB: `test_${randomBytes(6).toString('hex')}`,
     ALLOW_PRIVATE_FETCH: 'true',
     ...options.env,
@@ -68,4 +70,10 @@ export async function startTestServer(options: {
       await local?.stop();
     },
   };
+}
+
+/** Adds `option` to a connection string (with the `/` a URI without a path needs before its options). */
+function withUriOption(uri: string, option: string): string {
+  const withPath = uri.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(\?|$)/, '$1/$2');
+  return `${withPath}${withPath.includes('?') ? '&' : '?'}${option}`;
 }

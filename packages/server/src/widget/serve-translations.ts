@@ -28,7 +28,7 @@ export function translationRoutes(dir: string = DEFAULT_TRANSLATIONS_DIR): AnyRo
       tags: ['widget'],
       params: z.object({ lang: z.enum(WIDGET_LANGUAGES) }),
       responses: {
-        200: { description: 'The strings, keyed as in the widget’s `src/i18n/strings.ts`', contentType: 'application/json' },
+        200: { description: 'The strings, keyed as in the widget’s `src/i18n/strings.ts`', schema: z.record(z.string(), z.string()) },
         304: { description: 'Not modified (If-None-Match matched the ETag)' },
         503: { description: 'The widget has not been built (`widget_not_built`)' },
       },

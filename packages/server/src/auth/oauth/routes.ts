@@ -13,6 +13,8 @@ import { findClient, registerClient } from './clients.js';
 import { createAuthorizationCode, InvalidGrant, redeemAuthorizationCode, revokeIfCodeReplayed } from './codes.js';
 
 const text = z.string().max(2000).optional();
+/** RFC 6749 section 5.2: the token endpoint's errors. */
+const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 const authorizeFields = {
   response_type: text, client_id: text, redirect_uri: text, code_challenge: text,
   code_challenge_method: text, state: text, scope: text,
@@ -97,8 +99,8 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
         200: { description: 'RFC 6749 token response, plus the API\'s Tokens fields', schema: z.object({
           access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number(), refresh_token: z.string(), scope: z.string(),
         }).loose() },
-        400: { description: 'RFC 6749 error: `{error, error_description}` (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)' },
-        401: { description: '`{error: "invalid_client"}`' },
+        400: { description: 'RFC 6749 error: `{error, error_description}` (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)', schema: oauthErrorSchema, contentType: 'application/json' },
+        401: { description: '`{error: "invalid_client"}`', schema: oauthErrorSchema, contentType: 'application/json' },
       },
       handler: async ({ res, body }) => {
         try {
