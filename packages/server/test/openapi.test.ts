@@ -24,7 +24,7 @@ describe('OpenAPI document', () => {
   });
   after(async () => { await server.close(); });
 
-  const operations = () => Object.entries(doc.paths).flatMap(([path, methods]) =>
+  const operations = (): Array<{ path: string; method: string; operation: Operation }> => Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
 
   it('describes every route the server mounts, with its method', () => {
@@ -129,6 +129,85 @@ describe('OpenAPI document', () => {
 
     it('catches an answer that does not match (the check can fail)', () => {
       assert.throws(() => validate('get', '/v1/things/{id}', 200, { id: 1 }));
+    });
+  });
+
+  // Each of these was an answer the schemathesis run (fuzz-openapi.test.ts) found undocumented.
+  describe('answers the fuzzer found undocumented', () => {
+    let ajv: Ajv2020;
+    /** The documented content for the answer's status and media type; its schema must accept the body. */
+    const conforms = (method: string, path: string, res: { status: number; headers: Headers; text: string }) => {
+      const response = doc.paths[path]?.[method]?.responses[String(res.status)] as { $ref?: string; content?: Record<string, { schema: unknown }> } | undefined;
+      assert.ok(response, `${method} ${path} documents no ${res.status} answer`);
+      const resolved = response.$ref
+        ? (doc.components.responses as Record<string, { content?: Record<string, { schema: unknown }> }>)[response.$ref.split('/').pop()!]!
+        : response;
+      const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      const content = resolved.content?.[mediaType];
+      assert.ok(content, `${method} ${path} ${res.status} documents no ${mediaType} body (documented: ${Object.keys(resolved.content ?? {}).join(', ') || 'none'})`);
+      if (!/json/.test(mediaType)) return;
+      const check = ajv.compile({ ...(content.schema as object), components: doc.components });
+      assert.ok(check(JSON.parse(res.text)), `${method} ${path} ${res.status}: ${ajv.errorsText(check.errors)}\n${res.text.slice(0, 500)}`);
+    };
+    before(() => {
+      ajv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats.default(ajv);
+    });
+
+    it('answers a URL over 16 KB with 431 problem+json (Node refuses it before any route), documented', async () => {
+      const res = await fetch(`${server.url}/v1/counts?url=${'%C3%A7'.repeat(3000)}`);
+      assert.equal(res.status, 431);
+      const answer = { status: res.status, headers: res.headers, text: await res.text() };
+      assert.equal(JSON.parse(answer.text).code, 'request_too_large');
+      conforms('get', '/v1/counts', answer);
+      for (const path of ['/account/login', '/account/signup']) assert.ok(doc.paths[path]!.get!.responses['431'], `GET ${path} documents 431`);
+    });
+
+    it('documents problem+json for every error status, also where the error page is HTML (a page form\'s invalid field)', async () => {
+      const res = await api.request('POST', '/account/signup', { body: { _csrf: 'x'.repeat(2001) } });
+      assert.equal(res.status, 400);
+      conforms('post', '/account/signup', res);
+      const missing = operations().flatMap(({ path, method, operation }) => Object.entries(operation.responses)
+        .filter(([status, response]) => Number(status) >= 400 && !('$ref' in response) && !response.content?.['application/problem+json'])
+        .map(([status]) => `${method.toUpperCase()} ${path} ${status}`));
+      assert.deepEqual(missing, []);
+    });
+
+    it('documents the payouts CSV export beside the JSON list', async () => {
+      const admin = await createAdmin(server, api);
+      const res = await api.get('/v1/admin/payouts?format=csv', { token: admin.token });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type')!, /^text\/csv/);
+      conforms('get', '/v1/admin/payouts', res);
+      conforms('get', '/v1/admin/payouts', await api.get('/v1/admin/payouts', { token: admin.token }));
+    });
+
+    it('describes the widget strings as an object of strings', async () => {
+      const res = await api.get('/widget/i18n/de.json');
+      assert.equal(res.status, 200);
+      conforms('get', '/widget/i18n/{lang}.json', res);
+    });
+
+    it('documents the OAuth token endpoint\'s RFC 6749 errors (application/json, not problem+json)', async () => {
+      const res = await api.post('/oauth/token', { grant_type: 'authorization_code', client_id: 'no-such-client', code: 'x' });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.error, 'invalid_client');
+      conforms('post', '/oauth/token', res);
+    });
+
+    it('marks a request body optional when every field of it is (PATCH /v1/me without a body changes nothing and answers 200)', async () => {
+      const reader = await signup(api);
+      const res = await api.request('PATCH', '/v1/me', { token: reader.token });
+      assert.equal(res.status, 200);
+      const body = (operation: Operation) => (operation as Operation & { requestBody?: { required: boolean } }).requestBody;
+      assert.equal(body(doc.paths['/v1/me']!.patch!)?.required, false);
+      assert.equal(body(doc.paths['/v1/flattrs']!.post!)?.required, true);
+    });
+
+    it('documents /settings?done as any string: an unknown notice shows none instead of being refused', async () => {
+      const done = doc.paths['/settings']!.get!.parameters!.find((p) => p.name === 'done') as unknown as { schema: { type: string; enum?: unknown } };
+      assert.equal(done.schema.type, 'string');
+      assert.equal(done.schema.enum, undefined);
     });
   });
 });
