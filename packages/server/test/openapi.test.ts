@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ObjectId } from 'mongodb';
 import addFormats from 'ajv-formats';
 import { toOpenApiPath } from '../src/http/openapi.js';
+import { hiddenField, PageBrowser } from '../src/widget/testing/page-browser.js';
 import { createAdmin, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
 
 type Operation = {
@@ -202,6 +203,16 @@ describe('OpenAPI document', () => {
       const body = (operation: Operation) => (operation as Operation & { requestBody?: { required: boolean } }).requestBody;
       assert.equal(body(doc.paths['/v1/me']!.patch!)?.required, false);
       assert.equal(body(doc.paths['/v1/flattrs']!.post!)?.required, true);
+    });
+
+    it('documents the HTML page POST /oauth/authorize shows for an unknown client (found by fuzz-properties.test.ts)', async () => {
+      const reader = await signup(api);
+      const browser = new PageBrowser(server.url);
+      await browser.logIn(reader.email, reader.password);
+      const csrf = hiddenField((await browser.get('/account')).text, '_csrf');
+      const res = await browser.postForm('/oauth/authorize', { _csrf: csrf, client_id: 'no-such-client', decision: 'approve' });
+      assert.equal(res.status, 400);
+      conforms('post', '/oauth/authorize', res);
     });
 
     it('documents /settings?done as any string: an unknown notice shows none instead of being refused', async () => {

@@ -4,3 +4,4 @@ export { testClient, type TestClient, type TestResponse, type TestRequestOptions
 export { signup, login, createAdmin, type TestUser } from './users.js';
 export { collectionHash, collectionHashes, changedCollections, type CollectionHashes } from './collection-hashes.js';
 export { refusalAudit, type RefusalAudit, type RefusalWrite } from './refusal-audit.js';
+export { rawRequest, type RawResponse } from './raw-http.js';

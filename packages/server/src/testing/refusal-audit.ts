@@ -13,12 +13,12 @@ export interface RefusalWrite {
 export interface RefusalAudit {
   /** Mount it first: `startTestServer({ monitorCommands: true, modules: [audit.module, ...modules] })`. */
   module: ServerModule;
-  /** Requests answered 4xx so far. */
-  refused(): number;
+  /** Requests answered 4xx so far (once the last one's check is done: a client has its answer before that). */
+  refused(): Promise<number>;
   /** Refused requests that sent a write command, whose collections were hashed again. */
-  rehashed(): number;
+  rehashed(): Promise<number>;
   /** Refused requests that changed a collection anyway: each is a defect. */
-  writes(): RefusalWrite[];
+  writes(): Promise<RefusalWrite[]>;
 }
 
 /** Commands that can change a collection (by name in the command document, or all of them). */
@@ -48,9 +48,18 @@ export function refusalAudit(options: { exclude?: string[] } = {}): RefusalAudit
   const dirty = new Set<string>();
   const requestOf = new AsyncLocalStorage<{ touched: Set<string>; open: boolean }>();
   return {
-    refused: () => refused,
-    rehashed: () => rehashed,
-    writes: () => writes,
+    refused: async () => {
+      await queue;
+      return refused;
+    },
+    rehashed: async () => {
+      await queue;
+      return rehashed;
+    },
+    writes: async () => {
+      await queue;
+      return [...writes];
+    },
     module: {
       name: 'refusal-audit',
       mount(app, ctx) {

@@ -67,6 +67,7 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: z.object({ ...authorizeFields, decision: z.enum(['approve', 'deny']).optional(), _csrf: text }),
       responses: {
         303: { description: 'Back to the app: `code` and `state`, or `error=access_denied`' },
+        400: { description: 'Unknown client or unregistered redirect_uri (shown, not redirected)', contentType: 'text/html' },
         403: { description: '`csrf_failed`' },
       },
       handler: async ({ req, res, body }) => {
