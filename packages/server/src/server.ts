@@ -31,13 +31,14 @@ export async function startServer(options: {
   modules?: ServerModule[];
 }): Promise<RunningServer> {
   const { config } = options;
-  const database = await connectDatabase(config.mongodbUri, config.mongodbDb);
+  const log = options.log ?? consoleLogger;
+  const database = await connectDatabase(config.mongodbUri, config.mongodbDb, config.mongodbTimeouts, (message) => log.warn(message));
   const ctx: ServerContext = {
     config,
     db: database.db,
     client: database.client,
     clock: options.clock ?? systemClock,
-    log: options.log ?? consoleLogger,
+    log,
   };
   const modules = options.modules ?? defaultModules;
   try {

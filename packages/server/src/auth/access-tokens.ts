@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
 import type { ServerContext } from '../context.js';
+import { isDatabaseUnavailable } from '../db/index.js';
 import { UnauthorizedError } from '../errors/index.js';
 import { ALL_SCOPES, type Scope } from '../http/auth-context.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -54,6 +55,8 @@ export async function verifyAccessToken(ctx: ServerContext, keys: SigningKeys, t
       clockTolerance: 5,
     }));
   } catch (error) {
+    // The keys live in the database: when it cannot be reached the token is not invalid, the service is unavailable (503).
+    if (isDatabaseUnavailable(error)) throw error;
     throw new UnauthorizedError(`Invalid access token: ${describe(error)}`, 'invalid_token');
   }
   const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(isScope) : [];

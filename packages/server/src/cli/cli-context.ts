@@ -26,7 +26,7 @@ export async function openCliContext(): Promise<CliContext> {
   }
   let database;
   try {
-    database = await connectDatabase(config.mongodbUri, config.mongodbDb);
+    database = await connectDatabase(config.mongodbUri, config.mongodbDb, config.mongodbTimeouts);
     await database.db.command({ ping: 1 });
   } catch (error) {
     await database?.close().catch(() => {});

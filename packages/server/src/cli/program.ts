@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { createAdmin } from '../accounts/index.js';
 import { distributePeriod, type DistributionOutcome, type ProgressView } from '../distribution/index.js';
+import { isDatabaseUnavailable } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { rebuildBalances, verifyLedger, type LedgerReport } from '../ledger/index.js';
 import { addMonths, parsePeriod, periodOf, repairBalances } from '../money/index.js';
@@ -169,6 +170,12 @@ function describeFailure(error: unknown): { message: string; exitCode: number } 
     return { message: error.message, exitCode };
   }
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  if (isDatabaseUnavailable(error)) {
+    return {
+      message: `the database became unreachable (${message}); nothing is lost: run the same command again once it answers (a distribution resumes where it stopped)`,
+      exitCode: 5,
+    };
+  }
   return { message, exitCode: 1 };
 }
 

@@ -8,6 +8,8 @@ const schema = z.object({
   PUBLIC_URL: z.url().optional(),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('flattr'),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  MONGODB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   CURRENCY: currencyCode.default('EUR'),
   FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(1000),
   UNCLAIMED_MONTHS: z.coerce.number().int().min(1).max(120).default(6),
@@ -31,6 +33,8 @@ export interface Config {
   publicUrl: string;
   mongodbUri: string;
   mongodbDb: string;
+  /** How long an operation waits for the database before the request answers 503 `database_unavailable`. */
+  mongodbTimeouts: { serverSelectionMs: number; socketMs: number };
   currency: string;
   feeBps: number;
   unclaimedMonths: number;
@@ -67,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     mongodbUri: e.MONGODB_URI,
     mongodbDb: e.MONGODB_DB,
+    mongodbTimeouts: { serverSelectionMs: e.MONGODB_SERVER_SELECTION_TIMEOUT_MS, socketMs: e.MONGODB_SOCKET_TIMEOUT_MS },
     currency: e.CURRENCY,
     feeBps: e.FEE_BPS,
     unclaimedMonths: e.UNCLAIMED_MONTHS,

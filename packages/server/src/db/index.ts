@@ -1,2 +1,3 @@
-export { connectDatabase, type Database } from './connect.js';
+export { connectDatabase, type Database, type DatabaseTimeouts } from './connect.js';
+export { isDatabaseUnavailable } from './database-errors.js';
 export { collections, DISTRIBUTIONS, type UserDoc, type ThingDoc, type FlattrDoc } from './collections.js';

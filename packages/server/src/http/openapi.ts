@@ -49,6 +49,8 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
     if (spec.body || spec.query || spec.params) {
       (operation.responses as Record<string, unknown>)['400'] ??= { $ref: '#/components/responses/BadRequest' };
     }
+    // Any operation may find the database unreachable (src/db/database-errors.ts): 503 with Retry-After.
+    (operation.responses as Record<string, unknown>)['503'] ??= { $ref: '#/components/responses/ServiceUnavailable' };
     if (spec.query || spec.params || spec.headers) {
       // Node refuses a request line or headers over 16 KB before any route runs (src/http/client-errors.ts).
       (operation.responses as Record<string, unknown>)['431'] ??= { $ref: '#/components/responses/RequestHeaderFieldsTooLarge' };
@@ -69,6 +71,11 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       responses: {
         BadRequest: { description: 'Invalid input', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         Unauthorized: { description: 'Missing or invalid credentials', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        ServiceUnavailable: {
+          description: '`database_unavailable`: the database cannot be reached right now; `Retry-After` says when to try again',
+          headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
         RequestHeaderFieldsTooLarge: { description: '`request_too_large`: the URL or the headers exceed 16 KB', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     },

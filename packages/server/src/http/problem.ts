@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 
 export const PROBLEM_TYPE_BASE = 'https://flattr.dev/problems/';
@@ -24,11 +25,15 @@ export function problemHandler(log: (message: string, error: unknown) => void): 
       extra = error.extra;
     } else if (error && typeof error === 'object' && typeof error.type === 'string' && expressErrorCodes[error.type]) {
       [status, code, detail] = expressErrorCodes[error.type]!;
+    } else if (isDatabaseUnavailable(error)) {
+      // Not our fault nor the client's: say when to try again (a click retried with its Idempotency-Key is safe).
+      [status, code, detail] = [503, 'database_unavailable', 'The database cannot be reached right now; try again shortly'];
     } else {
       log(`Unhandled error on ${req.method} ${req.originalUrl}`, error);
     }
     if (res.headersSent) return;
     if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+    if (code === 'database_unavailable') res.set('Retry-After', '5');
     res.status(status).type('application/problem+json').send(JSON.stringify({
       type: `${PROBLEM_TYPE_BASE}${code}`,
       title: titleFor(status),

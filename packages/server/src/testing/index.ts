@@ -5,3 +5,5 @@ export { signup, login, createAdmin, type TestUser } from './users.js';
 export { collectionHash, collectionHashes, changedCollections, type CollectionHashes } from './collection-hashes.js';
 export { refusalAudit, type RefusalAudit, type RefusalWrite } from './refusal-audit.js';
 export { rawRequest, type RawResponse } from './raw-http.js';
+export { startProxiedDatabase, type ProxiedDatabase } from './proxied-database.js';
+export { sendClick, startClickStream, type Click, type ClickStream } from './click-stream.js';

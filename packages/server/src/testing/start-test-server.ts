@@ -37,7 +37,7 @@ export async function startTestServer(options: {
   monitorCommands?: boolean;
 } = {}): Promise<TestServer> {
   let local: LocalDatabase | undefined;
-  let uri = process.env.MONGODB_URI;
+  let uri = options.env?.MONGODB_URI ?? process.env.MONGODB_URI;
   if (!uri) {
     local = await startLocalDatabase();
     uri = local.uri;
@@ -45,10 +45,10 @@ export async function startTestServer(options: {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    MONGODB_URI: options.monitorCommands ? withUriOption(uri, 'monitorCommands=true') : uri,
     MONGODB_DB: `test_${randomBytes(6).toString('hex')}`,
     ALLOW_PRIVATE_FETCH: 'true',
     ...options.env,
+    MONGODB_URI: options.monitorCommands ? withUriOption(uri, 'monitorCommands=true') : uri,
   });
   const clock = new MutableClock();
   const server = await startServer({ config, clock, log: quietLogger, modules: options.modules });
