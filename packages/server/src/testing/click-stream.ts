@@ -52,7 +52,9 @@ export function startClickStream(options: {
       };
       clicks.push(click);
       await sendClick(options.baseUrl(), options.tokens[reader]!, click, options.timeoutMs ?? 30_000);
-      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+      // Like a client, back off a little when the server did not answer at all (it is down or restarting).
+      const pause = click.status === 0 ? Math.max(200, options.pauseMs ?? 0) : options.pauseMs;
+      if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
     }
   };
   const workers = Array.from({ length: options.workers ?? 4 }, worker);
