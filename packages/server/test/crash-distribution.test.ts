@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { startLocalDatabase, type LocalDatabase } from '../src/localdb/index.js';
-import { cachedBalances, JOURNAL } from '../src/money/index.js';
 import { seedDemoData } from '../src/seed/index.js';
+import { ledgerDiff, ledgerHash } from '../src/testing/index.js';
 
 const serverDir = path.resolve(import.meta.dirname, '..');
 const PERIOD = '2026-02';
@@ -29,30 +29,6 @@ function cli(dbName: string, args: string[]): { child: ChildProcess; done: Promi
     child.on('exit', (code, signal) => resolve({ code, signal, out }));
   });
   return { child, done };
-}
-
-/** The ledger as lines: the journal (sorted, without timestamps, state or a debit's random token), the balances and the escrow docs. */
-async function ledgerLines(db: Db): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const e of db.collection(JOURNAL).find({}, { projection: { createdAt: 0, state: 0, debitToken: 0, leaseUntil: 0 } }).sort({ _id: 1 })) lines.push(JSON.stringify(e));
-  for await (const doc of cachedBalances(db)) {
-    // Empty leftovers of finished work (cleared markers, settled reservations) are no difference.
-    const reserved = Object.entries(doc.reserved ?? {});
-    lines.push(JSON.stringify([doc._id, doc.amount, reserved, doc.applying ?? [], (doc.intents ?? []).map((i) => i.id)]));
-  }
-  for await (const d of db.collection('escrow').find({}, { projection: { claimedAt: 0, settledAt: 0 } }).sort({ _id: 1 })) lines.push(JSON.stringify(d));
-  return lines;
-}
-
-async function ledgerHash(db: Db): Promise<string> {
-  return createHash('sha256').update((await ledgerLines(db)).join('\n')).digest('hex');
-}
-
-/** What differs between two ledgers (a few lines each way), for the failure message. */
-async function ledgerDiff(a: Db, b: Db): Promise<string> {
-  const [left, right] = [new Set(await ledgerLines(a)), new Set(await ledgerLines(b))];
-  const only = (x: Set<string>, y: Set<string>) => [...x].filter((l) => !y.has(l)).slice(0, 5).join('\n  ');
-  return `only in ${a.databaseName}:\n  ${only(left, right)}\nonly in ${b.databaseName}:\n  ${only(right, left)}`;
 }
 
 /** The totals the run recorded (readers, clicks, things, money), as the summary and the statistics show them. */

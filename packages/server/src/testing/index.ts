@@ -7,3 +7,4 @@ export { refusalAudit, type RefusalAudit, type RefusalWrite } from './refusal-au
 export { rawRequest, type RawResponse } from './raw-http.js';
 export { startProxiedDatabase, type ProxiedDatabase } from './proxied-database.js';
 export { sendClick, startClickStream, type Click, type ClickStream } from './click-stream.js';
+export { ledgerDiff, ledgerHash, ledgerLines } from './ledger-fingerprint.js';

@@ -41,6 +41,8 @@ export interface ToxiProxy {
   restore(): Promise<void>;
   /** Keeps connections open but passes no byte any more (a dead peer, a dropped route), until `restore`. */
   blackhole(): Promise<void>;
+  /** Delays every reply by `ms` (a slow link), until `restore`: makes a quick job last long enough to be cut inside. */
+  slow(ms: number): Promise<void>;
 }
 
 export interface Toxiproxy {
@@ -71,7 +73,9 @@ export async function startToxiproxy(log: (line: string) => void = () => {}): Pr
   process.on('exit', killOnExit);
 
   const call = async (method: string, url: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${api}${url}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const send = () => fetch(`${api}${url}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    // Toxiproxy closes idle keep-alive connections; a request that meets one closing is sent once more.
+    const res = await send().catch(send);
     const text = await res.text();
     if (!res.ok) throw new Error(`toxiproxy ${method} ${url} answered ${res.status}: ${text}`);
     return text ? JSON.parse(text) : undefined;
@@ -85,6 +89,7 @@ export async function startToxiproxy(log: (line: string) => void = () => {}): Pr
         listen: created.listen as string,
         cut: async () => { await call('POST', `/proxies/${name}`, { enabled: false }); },
         blackhole: async () => { await call('POST', `/proxies/${name}/toxics`, { name: 'blackhole', type: 'timeout', attributes: { timeout: 0 } }); },
+        slow: async (ms) => { await call('POST', `/proxies/${name}/toxics`, { name: 'latency', type: 'latency', attributes: { latency: ms } }); },
         restore: async () => {
           for (const toxic of await toxics()) await call('DELETE', `/proxies/${name}/toxics/${toxic.name}`);
           await call('POST', `/proxies/${name}`, { enabled: true });
