@@ -102,7 +102,8 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: z.object({ [CSRF_FIELD]: formText }),
       responses: { 303: redirect, 403: { description: '`csrf_failed`' } },
       handler: async ({ req, res }) => {
-        await verifyCsrf(ctx, req);
+        // Without a session there is nobody to log out (e.g. it expired while the page was open): no CSRF error for that.
+        if (await sessionFromRequest(ctx, req)) await verifyCsrf(ctx, req);
         await endSession(ctx, req, res);
         res.redirect(303, '/account/login');
       },
