@@ -5,6 +5,7 @@ import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { createUser } from '../accounts/users.js';
+import { nameSchema } from '../accounts/schemas.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
@@ -84,8 +85,10 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         if (!email.success) return void await again('Please enter a valid email address.', 400);
         const password = passwordSchema.safeParse(body.password ?? '');
         if (!password.success) return void await again('The password must be at least 10 characters long.', 400);
+        const name = body.name?.trim() ? nameSchema.safeParse(body.name) : undefined;
+        if (name && !name.success) return void await again('The name must be at most 100 characters, without control characters or line breaks.', 400);
         try {
-          const user = await createUser(ctx, { email: email.data, password: password.data, name: body.name?.slice(0, 100) });
+          const user = await createUser(ctx, { email: email.data, password: password.data, name: name?.data });
           await startSession(ctx, req, res, user._id);
         } catch (error) {
           if (!(error instanceof AppError) || error.status !== 409) throw error;

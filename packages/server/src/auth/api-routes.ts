@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { createUser } from '../accounts/users.js';
+import { nameSchema } from '../accounts/schemas.js';
 import { loginWithPassword } from './login.js';
 import { findRefreshFamily, revokeRefreshFamily } from './refresh-tokens.js';
 import { emailSchema, passwordSchema, tokensSchema } from './schemas.js';
@@ -18,7 +19,7 @@ export function authApiRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/v1/auth/signup',
       summary: 'Create an account and log in',
       tags: ['auth'],
-      body: z.object({ email: emailSchema, password: passwordSchema, name: z.string().trim().min(1).max(100).optional() }),
+      body: z.object({ email: emailSchema, password: passwordSchema, name: nameSchema.optional() }),
       responses: {
         201: { description: 'Account created; tokens for it', schema: tokensSchema },
         409: { description: '`email_taken`: an account with this email exists' },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { storedText } from '../http/stored-text.js';
 import { isFirstPartyJwt } from './authenticate.js';
 import { createPersonalToken, listPersonalTokens, revokePersonalToken, toPatJson } from './personal-tokens.js';
 import { idParams, patSchema, scopeSchema, siteTokenSchema } from './schemas.js';
@@ -25,7 +26,7 @@ export function tokenRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Create a personal access token (needs a first-party login JWT); the secret is shown only in this answer',
       tags: ['tokens'],
       auth: { scope: 'read' },
-      body: z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(scopeSchema).min(1).max(4) }),
+      body: z.object({ name: storedText('name', 100, { min: 1 }), scopes: z.array(scopeSchema).min(1).max(4) }),
       responses: {
         201: { description: 'The token, with `token` (store it now)', schema: patSchema },
         403: { description: '`credential_not_allowed` (not a login JWT); `insufficient_scope` / `insufficient_role` (a scope you may not grant, e.g. admin)' },

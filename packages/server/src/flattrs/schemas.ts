@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { FlattrDoc, ThingDoc } from '../db/index.js';
+import { storedText } from '../http/stored-text.js';
 import { LIMITS, thingSchema, titleSchema, toThing, urlInputSchema } from '../things/index.js';
 
 export const recordFlattrBodySchema = z.object({
   url: urlInputSchema.optional().describe('The thing\'s URL; the thing is created on the first click if missing'),
   thingId: z.string().optional().describe('An existing thing, instead of `url`'),
   title: titleSchema.optional().describe('Title for a thing created by this click'),
-  creator: z.string().trim().min(1).max(LIMITS.creator).optional()
+  creator: storedText('creator', LIMITS.creator, { min: 1 }).optional()
     .describe('The button\'s creator attribute: stored as a claim on a new thing, never as its owner'),
 }).refine((body) => (body.url === undefined) !== (body.thingId === undefined), {
   message: 'send exactly one of url and thingId',

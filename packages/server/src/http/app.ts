@@ -60,6 +60,9 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   const router = express.Router();
   mountRoutes(router, routes, guarded);
   app.use(router);
+  for (const module of modules) {
+    for (const { path, handler } of module.errorHandlers?.(ctx) ?? []) app.use(path, handler);
+  }
   app.use(notFoundHandler);
   app.use(problemHandler((message, error) => ctx.log.error(message, error)));
   return { express: app, routes, openApiDocument };

@@ -36,7 +36,7 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       responses: Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, {
         description: response.description,
         ...(response.schema
-          ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: toJsonSchema(response.schema, 'output') } } }
+          ? { content: { [response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json')]: { schema: toJsonSchema(response.schema, 'output') } } }
           : response.contentType ? { content: { [response.contentType]: { schema: { type: 'string' } } } } : {}),
       }])),
     };
