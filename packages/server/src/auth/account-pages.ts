@@ -38,16 +38,22 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Log in (form post with the CSRF token)',
       tags: ['pages'],
       body: z.object({ email: formText, password: formText, next: formText, [CSRF_FIELD]: formText }),
-      responses: { 303: redirect, 401: { ...htmlPage, description: 'The form again, with the error' }, 403: { description: '`csrf_failed`' } },
+      responses: {
+        303: redirect,
+        401: { ...htmlPage, description: 'The form again, with the error' },
+        403: { description: '`csrf_failed`' },
+        429: { ...htmlPage, description: 'The form again: too many failed logins, with `Retry-After`' },
+      },
       handler: async ({ req, res, body }) => {
         await verifyCsrf(ctx, req);
         const next = safeNextPath(body.next);
         try {
-          const user = await loginWithPassword(ctx, body.email ?? '', body.password ?? '');
+          const user = await loginWithPassword(ctx, body.email ?? '', body.password ?? '', { ip: req.ip });
           await startSession(ctx, req, res, user._id);
         } catch (error) {
-          if (!(error instanceof AppError) || error.status !== 401) throw error;
-          return void await showLogin(ctx, req, res, { next, email: body.email, error: error.message, status: 401 });
+          if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
+          res.set(error.headers);
+          return void await showLogin(ctx, req, res, { next, email: body.email, error: error.message, status: error.status });
         }
         res.redirect(303, next);
       },

@@ -39,9 +39,10 @@ export function authApiRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Tokens', schema: tokensSchema },
         401: { description: '`invalid_credentials`: unknown email or wrong password (the same answer for both)' },
+        429: { description: '`rate_limited`: too many failed logins (per account+IP with a growing wait, per IP, per account); `Retry-After` says when to try again' },
       },
-      handler: async ({ body }) => {
-        const user = await loginWithPassword(ctx, body.email, body.password);
+      handler: async ({ body, req }) => {
+        const user = await loginWithPassword(ctx, body.email, body.password, { ip: req.ip });
         const { scopes: _scopes, ...tokens } = await issueTokens(ctx, user);
         return { body: tokens, headers: noStore };
       },

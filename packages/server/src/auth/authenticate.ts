@@ -6,6 +6,7 @@ import { findUser, scopesForRoles } from '../accounts/users.js';
 import { verifyAccessToken } from './access-tokens.js';
 import { PAT_PREFIX, usePersonalToken } from './personal-tokens.js';
 import { SITE_TOKEN_PREFIX, findSiteToken, recordSiteTokenUse } from './site-tokens.js';
+import { limitCredential } from '../rate-limits/index.js';
 import { signingKeys } from './state.js';
 
 /** Facts about a credential that AuthContext does not carry (which OAuth client a JWT was issued to). */
@@ -36,9 +37,12 @@ export function createAuthenticator(ctx: ServerContext) {
     const match = /^Bearer +([^\s]+) *$/i.exec(header);
     if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"', 'invalid_token');
     const token = match[1]!;
-    if (token.startsWith(PAT_PREFIX)) return fromPersonalToken(ctx, token);
-    if (token.startsWith(SITE_TOKEN_PREFIX)) return fromSiteToken(ctx, token, req);
-    return fromJwt(ctx, token, requirement);
+    const auth = token.startsWith(PAT_PREFIX) ? await fromPersonalToken(ctx, token)
+      : token.startsWith(SITE_TOKEN_PREFIX) ? await fromSiteToken(ctx, token, req)
+        : await fromJwt(ctx, token, requirement);
+    // Per account and per credential (429 rate_limited): docs/security.md, "Rate limits".
+    await limitCredential(ctx, req, auth);
+    return auth;
   };
 }
 

@@ -19,7 +19,7 @@ export interface App {
 export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', ctx.config.trustProxy);
   app.set('etag', false);
   app.use(helmet({
     // The API serves JSON; the few HTML pages (confirm window) set their own CSP.
@@ -75,7 +75,7 @@ function corsOptions(ctx: ServerContext): cors.CorsOptions {
     // Bearer tokens only: the API never relies on cookies cross-origin.
     credentials: false,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match'],
-    exposedHeaders: ['ETag', 'Retry-After', 'Location'],
+    exposedHeaders: ['ETag', 'Retry-After', 'Location', 'RateLimit', 'RateLimit-Policy'],
     maxAge: 600,
   };
 }

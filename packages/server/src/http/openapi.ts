@@ -50,6 +50,8 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
     if (spec.body || spec.query || spec.params) {
       (operation.responses as Record<string, unknown>)['400'] ??= { $ref: '#/components/responses/BadRequest' };
     }
+    // Every route but the health check counts against the rate limits (docs/security.md, "Rate limits").
+    if (spec.path !== '/healthz') (operation.responses as Record<string, unknown>)['429'] ??= { $ref: '#/components/responses/TooManyRequests' };
     paths[openApiPath] ??= {};
     paths[openApiPath][spec.method] = operation;
   }
@@ -66,6 +68,15 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       responses: {
         BadRequest: { description: 'Invalid input', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         Unauthorized: { description: 'Missing or invalid credentials', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        TooManyRequests: {
+          description: '`rate_limited`: a rate limit (per IP, account, credential, or on logins) is used up; retry after `Retry-After` seconds',
+          headers: {
+            'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } },
+            RateLimit: { description: 'Remaining quota per policy (draft-ietf-httpapi-ratelimit-headers-10), e.g. `"ip";r=0;t=42`', schema: { type: 'string' } },
+            'RateLimit-Policy': { description: 'The policies, e.g. `"ip";q=600;w=60`', schema: { type: 'string' } },
+          },
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
       },
     },
   };

@@ -24,6 +24,7 @@ export function problemHandler(log: (message: string, error: unknown) => void): 
     }
     if (res.headersSent) return;
     if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+    if (error instanceof AppError) res.set(error.headers);
     res.status(status).type('application/problem+json').send(JSON.stringify({
       type: `${PROBLEM_TYPE_BASE}${code}`,
       title: titleFor(status),

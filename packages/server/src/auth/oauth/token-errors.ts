@@ -26,6 +26,7 @@ const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 export const oauthTokenErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
   const answer = oauthErrorOf(error);
   if (!answer || res.headersSent) return next(error);
+  if (error instanceof AppError) res.set(error.headers);
   sendOAuthError(res, answer);
 };
 
