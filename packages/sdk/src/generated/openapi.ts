@@ -903,6 +903,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `rate_limited`: a rate limit (per IP, account, credential, or on logins) is used up; retry after `Retry-After` seconds */
+        TooManyRequests: {
+            headers: {
+                /** @description Remaining quota per policy (draft-ietf-httpapi-ratelimit-headers-10), e.g. `"ip";r=0;t=42` */
+                RateLimit?: string;
+                /** @description The policies, e.g. `"ip";q=600;w=60` */
+                "RateLimit-Policy"?: string;
+                /** @description Seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Missing or invalid credentials */
         Unauthorized: {
             headers: {
@@ -945,6 +960,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAccount: {
@@ -972,6 +988,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAccountLogin: {
@@ -1002,6 +1019,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAccountLogin: {
@@ -1046,6 +1064,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The form again: too many failed logins, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
         };
     };
     postAccountLogout: {
@@ -1078,6 +1105,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAccountSignup: {
@@ -1108,6 +1136,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAccountSignup: {
@@ -1161,6 +1190,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAssetsPagesCss: {
@@ -1181,6 +1211,7 @@ export interface operations {
                     "text/css": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getHealthz: {
@@ -1257,6 +1288,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postOauthAuthorize: {
@@ -1298,6 +1330,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postOauthToken: {
@@ -1338,19 +1371,41 @@ export interface operations {
                     };
                 };
             };
-            /** @description RFC 6749 error: `{error, error_description}` (`invalid_request`, `invalid_grant`, `unsupported_grant_type`) */
+            /** @description RFC 6749 §5.2 error `{error, error_description}` (`invalid_request`, also for malformed bodies; `invalid_grant`, `unsupported_grant_type`), never problem+json */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        error: string;
+                        error_description: string;
+                    };
+                };
             };
-            /** @description `{error: "invalid_client"}` */
+            /** @description `{error: "invalid_client", error_description}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        error: string;
+                        error_description: string;
+                    };
+                };
+            };
+            /** @description `{error: "slow_down", error_description}` with `Retry-After` and RateLimit headers (docs/security.md, "Rate limits") */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        error_description: string;
+                    };
+                };
             };
         };
     };
@@ -1382,6 +1437,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postSettingsBudget: {
@@ -1407,6 +1463,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getSettingsSettingsCss: {
@@ -1427,6 +1484,7 @@ export interface operations {
                     "text/css": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postSettingsSiteTokensByIdRevoke: {
@@ -1455,6 +1513,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAdminDeposits: {
@@ -1578,6 +1637,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAdminDistributions: {
@@ -1630,6 +1690,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAdminDistributionsByPeriod: {
@@ -1678,6 +1739,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAdminLedgerVerify: {
@@ -1719,6 +1781,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAdminPayouts: {
@@ -1764,6 +1827,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAdminPayoutsByIdPaid: {
@@ -1818,6 +1882,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAdminUsersByIdRoles: {
@@ -1870,6 +1935,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAuthLogin: {
@@ -1920,6 +1986,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `rate_limited`: too many failed logins (per account+IP with a growing wait, per IP, per account); `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     postAuthLogout: {
@@ -1945,6 +2018,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAuthRefresh: {
@@ -1994,6 +2068,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postAuthSignup: {
@@ -2045,6 +2120,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getCounts: {
@@ -2103,6 +2179,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postFlattrs: {
@@ -2279,6 +2356,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteFlattrsById: {
@@ -2339,6 +2417,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMe: {
@@ -2368,6 +2447,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     patchMe: {
@@ -2412,6 +2492,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMeBalance: {
@@ -2438,6 +2519,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postMeDepositsDemo: {
@@ -2540,6 +2622,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMeEarnings: {
@@ -2594,6 +2677,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMeFlattrs: {
@@ -2648,6 +2732,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMePayouts: {
@@ -2683,6 +2768,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postMePayouts: {
@@ -2735,6 +2821,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMeSiteTokens: {
@@ -2763,6 +2850,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteMeSiteTokensById: {
@@ -2792,6 +2880,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMeSubscriptions: {
@@ -2845,6 +2934,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMeTokens: {
@@ -2876,6 +2966,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postMeTokens: {
@@ -2920,6 +3011,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteMeTokensById: {
@@ -2949,6 +3041,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postOauthClients: {
@@ -2989,6 +3082,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getOpenapiJson: {
@@ -3013,6 +3107,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getSites: {
@@ -3056,6 +3151,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postSites: {
@@ -3140,6 +3236,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postSitesByIdVerify: {
@@ -3207,6 +3304,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getStatsByPeriod: {
@@ -3256,6 +3354,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postSubscriptions: {
@@ -3338,6 +3437,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteSubscriptionsById: {
@@ -3367,6 +3467,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     patchSubscriptionsById: {
@@ -3441,6 +3542,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getThings: {
@@ -3517,6 +3619,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postThings: {
@@ -3628,6 +3731,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getThingsById: {
@@ -3686,6 +3790,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getWidgetConfirm: {
@@ -3724,6 +3829,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     postWidgetConfirm: {
@@ -3771,6 +3877,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getWidgetFlattrJs: {
@@ -3798,6 +3905,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
                 headers: {
@@ -3835,6 +3943,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
                 headers: {
@@ -3879,6 +3988,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
                 headers: {
