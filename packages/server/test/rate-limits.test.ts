@@ -50,7 +50,7 @@ describe('rate limits (docs/security.md, "Rate limits")', () => {
     let server: TestServer;
     let api: TestClient;
     before(async () => {
-      server = await startTestServer({ env: { RATE_LIMIT_IP: '8', RATE_LIMIT_ACCOUNT: '6', RATE_LIMIT_TOKEN: '4', RATE_LIMIT_WINDOW_SECONDS: '120' } });
+      server = await startTestServer({ env: { RATE_LIMIT_IP: '8', RATE_LIMIT_ACCOUNT: '8', RATE_LIMIT_TOKEN: '3', RATE_LIMIT_WINDOW_SECONDS: '120' } });
       api = testClient(server.url);
     });
     after(async () => { await server.close(); });
@@ -87,20 +87,24 @@ describe('rate limits (docs/security.md, "Rate limits")', () => {
 
     it('limits each credential (token) and, across its credentials, each account; the headers name the policies', async () => {
       const user = await signup(api, {});
-      const other = await api.post('/v1/auth/login', { email: user.email, password: user.password }, { headers: from(freshIp()) });
-      const second = other.body.accessToken as string;
+      const pat = async () => (await api.post('/v1/me/tokens', { name: 'script', scopes: ['read'] }, { token: user.token, headers: from(freshIp()) })).body.token as string;
+      const [first, second] = [await pat(), await pat()]; // the account's requests 1 and 2 (a login token counts per account only)
       const me = (token: string) => api.get('/v1/me', { token, headers: from(freshIp()) });
-      const first = await me(user.token);
-      assert.equal(first.status, 200);
-      const policies = parseField(first.headers.get('ratelimit-policy'));
-      assert.deepEqual(policies.account, { q: 6, w: 120 });
-      assert.deepEqual(policies.token, { q: 4, w: 120 });
-      assert.equal(parseField(first.headers.get('ratelimit')).token!.r, 3);
-      for (let i = 0; i < 3; i += 1) assert.equal((await me(user.token)).status, 200);
-      assertRateLimited(await me(user.token), 'token', 'the 5th use of one token');
-      // The account has used 5 of 6: the second token gets one more, then the account is out.
-      assert.equal((await me(second)).status, 200);
-      assertRateLimited(await me(second), 'account', 'the account\'s 7th request');
+      const res = await me(first);
+      assert.equal(res.status, 200);
+      const policies = parseField(res.headers.get('ratelimit-policy'));
+      assert.deepEqual(policies.account, { q: 8, w: 120 });
+      assert.deepEqual(policies.token, { q: 3, w: 120 });
+      assert.equal(parseField(res.headers.get('ratelimit')).token!.r, 2);
+      assert.equal(parseField(res.headers.get('ratelimit')).account!.r, 5);
+      for (let i = 0; i < 2; i += 1) assert.equal((await me(first)).status, 200);
+      assertRateLimited(await me(first), 'token', 'the 4th use of one token');
+      // The account has used 6 of 8: the second token gets two more, then the account is out, for every credential.
+      for (let i = 0; i < 2; i += 1) assert.equal((await me(second)).status, 200);
+      assertRateLimited(await me(second), 'account', 'the account\'s 9th request');
+      const login = await me(user.token);
+      assertRateLimited(login, 'account', 'the login token too');
+      assert.equal(parseField(login.headers.get('ratelimit-policy')).token, undefined, 'a login token is counted per account only');
     });
 
     it('answers a rate-limited OAuth token request as RFC 6749 JSON (429 slow_down), not problem+json', async () => {

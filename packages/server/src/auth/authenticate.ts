@@ -41,7 +41,7 @@ export function createAuthenticator(ctx: ServerContext) {
       : token.startsWith(SITE_TOKEN_PREFIX) ? await fromSiteToken(ctx, token, req)
         : await fromJwt(ctx, token, requirement);
     // Per account and per credential (429 rate_limited): docs/security.md, "Rate limits".
-    await limitCredential(ctx, req, auth);
+    await limitCredential(ctx, req, auth, { perToken: !isFirstPartyJwt(auth) });
     return auth;
   };
 }

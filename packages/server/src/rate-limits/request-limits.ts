@@ -28,16 +28,20 @@ export function limitRequestsByIp(ctx: ServerContext): RequestHandler {
 }
 
 /**
- * Counts an authenticated API request against its account's and its
- * credential's quotas (called by authentication, once it knows both).
+ * Counts an authenticated API request against its account's quota and, with
+ * `perToken`, its credential's (called by authentication, once it knows
+ * both). The auth module leaves `perToken` off for the service's own login
+ * tokens: they stand for the account itself, whose quota already bounds them,
+ * and the click path is spared a database write. Personal access tokens, site
+ * tokens and OAuth apps' tokens each have a quota of their own.
  * Throws RateLimitedError over either.
  */
-export async function limitCredential(ctx: ServerContext, req: Request, auth: AuthContext): Promise<void> {
+export async function limitCredential(ctx: ServerContext, req: Request, auth: AuthContext, options: { perToken: boolean }): Promise<void> {
   if (!ctx.config.rateLimits.enabled || !req.res) return;
   const limiters = rateLimiters(ctx);
   await Promise.all([
     count(limiters.account, 'account', `account:${auth.userId}`, req.res),
-    count(limiters.token, 'token', `${auth.via}:${auth.credentialId ?? auth.userId}`, req.res),
+    options.perToken ? count(limiters.token, 'token', `${auth.via}:${auth.credentialId ?? auth.userId}`, req.res) : undefined,
   ]);
 }
 
