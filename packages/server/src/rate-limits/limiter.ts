@@ -38,7 +38,9 @@ export function createLimiter(ctx: ServerContext, spec: LimiterSpec, timeoutMs: 
     disableIndexesCreation: true,
     inMemoryBlockOnConsumed: spec.points,
   });
-  const store = new RLWrapperTimeouts({ limiter: mongo, timeoutMs, insuranceLimiter: new RateLimiterMemory(policy) });
+  // The in-memory stand-in expires keys with timers, which cannot wait longer than ~24.8 days (2^31 ms): cap it at a day.
+  const insurance = new RateLimiterMemory({ ...policy, duration: Math.min(spec.durationSeconds, 86_400) });
+  const store = new RLWrapperTimeouts({ limiter: mongo, timeoutMs, insuranceLimiter: insurance });
   return { spec, store };
 }
 
