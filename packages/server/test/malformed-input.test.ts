@@ -133,9 +133,9 @@ describe('malformed input: 4xx problem+json, never 500, never logged as unhandle
       .map((r) => ({ method: r.method, path: withParams(r.path, '0123456789abcdef01234567') }));
   }
 
-  it('answers a body that claims Content-Encoding gzip or deflate but is not, on every body route, with 400', async () => {
+  it('answers a body that claims Content-Encoding gzip, deflate or br but is not, on every body route, with 400', async () => {
     for (const route of bodyRoutes()) {
-      for (const encoding of ['gzip', 'deflate']) {
+      for (const encoding of ['gzip', 'deflate', 'br']) {
         for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
           const res = await api.request(route.method, route.path, {
             token: admin.token, rawBody: type === 'application/json' ? '{"a":1}' : 'a=1', headers: { 'content-type': type, 'content-encoding': encoding },

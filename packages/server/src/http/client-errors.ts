@@ -40,8 +40,8 @@ export function clientErrorOf(error: unknown): ClientErrorAnswer | undefined {
   if (known) return { status, code: known.code, detail: known.detail ?? String(e.message) };
   // The router could not percent-decode a path parameter (`/v1/things/%FF%FE`).
   if (error instanceof URIError) return { status, code: 'malformed_path', detail: 'The URL path has an invalid percent-encoding' };
-  // zlib behind body-parser: `Content-Encoding: gzip|deflate|br` on a body that is not.
-  if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
+  // zlib behind body-parser: `Content-Encoding: gzip|deflate` (Z_…) or `br` (ERR__ERROR_…) on a body that is not.
+  if (typeof e.code === 'string' && (e.code.startsWith('Z_') || e.code.startsWith('ERR__ERROR_'))) {
     return { status, code: 'malformed_body', detail: 'The request body is not encoded as its Content-Encoding says' };
   }
   return {
