@@ -96,6 +96,14 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
         tookEffect: async () => (await server.db.collection('site_tokens').findOne({ _id: new ObjectId(siteToken.id) }))?.revokedAt != null,
       };
     },
+    '/settings/site-tokens/:id/cap': async (v) => {
+      const { siteToken } = await issueSiteToken(server.ctx, v.user.id, 'https://blog.example');
+      return {
+        path: `/settings/site-tokens/${siteToken.id}/cap`,
+        fields: { monthlyCap: '77' },
+        tookEffect: async () => (await server.db.collection('site_tokens').findOne({ _id: new ObjectId(siteToken.id) }))?.monthlyCap === 77,
+      };
+    },
     '/widget/confirm': async (v) => {
       const url = `https://blog.example/csrf/${(serial += 1)}`;
       return {
