@@ -17,7 +17,8 @@ const purges = new WeakMap<ServerContext, NodeJS.Timeout>();
 export const rateLimitsModule: ServerModule = {
   name: 'rate-limits',
   ensureIndexes: async (ctx) => {
-    for (const spec of Object.values(limiterSpecs(ctx))) await ensureLimiterIndexes(ctx, spec);
+    // One collection each: concurrently, so a start (and every CLI command) waits for the slowest only.
+    await Promise.all(Object.values(limiterSpecs(ctx)).map((spec) => ensureLimiterIndexes(ctx, spec)));
   },
   mount: (app, ctx) => {
     app.use(limitRequestsByIp(ctx));
