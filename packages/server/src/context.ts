@@ -1,5 +1,5 @@
 import type { Db, MongoClient } from 'mongodb';
-import type { Request, Express } from 'express';
+import type { ErrorRequestHandler, Request, Express } from 'express';
 import type { Config } from './config/index.js';
 import type { AnyRouteSpec } from './http/route.js';
 import type { AuthContext, AuthRequirement } from './http/auth-context.js';
@@ -38,6 +38,12 @@ export interface ServerModule {
   start?(ctx: ServerContext): void;
   /** On graceful shutdown, after the last request and before the database closes (e.g. write buffered state). */
   close?(ctx: ServerContext): Promise<void>;
+  /**
+   * Error middleware for paths whose errors are not problem+json (OAuth's token
+   * endpoint answers RFC 6749 JSON), mounted after the routes, before the
+   * problem+json handler; it passes on (`next(error)`) what it does not answer.
+   */
+  errorHandlers?(ctx: ServerContext): Array<{ path: string; handler: ErrorRequestHandler }>;
   /** Exactly one module (auth) provides this. */
   authenticate?(ctx: ServerContext): (req: Request, requirement: AuthRequirement | undefined) => Promise<AuthContext | undefined>;
 }

@@ -1,5 +1,6 @@
 import type { ServerModule } from './context.js';
 import { authModule } from './auth/index.js';
+import { rateLimitsModule } from './rate-limits/index.js';
 import { accountsModule } from './accounts/index.js';
 import { pagesModule } from './pages/index.js';
 import { moneyModule } from './money/module.js';
@@ -20,10 +21,12 @@ import { ledgerModule } from './ledger/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
- * The auth module must stay first: it provides `authenticate`.
+ * The auth module must stay first: it provides `authenticate`. Rate limits come
+ * next: their `mount` must run before the modules that mount files and pages.
  */
 export const modules: ServerModule[] = [
   authModule,
+  rateLimitsModule,
   accountsModule,
   pagesModule,
   moneyModule,

@@ -4,7 +4,7 @@ import type { Config } from './config/index.js';
 import type { Clock, Logger, ServerContext, ServerModule } from './context.js';
 import { connectDatabase } from './db/index.js';
 import { createApp, type App } from './http/app.js';
-import { answerClientErrors } from './http/client-errors.js';
+import { answerClientErrors } from './http/parser-refusals.js';
 import { modules as defaultModules } from './modules.js';
 
 export interface RunningServer {

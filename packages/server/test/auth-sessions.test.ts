@@ -84,7 +84,7 @@ describe('first-party session, CSRF and account pages', () => {
     assert.match(account.text, /Page &lt;b&gt;Reader&lt;\/b&gt;/, 'user data is escaped');
   });
 
-  it('marks the cookie Secure when PUBLIC_URL is https', async () => {
+  it('marks the cookie Secure (and names it __Host-flattr_session) when PUBLIC_URL is https', async () => {
     const secure = await startTestServer({ env: { PUBLIC_URL: 'https://flattr.example' } });
     try {
       await testClient(secure.url).post('/v1/auth/signup', { email: 's@example.org', password: 'secure password 1' });
@@ -92,7 +92,7 @@ describe('first-party session, CSRF and account pages', () => {
       const csrf = csrfOf((await b.get('/account/login')).text);
       const res = await b.post('/account/login', { email: 's@example.org', password: 'secure password 1', _csrf: csrf });
       assert.equal(res.status, 303);
-      assert.match(res.headers.getSetCookie().find((c) => c.startsWith('flattr_session='))!, /; Secure/i);
+      assert.match(res.headers.getSetCookie().find((c) => c.startsWith('__Host-flattr_session='))!, /; Secure/i);
     } finally {
       await secure.close();
     }

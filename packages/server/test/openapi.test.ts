@@ -164,14 +164,17 @@ describe('OpenAPI document', () => {
       for (const path of ['/account/login', '/account/signup']) assert.ok(doc.paths[path]!.get!.responses['431'], `GET ${path} documents 431`);
     });
 
-    it('documents problem+json for every error status, also where the error page is HTML (a page form\'s invalid field)', async () => {
+    it('documents problem+json for every error status, also where the error page is HTML (a page form\'s invalid field); the OAuth token endpoint\'s own errors only as RFC 6749 JSON', async () => {
       const res = await api.request('POST', '/account/signup', { body: { _csrf: 'x'.repeat(2001) } });
       assert.equal(res.status, 400);
       conforms('post', '/account/signup', res);
       const missing = operations().flatMap(({ path, method, operation }) => Object.entries(operation.responses)
         .filter(([status, response]) => Number(status) >= 400 && !('$ref' in response) && !response.content?.['application/problem+json'])
         .map(([status]) => `${method.toUpperCase()} ${path} ${status}`));
-      assert.deepEqual(missing, []);
+      assert.deepEqual(missing, ['POST /oauth/token 400', 'POST /oauth/token 401', 'POST /oauth/token 429']);
+      for (const status of ['400', '401', '429']) {
+        assert.deepEqual(Object.keys(doc.paths['/oauth/token']!.post!.responses[status]!.content ?? {}), ['application/json'], `POST /oauth/token ${status}`);
+      }
     });
 
     it('documents the payouts CSV export beside the JSON list', async () => {

@@ -69,6 +69,12 @@ const rejected: string[] = [
   'https://./',
   'http://exa mple.com/',
   'https://[::1/',
+  'https:///path',
+  'http:///x/y',
+  'https:/example.com/one-slash',
+  'https:\\\\example.com/backslashes',
+  'https:example.com/no-slashes',
+  'https:/\\example.com/',
   `https://example.com/${'a'.repeat(2100)}`,
 ];
 

@@ -165,7 +165,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Settings page: monthly budget and one-click sites with revoke buttons (HTML, first-party session) */
+        /** Settings page: monthly budget and one-click sites with their monthly caps and revoke buttons (HTML, first-party session) */
         get: operations["getSettings"];
         put?: never;
         post?: never;
@@ -203,6 +203,23 @@ export interface paths {
         get: operations["getSettingsSettingsCss"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/site-tokens/{id}/cap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set how many new flattrs a month a site may make with one click (form post with the CSRF token; field `monthlyCap`) */
+        post: operations["postSettingsSiteTokensByIdCap"];
         delete?: never;
         options?: never;
         head?: never;
@@ -439,7 +456,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Flattr a thing (by URL, created on the first click, or by id); once per reader, thing and month */
+        /** Flattr a thing (by URL, created on the first click, or by id); once per reader, thing and month. The one route that takes a site token: then only a URL on the token's origin, up to the reader's monthly cap for the site */
         post: operations["postFlattrs"];
         delete?: never;
         options?: never;
@@ -575,7 +592,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your site tokens ("one click on this site") */
+        /** List your site tokens ("one click on this site"), each with its monthly cap and this month's use */
         get: operations["getMeSiteTokens"];
         put?: never;
         post?: never;
@@ -599,7 +616,8 @@ export interface paths {
         delete: operations["deleteMeSiteTokensById"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set how many new flattrs a month a site may make for you with one click (needs a first-party login JWT) */
+        patch: operations["patchMeSiteTokensById"];
         trace?: never;
     };
     "/v1/me/subscriptions": {
@@ -912,6 +930,32 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `database_unavailable`: the database cannot be reached right now; `Retry-After` says when to try again */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `rate_limited`: a rate limit (per IP, account, credential, or on logins) is used up; retry after `Retry-After` seconds */
+        TooManyRequests: {
+            headers: {
+                /** @description Remaining quota per policy (draft-ietf-httpapi-ratelimit-headers-10), e.g. `"ip";r=0;t=42` */
+                RateLimit?: string;
+                /** @description The policies, e.g. `"ip";q=600;w=60` */
+                "RateLimit-Policy"?: string;
+                /** @description Seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Missing or invalid credentials */
         Unauthorized: {
             headers: {
@@ -954,6 +998,8 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAccount: {
@@ -981,6 +1027,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAccountLogin: {
@@ -1011,7 +1059,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAccountLogin: {
@@ -1059,6 +1109,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The form again: too many failed logins, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAccountLogout: {
@@ -1093,6 +1154,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAccountSignup: {
@@ -1123,7 +1186,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAccountSignup: {
@@ -1181,6 +1246,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAssetsPagesCss: {
@@ -1201,6 +1268,8 @@ export interface operations {
                     "text/css": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getHealthz: {
@@ -1280,7 +1349,9 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postOauthAuthorize: {
@@ -1314,7 +1385,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description Unknown client or unregistered redirect_uri (shown, not redirected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
             /** @description `csrf_failed` */
             403: {
                 headers: {
@@ -1324,6 +1404,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postOauthToken: {
@@ -1364,7 +1446,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description RFC 6749 error: `{error, error_description}` (`invalid_request`, `invalid_grant`, `unsupported_grant_type`) */
+            /** @description RFC 6749 §5.2 error `{error, error_description}` (`invalid_request`, also for malformed bodies; `invalid_grant`, `unsupported_grant_type`), never problem+json */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1372,12 +1454,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         error: string;
-                        error_description?: string;
+                        error_description: string;
                     };
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `{error: "invalid_client"}` */
+            /** @description `{error: "invalid_client", error_description}` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1385,11 +1466,23 @@ export interface operations {
                 content: {
                     "application/json": {
                         error: string;
-                        error_description?: string;
+                        error_description: string;
                     };
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `{error: "slow_down", error_description}` with `Retry-After` and RateLimit headers (docs/security.md, "Rate limits") */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        error_description: string;
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getSettings: {
@@ -1420,7 +1513,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postSettingsBudget: {
@@ -1448,6 +1543,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getSettingsSettingsCss: {
@@ -1468,6 +1565,41 @@ export interface operations {
                     "text/css": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postSettingsSiteTokensByIdCap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to /settings with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postSettingsSiteTokensByIdRevoke: {
@@ -1498,7 +1630,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAdminDeposits: {
@@ -1622,6 +1756,8 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAdminDistributions: {
@@ -1676,6 +1812,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAdminDistributionsByPeriod: {
@@ -1726,7 +1864,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAdminLedgerVerify: {
@@ -1768,6 +1908,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAdminPayouts: {
@@ -1816,7 +1958,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAdminPayoutsByIdPaid: {
@@ -1875,7 +2019,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAdminUsersByIdRoles: {
@@ -1932,7 +2078,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAuthLogin: {
@@ -1985,6 +2133,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate_limited`: too many failed logins (per account+IP with a growing wait, per IP, per account); `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAuthLogout: {
@@ -2010,6 +2168,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAuthRefresh: {
@@ -2061,6 +2221,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postAuthSignup: {
@@ -2114,6 +2276,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getCounts: {
@@ -2172,7 +2336,9 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postFlattrs: {
@@ -2212,7 +2378,8 @@ export interface operations {
                         id: string;
                         /** @description YYYY-MM, the UTC month the server recorded the click in */
                         period: string;
-                        readerId: string;
+                        /** @description The reader; absent in answers to a site token (a site does not learn who its readers are) */
+                        readerId?: string;
                         /** @enum {string} */
                         source: "click" | "subscription";
                         thing: {
@@ -2248,7 +2415,8 @@ export interface operations {
                         id: string;
                         /** @description YYYY-MM, the UTC month the server recorded the click in */
                         period: string;
-                        readerId: string;
+                        /** @description The reader; absent in answers to a site token (a site does not learn who its readers are) */
+                        readerId?: string;
                         /** @enum {string} */
                         source: "click" | "subscription";
                         thing: {
@@ -2292,6 +2460,25 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            /** @description Site tokens: `origin_mismatch` (the request's Origin is not the token's site), `thing_not_on_site` (the URL is not on the token's origin, or the thing is named by id) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: origin_mismatch, thing_not_on_site, insufficient_scope */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `thing_not_found` (by thingId) */
             404: {
                 headers: {
@@ -2349,7 +2536,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `site_cap_reached`: the site made the new flattrs a month the reader allowed it with one click (`monthlyCap`); `Retry-After` and `resetsAt` say when the next month starts. The reader can still flattr in the confirm window */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: site_cap_reached */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteFlattrsById: {
@@ -2410,7 +2617,9 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMe: {
@@ -2440,6 +2649,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     patchMe: {
@@ -2486,6 +2697,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMeBalance: {
@@ -2512,6 +2725,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postMeDepositsDemo: {
@@ -2614,7 +2829,9 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMeEarnings: {
@@ -2669,7 +2886,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMeFlattrs: {
@@ -2696,7 +2915,8 @@ export interface operations {
                             id: string;
                             /** @description YYYY-MM, the UTC month the server recorded the click in */
                             period: string;
-                            readerId: string;
+                            /** @description The reader; absent in answers to a site token (a site does not learn who its readers are) */
+                            readerId?: string;
                             /** @enum {string} */
                             source: "click" | "subscription";
                             thing: {
@@ -2724,7 +2944,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMePayouts: {
@@ -2760,6 +2982,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postMePayouts: {
@@ -2816,6 +3040,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMeSiteTokens: {
@@ -2838,12 +3064,21 @@ export interface operations {
                             createdAt: string;
                             id: string;
                             lastUsedAt: string | null;
+                            /** @description New flattrs a month the site may make without asking */
+                            monthlyCap: number;
+                            /** @description The site: its buttons may flattr things on this origin only */
                             origin: string;
+                            /** @description The current month, YYYY-MM (UTC) */
+                            period: string;
+                            /** @description New flattrs the site made this month (`period`) */
+                            usedThisMonth: number;
                         }[];
                     };
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteMeSiteTokensById: {
@@ -2875,7 +3110,73 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    patchMeSiteTokensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description New flattrs a month, 1 to 1000; below this month's use stops the site's one-click flattrs until next month */
+                    monthlyCap: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The site token with its new cap */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        id: string;
+                        lastUsedAt: string | null;
+                        /** @description New flattrs a month the site may make without asking */
+                        monthlyCap: number;
+                        /** @description The site: its buttons may flattr things on this origin only */
+                        origin: string;
+                        /** @description The current month, YYYY-MM (UTC) */
+                        period: string;
+                        /** @description New flattrs the site made this month (`period`) */
+                        usedThisMonth: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`: only a login access token may change what a site may spend */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `token_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMeSubscriptions: {
@@ -2929,6 +3230,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMeTokens: {
@@ -2960,6 +3263,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postMeTokens: {
@@ -3006,6 +3311,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteMeTokensById: {
@@ -3037,7 +3344,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postOauthClients: {
@@ -3080,6 +3389,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getOpenapiJson: {
@@ -3104,6 +3415,8 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getSites: {
@@ -3147,6 +3460,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postSites: {
@@ -3233,6 +3548,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postSitesByIdVerify: {
@@ -3304,7 +3621,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getStatsByPeriod: {
@@ -3356,7 +3675,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postSubscriptions: {
@@ -3445,6 +3766,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteSubscriptionsById: {
@@ -3476,7 +3799,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     patchSubscriptionsById: {
@@ -3555,7 +3880,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getThings: {
@@ -3632,7 +3959,9 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postThings: {
@@ -3744,6 +4073,8 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getThingsById: {
@@ -3802,7 +4133,9 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getWidgetConfirm: {
@@ -3842,6 +4175,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postWidgetConfirm: {
@@ -3891,6 +4226,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getWidgetFlattrJs: {
@@ -3918,6 +4255,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
                 headers: {
@@ -3959,6 +4297,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
@@ -4006,6 +4345,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { ForbiddenError, UnprocessableError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { balanceFor, setBudget } from './budget.js';
-import { balanceSchema, budgetSchema, roleSchema, userSchema } from './schemas.js';
+import { balanceSchema, budgetSchema, nameSchema, roleSchema, userSchema } from './schemas.js';
 import { getUser, setRoles, toUserJson, users } from './users.js';
 
 export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
@@ -24,7 +24,7 @@ export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tags: ['me'],
       auth: { scope: 'read' },
       body: z.object({
-        name: z.string().trim().min(1).max(100).optional(),
+        name: nameSchema.optional(),
         budget: budgetSchema.optional(),
       }).strict(),
       responses: {

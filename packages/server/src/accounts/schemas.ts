@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { storedText } from '../http/stored-text.js';
+
+/** A user's display name (signup, `PATCH /v1/me`, the signup form). */
+export const nameSchema = storedText('name', 100, { min: 1 });
 
 export const roleSchema = z.enum(['reader', 'creator', 'admin']);
 

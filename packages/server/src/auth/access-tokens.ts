@@ -9,6 +9,9 @@ import type { SigningKeys } from './signing-keys.js';
 /** The only algorithms a token may claim; anything else (`none`, HS256, RS256…) is refused before any key is used. */
 const ALLOWED_ALGS = ['EdDSA', 'ES256'];
 
+/** Seconds the clocks of two instances (or of an instance and the signer) may disagree. */
+export const CLOCK_SKEW_SECONDS = 5;
+
 export interface AccessTokenClaims {
   userId: string;
   scopes: Scope[];
@@ -41,6 +44,12 @@ export async function signAccessToken(
  * Verifies signature, algorithm, `iss`, `aud`, `exp`, `nbf` and `iat` against
  * the configuration as it is now (tests change the issuer after start) and
  * the server clock. Every failure is a 401 `invalid_token` saying why.
+ *
+ * The claims must also look like ours: `iat` not ahead of the clock by more
+ * than the skew and not older than one TTL, and a lifetime `exp - iat` of at
+ * most ACCESS_TOKEN_TTL_SECONDS (+ skew). The server never issues anything
+ * else, so a token beyond those bounds was made with a stolen key or a bug,
+ * and a key leak must not yield tokens that outlive the key's rotation.
  */
 export async function verifyAccessToken(ctx: ServerContext, keys: SigningKeys, token: string): Promise<AccessTokenClaims> {
   let payload;
@@ -52,12 +61,19 @@ export async function verifyAccessToken(ctx: ServerContext, keys: SigningKeys, t
       requiredClaims: ['exp', 'iat', 'sub'],
       currentDate: ctx.clock.now(),
       typ: 'at+jwt',
-      clockTolerance: 5,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      // Refuses `iat` in the future (beyond the tolerance) and older than one lifetime.
+      maxTokenAge: ctx.config.jwt.accessTokenTtlSeconds,
     }));
   } catch (error) {
     // The keys live in the database: when it cannot be reached the token is not invalid, the service is unavailable (503).
     if (isDatabaseUnavailable(error)) throw error;
     throw new UnauthorizedError(`Invalid access token: ${describe(error)}`, 'invalid_token');
+  }
+  const lifetime = payload.exp! - payload.iat!;
+  if (!(lifetime <= ctx.config.jwt.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS)) {
+    throw new UnauthorizedError(
+      `Invalid access token: its lifetime (exp - iat) is longer than this server's ${ctx.config.jwt.accessTokenTtlSeconds} s`, 'invalid_token');
   }
   const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(isScope) : [];
   return {

@@ -5,6 +5,7 @@ import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { createUser } from '../accounts/users.js';
+import { nameSchema } from '../accounts/schemas.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
@@ -37,16 +38,22 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Log in (form post with the CSRF token)',
       tags: ['pages'],
       body: z.object({ email: formText, password: formText, next: formText, [CSRF_FIELD]: formText }),
-      responses: { 303: redirect, 401: { ...htmlPage, description: 'The form again, with the error' }, 403: { description: '`csrf_failed`' } },
+      responses: {
+        303: redirect,
+        401: { ...htmlPage, description: 'The form again, with the error' },
+        403: { description: '`csrf_failed`' },
+        429: { ...htmlPage, description: 'The form again: too many failed logins, with `Retry-After`' },
+      },
       handler: async ({ req, res, body }) => {
         await verifyCsrf(ctx, req);
         const next = safeNextPath(body.next);
         try {
-          const user = await loginWithPassword(ctx, body.email ?? '', body.password ?? '');
+          const user = await loginWithPassword(ctx, body.email ?? '', body.password ?? '', { ip: req.ip });
           await startSession(ctx, req, res, user._id);
         } catch (error) {
-          if (!(error instanceof AppError) || error.status !== 401) throw error;
-          return void await showLogin(ctx, req, res, { next, email: body.email, error: error.message, status: 401 });
+          if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
+          res.set(error.headers);
+          return void await showLogin(ctx, req, res, { next, email: body.email, error: error.message, status: error.status });
         }
         res.redirect(303, next);
       },
@@ -84,8 +91,10 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         if (!email.success) return void await again('Please enter a valid email address.', 400);
         const password = passwordSchema.safeParse(body.password ?? '');
         if (!password.success) return void await again('The password must be at least 10 characters long.', 400);
+        const name = body.name?.trim() ? nameSchema.safeParse(body.name) : undefined;
+        if (name && !name.success) return void await again('The name must be at most 100 characters, without control characters or line breaks.', 400);
         try {
-          const user = await createUser(ctx, { email: email.data, password: password.data, name: body.name?.slice(0, 100) });
+          const user = await createUser(ctx, { email: email.data, password: password.data, name: name?.data });
           await startSession(ctx, req, res, user._id);
         } catch (error) {
           if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -102,7 +111,8 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: z.object({ [CSRF_FIELD]: formText }),
       responses: { 303: redirect, 403: { description: '`csrf_failed`' } },
       handler: async ({ req, res }) => {
-        await verifyCsrf(ctx, req);
+        // Without a session there is nobody to log out (e.g. it expired while the page was open): no CSRF error for that.
+        if (await sessionFromRequest(ctx, req)) await verifyCsrf(ctx, req);
         await endSession(ctx, req, res);
         res.redirect(303, '/account/login');
       },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { createUser } from '../accounts/users.js';
+import { nameSchema } from '../accounts/schemas.js';
 import { loginWithPassword } from './login.js';
 import { findRefreshFamily, revokeRefreshFamily } from './refresh-tokens.js';
 import { emailSchema, passwordSchema, tokensSchema } from './schemas.js';
@@ -18,7 +19,7 @@ export function authApiRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/v1/auth/signup',
       summary: 'Create an account and log in',
       tags: ['auth'],
-      body: z.object({ email: emailSchema, password: passwordSchema, name: z.string().trim().min(1).max(100).optional() }),
+      body: z.object({ email: emailSchema, password: passwordSchema, name: nameSchema.optional() }),
       responses: {
         201: { description: 'Account created; tokens for it', schema: tokensSchema },
         409: { description: '`email_taken`: an account with this email exists' },
@@ -38,9 +39,10 @@ export function authApiRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Tokens', schema: tokensSchema },
         401: { description: '`invalid_credentials`: unknown email or wrong password (the same answer for both)' },
+        429: { description: '`rate_limited`: too many failed logins (per account+IP with a growing wait, per IP, per account); `Retry-After` says when to try again' },
       },
-      handler: async ({ body }) => {
-        const user = await loginWithPassword(ctx, body.email, body.password);
+      handler: async ({ body, req }) => {
+        const user = await loginWithPassword(ctx, body.email, body.password, { ip: req.ip });
         const { scopes: _scopes, ...tokens } = await issueTokens(ctx, user);
         return { body: tokens, headers: noStore };
       },

@@ -7,6 +7,7 @@ import { ensureRefreshIndexes } from './refresh-tokens.js';
 import { ensureSiteTokenIndexes } from './site-tokens.js';
 import { ensureCodeIndexes } from './oauth/codes.js';
 import { oauthRoutes } from './oauth/routes.js';
+import { oauthTokenErrorHandler } from './oauth/token-errors.js';
 import { startPurging, stopPurging } from './purge.js';
 import { ensureSessionIndexes } from './sessions.js';
 import { signingKeys } from './state.js';
@@ -28,4 +29,5 @@ export const authModule: ServerModule = {
   close: (ctx) => stopPurging(ctx),
   routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx), ...oauthRoutes(ctx)],
   authenticate: (ctx) => createAuthenticator(ctx),
+  errorHandlers: () => [{ path: '/oauth/token', handler: oauthTokenErrorHandler }],
 };

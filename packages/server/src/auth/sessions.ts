@@ -3,7 +3,7 @@ import { ObjectId, type Collection } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import type { UserDoc } from '../db/index.js';
 import { findUser } from '../accounts/users.js';
-import { clearFirstPartyCookie, readCookie, setFirstPartyCookie } from './cookies.js';
+import { clearFirstPartyCookie, readFirstPartyCookie, setFirstPartyCookie } from './cookies.js';
 import { hashSecret, randomSecret } from './secrets.js';
 import { ensureTtlIndex } from './ttl-index.js';
 
@@ -84,7 +84,7 @@ export async function requireSession(ctx: ServerContext, req: Request, res: Resp
 
 /** Logs out this browser: deletes the session and clears the cookie. */
 export async function endSession(ctx: ServerContext, req: Request, res: Response): Promise<void> {
-  const secret = readCookie(req, SESSION_COOKIE);
+  const secret = readFirstPartyCookie(ctx, req, SESSION_COOKIE);
   if (secret) await collection(ctx).deleteOne({ hash: hashSecret(secret) });
   clearFirstPartyCookie(ctx, res, SESSION_COOKIE);
   sessionOfRequest.set(req, Promise.resolve(null));
@@ -97,7 +97,7 @@ export async function ensureSessionIndexes(ctx: ServerContext): Promise<void> {
 }
 
 async function loadSession(ctx: ServerContext, req: Request): Promise<Session | null> {
-  const secret = readCookie(req, SESSION_COOKIE);
+  const secret = readFirstPartyCookie(ctx, req, SESSION_COOKIE);
   if (!secret) return null;
   const doc = await collection(ctx).findOne({ hash: hashSecret(secret) });
   if (!doc || doc.expiresAt <= ctx.clock.now()) return null;

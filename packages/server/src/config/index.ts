@@ -1,1 +1,1 @@
-export { loadConfig, type Config } from './load-config.js';
+export { loadConfig, type Config, type RateLimitConfig } from './load-config.js';

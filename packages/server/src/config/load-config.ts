@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -24,6 +25,19 @@ const schema = z.object({
   ALLOW_PRIVATE_FETCH: z.enum(['true', 'false']).default('false'),
   DEMO_TOPUP: z.enum(['true', 'false']).default('false'),
   BODY_LIMIT: z.string().default('100kb'),
+  TRUST_PROXY: z.string().regex(/^[\w.:/, -]+$/, 'must be loopback, a number of hops, or addresses/subnets (comma-separated)').default('loopback'),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(86_400).default(60),
+  RATE_LIMIT_IP: positiveInt(1e9).default(600),
+  RATE_LIMIT_ACCOUNT: positiveInt(1e9).default(600),
+  RATE_LIMIT_TOKEN: positiveInt(1e9).default(300),
+  RATE_LIMIT_LOGIN_FREE_FAILURES: positiveInt(1e9).default(5),
+  RATE_LIMIT_LOGIN_MAX_DELAY_SECONDS: positiveInt(86_400).default(900),
+  RATE_LIMIT_LOGIN_IP_FAILURES: positiveInt(1e9).default(100),
+  RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: positiveInt(1e9).default(50),
+  RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt(86_400).default(3600),
+  RATE_LIMIT_KNOWN_CLIENT_DAYS: positiveInt(365).default(30),
+  RATE_LIMIT_STORE_TIMEOUT_MS: positiveInt(60_000).default(1000),
 });
 
 export interface Config {
@@ -54,6 +68,32 @@ export interface Config {
   /** Enables the clearly marked demo top-up provider (development only). */
   demoTopUp: boolean;
   bodyLimit: string;
+  /** Express's `trust proxy`: whose X-Forwarded-For is believed (per-IP limits count the client, not the proxy). */
+  trustProxy: string | number;
+  rateLimits: RateLimitConfig;
+}
+
+/** docs/security.md, "Rate limits". */
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** Requests per `windowSeconds`: per client IP (every request), per account and per credential (authenticated API requests). */
+  windowSeconds: number;
+  perIp: number;
+  perAccount: number;
+  perToken: number;
+  login: {
+    /** Consecutive failures of one account from one IP before each further attempt waits (1 s, 2 s, 4 s … up to maxDelaySeconds). */
+    freeFailures: number;
+    maxDelaySeconds: number;
+    /** Failed logins per `windowSeconds` from one IP (any accounts), and for one account from clients it does not know. */
+    ipFailures: number;
+    accountFailures: number;
+    windowSeconds: number;
+    /** How long an account+IP with a successful login stays a known client (exempt from the per-account limit). */
+    knownClientDays: number;
+  };
+  /** A limiter call slower than this (database slow or gone) falls back to a per-instance in-memory count. */
+  storeTimeoutMs: number;
 }
 
 /** Reads and validates the environment; throws one error listing every bad setting. */
@@ -88,5 +128,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === 'true',
     demoTopUp: e.DEMO_TOPUP === 'true',
     bodyLimit: e.BODY_LIMIT,
+    trustProxy: /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    rateLimits: {
+      enabled: e.RATE_LIMITS === 'on',
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      perIp: e.RATE_LIMIT_IP,
+      perAccount: e.RATE_LIMIT_ACCOUNT,
+      perToken: e.RATE_LIMIT_TOKEN,
+      login: {
+        freeFailures: e.RATE_LIMIT_LOGIN_FREE_FAILURES,
+        maxDelaySeconds: e.RATE_LIMIT_LOGIN_MAX_DELAY_SECONDS,
+        ipFailures: e.RATE_LIMIT_LOGIN_IP_FAILURES,
+        accountFailures: e.RATE_LIMIT_LOGIN_ACCOUNT_FAILURES,
+        windowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
+        knownClientDays: e.RATE_LIMIT_KNOWN_CLIENT_DAYS,
+      },
+      storeTimeoutMs: e.RATE_LIMIT_STORE_TIMEOUT_MS,
+    },
   };
 }

@@ -5,6 +5,8 @@
  */
 export class AppError extends Error {
   override name = 'AppError';
+  /** Response headers the answer must carry (e.g. `Retry-After` on 429). */
+  headers: Record<string, string> = {};
   constructor(
     readonly status: number,
     readonly code: string,
@@ -50,6 +52,14 @@ export class ConflictError extends AppError {
 export class UnprocessableError extends AppError {
   constructor(message: string, code: string, extra: Record<string, unknown> = {}) {
     super(422, code, message, extra);
+  }
+}
+
+/** 429: a rate limit (docs/security.md, "Rate limits"); carries `Retry-After` and the RateLimit fields. */
+export class RateLimitedError extends AppError {
+  constructor(message: string, readonly retryAfterSeconds: number, headers: Record<string, string> = {}) {
+    super(429, 'rate_limited', message, { retryAfter: retryAfterSeconds });
+    this.headers = { ...headers, 'Retry-After': String(retryAfterSeconds) };
   }
 }
 

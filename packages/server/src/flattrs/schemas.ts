@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { FlattrDoc, ThingDoc } from '../db/index.js';
+import { storedText } from '../http/stored-text.js';
 import { LIMITS, thingSchema, titleSchema, toThing, urlInputSchema } from '../things/index.js';
 
 export const recordFlattrBodySchema = z.object({
   url: urlInputSchema.optional().describe('The thing\'s URL; the thing is created on the first click if missing'),
   thingId: z.string().optional().describe('An existing thing, instead of `url`'),
   title: titleSchema.optional().describe('Title for a thing created by this click'),
-  creator: z.string().trim().min(1).max(LIMITS.creator).optional()
+  creator: storedText('creator', LIMITS.creator, { min: 1 }).optional()
     .describe('The button\'s creator attribute: stored as a claim on a new thing, never as its owner'),
 }).refine((body) => (body.url === undefined) !== (body.thingId === undefined), {
   message: 'send exactly one of url and thingId',
@@ -18,7 +19,7 @@ export type RecordFlattrBody = z.output<typeof recordFlattrBodySchema>;
 export const flattrSchema = z.object({
   id: z.string(),
   thingId: z.string(),
-  readerId: z.string(),
+  readerId: z.string().optional().describe('The reader; absent in answers to a site token (a site does not learn who its readers are)'),
   period: z.string().describe('YYYY-MM, the UTC month the server recorded the click in'),
   source: z.enum(['click', 'subscription']),
   createdAt: z.string().describe('ISO 8601'),

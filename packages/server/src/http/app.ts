@@ -7,6 +7,7 @@ import type { AuthContext, AuthRequirement } from './auth-context.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { defineRoute, mountRoutes, type AnyRouteSpec } from './route.js';
+import { siteTokenGate } from './site-token-gate.js';
 import { z } from 'zod';
 
 export interface App {
@@ -19,7 +20,7 @@ export interface App {
 export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', ctx.config.trustProxy);
   app.set('etag', false);
   app.use(helmet({
     // The API serves JSON; the few HTML pages (confirm window) set their own CSP.
@@ -29,6 +30,13 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   app.use('/v1', cors(corsOptions(ctx)));
   app.use('/oauth/token', cors(corsOptions(ctx)));
   app.use('/.well-known/jwks.json', cors());
+  const routes: AnyRouteSpec[] = [healthRoute(ctx)];
+  for (const module of modules) routes.push(...(module.routes?.(ctx) ?? []));
+  const openApiDocument = buildOpenApiDocument([...routes, openApiRoute()], { version: '0.1.0', serverUrl: ctx.config.publicUrl });
+  routes.push(openApiRoute(openApiDocument));
+
+  // Before the body is even parsed (after CORS, so a browser can read the refusal).
+  app.use(siteTokenGate(routes));
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: ctx.config.bodyLimit }));
 
@@ -52,14 +60,12 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
     return auth;
   };
 
-  const routes: AnyRouteSpec[] = [healthRoute(ctx)];
-  for (const module of modules) routes.push(...(module.routes?.(ctx) ?? []));
-  const openApiDocument = buildOpenApiDocument([...routes, openApiRoute()], { version: '0.1.0', serverUrl: ctx.config.publicUrl });
-  routes.push(openApiRoute(openApiDocument));
-
   const router = express.Router();
   mountRoutes(router, routes, guarded);
   app.use(router);
+  for (const module of modules) {
+    for (const { path, handler } of module.errorHandlers?.(ctx) ?? []) app.use(path, handler);
+  }
   app.use(notFoundHandler);
   app.use(problemHandler((message, error) => ctx.log.error(message, error)));
   return { express: app, routes, openApiDocument };
@@ -72,7 +78,7 @@ function corsOptions(ctx: ServerContext): cors.CorsOptions {
     // Bearer tokens only: the API never relies on cookies cross-origin.
     credentials: false,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match'],
-    exposedHeaders: ['ETag', 'Retry-After', 'Location'],
+    exposedHeaders: ['ETag', 'Retry-After', 'Location', 'RateLimit', 'RateLimit-Policy'],
     maxAge: 600,
   };
 }

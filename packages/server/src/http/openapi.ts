@@ -46,15 +46,19 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       operation.security = [{ bearer: spec.auth.scope ? [spec.auth.scope] : [] }];
       (operation.responses as Record<string, unknown>)['401'] ??= { $ref: '#/components/responses/Unauthorized' };
     }
+    // The one place a site token counts; every other operation answers it 403 site_token_not_allowed.
+    if (spec.auth?.siteTokens) operation['x-site-token'] = true;
     if (spec.body || spec.query || spec.params) {
       (operation.responses as Record<string, unknown>)['400'] ??= { $ref: '#/components/responses/BadRequest' };
     }
     // Any operation may find the database unreachable (src/db/database-errors.ts): 503 with Retry-After.
     (operation.responses as Record<string, unknown>)['503'] ??= { $ref: '#/components/responses/ServiceUnavailable' };
     if (spec.query || spec.params || spec.headers) {
-      // Node refuses a request line or headers over 16 KB before any route runs (src/http/client-errors.ts).
+      // Node refuses a request line or headers over 16 KB before any route runs (src/http/parser-refusals.ts).
       (operation.responses as Record<string, unknown>)['431'] ??= { $ref: '#/components/responses/RequestHeaderFieldsTooLarge' };
     }
+    // Every route but the health check counts against the rate limits (docs/security.md, "Rate limits").
+    if (spec.path !== '/healthz') (operation.responses as Record<string, unknown>)['429'] ??= { $ref: '#/components/responses/TooManyRequests' };
     paths[openApiPath] ??= {};
     paths[openApiPath][spec.method] = operation;
   }
@@ -65,7 +69,12 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'JWT access token, personal access token or site token' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'JWT access token or personal access token; a site token (`fsite_…`) only on operations marked `x-site-token` '
+            + '(elsewhere, public operations included: 403 `site_token_not_allowed`)',
+        },
       },
       schemas: { Problem: problemSchema },
       responses: {
@@ -77,6 +86,15 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
           content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
         },
         RequestHeaderFieldsTooLarge: { description: '`request_too_large`: the URL or the headers exceed 16 KB', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        TooManyRequests: {
+          description: '`rate_limited`: a rate limit (per IP, account, credential, or on logins) is used up; retry after `Retry-After` seconds',
+          headers: {
+            'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } },
+            RateLimit: { description: 'Remaining quota per policy (draft-ietf-httpapi-ratelimit-headers-10), e.g. `"ip";r=0;t=42`', schema: { type: 'string' } },
+            'RateLimit-Policy': { description: 'The policies, e.g. `"ip";q=600;w=60`', schema: { type: 'string' } },
+          },
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
       },
     },
   };
@@ -92,7 +110,9 @@ function responseContent(status: number, response: ResponseSpec): { content?: Re
   if (response.schema) content[response.contentType ?? (status >= 400 ? PROBLEM_JSON : 'application/json')] = { schema: toJsonSchema(response.schema, 'output') };
   else if (response.contentType) content[response.contentType] = { schema: { type: 'string' } };
   for (const type of response.alternativeContentTypes ?? []) content[type] = { schema: { type: 'string' } };
-  if (status >= 400) content[PROBLEM_JSON] ??= { schema: { $ref: '#/components/schemas/Problem' } };
+  // …except where a route answers errors in a JSON format of its own (the OAuth token endpoint's RFC 6749 errors).
+  const ownErrorFormat = Boolean(response.schema && response.contentType);
+  if (status >= 400 && !ownErrorFormat) content[PROBLEM_JSON] ??= { schema: { $ref: '#/components/schemas/Problem' } };
   return Object.keys(content).length ? { content } : {};
 }
 

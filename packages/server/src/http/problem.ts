@@ -1,16 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { AppError } from '../errors/index.js';
+import { clientErrorOf } from './client-errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://flattr.dev/problems/';
-
-/** Express's own errors (body-parser) carry `status`/`type`; map them to stable codes. */
-const expressErrorCodes: Record<string, [number, string, string]> = {
-  'entity.parse.failed': [400, 'malformed_json', 'The request body is not valid JSON'],
-  'entity.too.large': [413, 'body_too_large', 'The request body is too large'],
-  'encoding.unsupported': [415, 'unsupported_encoding', 'Unsupported content encoding'],
-  'charset.unsupported': [415, 'unsupported_charset', 'Unsupported charset'],
-};
 
 /** The one error middleware: every failure leaves as RFC 9457 problem+json. */
 export function problemHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
@@ -19,12 +12,14 @@ export function problemHandler(log: (message: string, error: unknown) => void): 
     let code = 'internal_error';
     let detail = 'An unexpected error occurred';
     let extra: Record<string, unknown> = {};
+    const clientError = clientErrorOf(error);
     if (error instanceof AppError) {
       ({ status, code } = error);
       detail = error.message;
       extra = error.extra;
-    } else if (error && typeof error === 'object' && typeof error.type === 'string' && expressErrorCodes[error.type]) {
-      [status, code, detail] = expressErrorCodes[error.type]!;
+    } else if (clientError) {
+      // Express's and body-parser's errors with a 4xx status (bad escapes, bodies, aborted requests): the client's fault.
+      ({ status, code, detail } = clientError);
     } else if (isDatabaseUnavailable(error)) {
       // Not our fault nor the client's: say when to try again (a click retried with its Idempotency-Key is safe).
       [status, code, detail] = [503, 'database_unavailable', 'The database cannot be reached right now; try again shortly'];
@@ -33,6 +28,7 @@ export function problemHandler(log: (message: string, error: unknown) => void): 
     }
     if (res.headersSent) return;
     if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+    if (error instanceof AppError) res.set(error.headers);
     if (code === 'database_unavailable') res.set('Retry-After', '5');
     res.status(status).type('application/problem+json').send(JSON.stringify({
       type: `${PROBLEM_TYPE_BASE}${code}`,

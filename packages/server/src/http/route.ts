@@ -14,7 +14,7 @@ export interface ResponseSpec {
   description: string;
   /** JSON body schema; omit for empty bodies. */
   schema?: z.ZodType;
-  /** Non-JSON bodies, e.g. 'text/html', 'application/javascript', 'text/csv'. */
+  /** Non-JSON bodies, e.g. 'text/html', 'application/javascript', 'text/csv'; with `schema`, a JSON type other than the default (`application/json`, errors `application/problem+json`). */
   contentType?: string;
   /** Other bodies the same status may carry instead, e.g. `['text/csv']` for an export of a JSON list. */
   alternativeContentTypes?: string[];

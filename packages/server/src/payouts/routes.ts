@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
 import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { storedText } from '../http/stored-text.js';
 import { formatMinorUnits, toCsv } from './csv.js';
 import {
   availableForPayout, listPayouts, listPayoutsOf, markPaid, publicStatus, requestPayout, type PayoutDoc,
@@ -134,7 +135,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tags: ['payouts', 'admin'],
       auth: { scope: 'admin', role: 'admin' },
       params: z.object({ id: z.string() }),
-      body: z.object({ reference: z.string().trim().min(1, 'reference must not be empty').max(200) }),
+      body: z.object({ reference: storedText('reference', 200, { min: 1 }) }),
       responses: {
         200: { description: 'Paid (also when it was already paid with this reference)', schema: payoutSchema },
         404: problem('`payout_not_found`'),

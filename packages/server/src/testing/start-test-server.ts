@@ -19,6 +19,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Rate limits for tests: on (every request goes through the limiters, as in
+ * production) but too high for any test to reach. The rate-limit tests set
+ * their own, small limits through `env`.
+ */
+export const TEST_RATE_LIMITS: Record<string, string> = {
+  RATE_LIMIT_IP: '100000000',
+  RATE_LIMIT_ACCOUNT: '100000000',
+  RATE_LIMIT_TOKEN: '100000000',
+  RATE_LIMIT_LOGIN_FREE_FAILURES: '100000000',
+  RATE_LIMIT_LOGIN_IP_FAILURES: '100000000',
+  RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '100000000',
+};
+
 const quietLogger: Logger = {
   info: () => {},
   warn: () => {},
@@ -47,6 +61,7 @@ export async function startTestServer(options: {
     HOST: '127.0.0.1',
     MONGODB_DB: `test_${randomBytes(6).toString('hex')}`,
     ALLOW_PRIVATE_FETCH: 'true',
+    ...TEST_RATE_LIMITS,
     ...options.env,
     MONGODB_URI: options.monitorCommands ? withUriOption(uri, 'monitorCommands=true') : uri,
   });

@@ -14,7 +14,9 @@ export class InvalidUrlError extends AppError {
  * The canonical form of a thing's URL, so that every spelling of one page
  * maps to one thing (DESIGN.md "Things"):
  *
- * - only `http:` and `https:`; no user name or password in the URL;
+ * - only `http:` and `https:` written as such, `//` and a host right after the
+ *   scheme (`https:///path`, `https:/host` and `https:\\host` are refused:
+ *   URL parsers guess a host there, e.g. `path`); no user name or password;
  * - scheme and host lower-case, IDN hosts in punycode, IPv6 compressed
  *   (the WHATWG URL parser does these), a trailing dot on the host removed;
  * - no default port (`:80` for http, `:443` for https), no fragment;
@@ -39,6 +41,9 @@ export function normalizeUrl(input: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidUrlError(`only http and https URLs can be flattred, not ${url.protocol.slice(0, -1)}`);
+  }
+  if (!/^https?:\/\/[^/\\]/i.test(trimmed)) {
+    throw new InvalidUrlError(`"${shorten(trimmed)}" has no host after "${url.protocol}//"`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new InvalidUrlError('URLs with a user name or password cannot name a thing');
@@ -82,4 +87,15 @@ function upperCaseEscapes(href: string): string {
 
 function shorten(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}…` : value;
+}
+
+/**
+ * Whether a thing's URL is on a site, a site being one serialized origin
+ * (`https://blog.example`): same scheme, host and port after normalisation.
+ * `http://blog.example`, `https://www.blog.example` and `https://blog.example:8443`
+ * are other sites, as they are to the browser's `Origin` header that binds a
+ * site token (docs/auth.md, "Site tokens").
+ */
+export function isOnOrigin(url: string, origin: string): boolean {
+  return new URL(normalizeUrl(url)).origin === origin;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ThingDoc } from '../db/index.js';
+import { storedText } from '../http/stored-text.js';
 
 /** BCP 47-ish: a 2–3 letter language, then up to four subtags (script, region, variant). */
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/;
@@ -13,13 +14,13 @@ export const LIMITS = {
   creator: 200,
 } as const;
 
-export const titleSchema = z.string().trim().min(1, 'title must not be empty').max(LIMITS.title, `title is at most ${LIMITS.title} characters`);
+export const titleSchema = storedText('title', LIMITS.title, { min: 1 });
 export const urlInputSchema = z.string().min(1).max(LIMITS.url).describe('Any spelling of the URL; the server normalises it');
 
 export const thingMetadataSchema = z.object({
   title: titleSchema,
-  description: z.string().trim().max(LIMITS.description, `description is at most ${LIMITS.description} characters`).optional(),
-  tags: z.array(z.string().trim().min(1, 'a tag must not be empty').max(LIMITS.tag, `a tag is at most ${LIMITS.tag} characters`))
+  description: storedText('description', LIMITS.description, { multiline: true }).optional(),
+  tags: z.array(storedText('a tag', LIMITS.tag, { min: 1 }))
     .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
     .transform((tags) => [...new Set(tags)])
     .optional(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../../context.js';
 import { AppError, ForbiddenError } from '../../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../../http/route.js';
+import { storedText } from '../../http/stored-text.js';
 import { getUser } from '../../accounts/users.js';
 import { isFirstPartyJwt } from '../authenticate.js';
 import { verifyCsrf, csrfToken } from '../csrf.js';
@@ -10,11 +11,11 @@ import { requireSession } from '../sessions.js';
 import { issueTokens, refreshTokens, type TokensJson } from '../tokens.js';
 import { authorizeParamsOf, redirectToClient, showConsent, validateAuthorizeRequest } from './authorize.js';
 import { findClient, registerClient } from './clients.js';
-import { createAuthorizationCode, InvalidGrant, redeemAuthorizationCode, revokeIfCodeReplayed } from './codes.js';
+import { createAuthorizationCode, redeemAuthorizationCode, revokeIfCodeReplayed } from './codes.js';
+import { OAuthError, TOKEN_RESPONSE_HEADERS } from './token-errors.js';
 
 const text = z.string().max(2000).optional();
-/** RFC 6749 section 5.2: the token endpoint's errors. */
-const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string() });
 const authorizeFields = {
   response_type: text, client_id: text, redirect_uri: text, code_challenge: text,
   code_challenge_method: text, state: text, scope: text,
@@ -29,7 +30,7 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Register a third-party app (public client: PKCE, no secret)',
       tags: ['oauth'],
       auth: { scope: 'read' },
-      body: z.object({ name: z.string().trim().min(1).max(100), redirectUris: z.array(z.string().max(2000)).min(1).max(10) }),
+      body: z.object({ name: storedText('name', 100, { min: 1 }), redirectUris: z.array(storedText('a redirect URI', 2000)).min(1).max(10) }),
       responses: {
         201: { description: 'The client', schema: z.object({ clientId: z.string(), name: z.string(), redirectUris: z.array(z.string()) }) },
         403: { description: '`credential_not_allowed`: needs a login access token' },
@@ -100,8 +101,9 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
         200: { description: 'RFC 6749 token response, plus the API\'s Tokens fields', schema: z.object({
           access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number(), refresh_token: z.string(), scope: z.string(),
         }).loose() },
-        400: { description: 'RFC 6749 error: `{error, error_description}` (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)', schema: oauthErrorSchema, contentType: 'application/json' },
-        401: { description: '`{error: "invalid_client"}`', schema: oauthErrorSchema, contentType: 'application/json' },
+        400: { description: 'RFC 6749 §5.2 error `{error, error_description}` (`invalid_request`, also for malformed bodies; `invalid_grant`, `unsupported_grant_type`), never problem+json', schema: oauthErrorSchema, contentType: 'application/json' },
+        401: { description: '`{error: "invalid_client", error_description}`', schema: oauthErrorSchema, contentType: 'application/json' },
+        429: { description: '`{error: "slow_down", error_description}` with `Retry-After` and RateLimit headers (docs/security.md, "Rate limits")', schema: oauthErrorSchema, contentType: 'application/json' },
       },
       handler: async ({ res, body }) => {
         try {
@@ -123,10 +125,9 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
           throw new OAuthError(400, body.grant_type ? 'unsupported_grant_type' : 'invalid_request',
             body.grant_type ? `grant_type "${body.grant_type}" is not supported` : 'grant_type is required');
         } catch (error) {
-          if (error instanceof InvalidGrant) return oauthError(res, new OAuthError(400, 'invalid_grant', error.message));
-          if (error instanceof OAuthError) return oauthError(res, error);
           // Refresh failures (unknown, reused, other client) are invalid_grant in OAuth terms.
-          if (error instanceof AppError && error.status === 401) return oauthError(res, new OAuthError(400, 'invalid_grant', error.message));
+          if (error instanceof AppError && error.status === 401) throw new OAuthError(400, 'invalid_grant', error.message);
+          // Everything else is answered as RFC 6749 JSON by oauthTokenErrorHandler (mounted on this path).
           throw error;
         }
       },
@@ -134,17 +135,9 @@ export function oauthRoutes(ctx: ServerContext): AnyRouteSpec[] {
   ];
 }
 
-class OAuthError extends Error {
-  constructor(readonly status: number, readonly error: string, message: string) {
-    super(message);
-  }
-}
-
-const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-
 function tokenResponse(res: Response, tokens: TokensJson & { scopes: string[] }): void {
   const { scopes, ...apiTokens } = tokens;
-  res.status(200).set(noStore).json({
+  res.status(200).set(TOKEN_RESPONSE_HEADERS).json({
     access_token: tokens.accessToken,
     token_type: 'Bearer',
     expires_in: tokens.expiresIn,
@@ -152,10 +145,4 @@ function tokenResponse(res: Response, tokens: TokensJson & { scopes: string[] })
     scope: scopes.join(' '),
     ...apiTokens,
   });
-}
-
-function oauthError(res: Response, error: OAuthError): void {
-  res.status(error.status).set(noStore);
-  if (error.status === 401) res.set('WWW-Authenticate', 'Basic realm="oauth"');
-  res.json({ error: error.error, error_description: error.message });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storedText } from '../../http/stored-text.js';
 import { LIMITS, normalizeUrl } from '../../things/index.js';
 
 /** What the element puts in the confirm window's query (and the form posts back). */
@@ -17,12 +18,12 @@ export class ConfirmInputError extends Error {
   }
 }
 
-const optionalText = (max: number) => z.string().trim().max(max).optional().transform((v) => (v ? v : undefined));
+const optionalText = (label: string, max: number) => storedText(label, max).optional().transform((v) => (v ? v : undefined));
 
 const schema = z.object({
   url: z.string({ error: 'url is required' }).min(1, 'url is required').max(LIMITS.url),
-  title: optionalText(LIMITS.title),
-  creator: optionalText(LIMITS.creator),
+  title: optionalText('title', LIMITS.title),
+  creator: optionalText('creator', LIMITS.creator),
   origin: z.string({ error: 'origin is required' }).min(1, 'origin is required').max(300),
 });
 

@@ -1,0 +1,6 @@
+export { rateLimitsModule } from './module.js';
+export { limitCredential } from './request-limits.js';
+export { throttleLogin, loginDelaySeconds, type LoginAttempt } from './login-throttle.js';
+export { clientAddress } from './client-address.js';
+export { policyField, limitField, type PolicyState } from './headers.js';
+export { RATE_LIMIT_COLLECTIONS } from './limiters.js';
