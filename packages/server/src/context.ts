@@ -32,6 +32,13 @@ export interface ServerModule {
   ensureIndexes?(ctx: ServerContext): Promise<void>;
   /** Routes described for OpenAPI and validated before their handlers run. */
   routes?(ctx: ServerContext): AnyRouteSpec[];
+  /**
+   * Middleware that must see every request, mounted after helmet and CORS (so a browser can read its
+   * refusals) but before the site-token gate and the body parsers, which refuse requests before any
+   * `mount` or route runs: the per-IP rate limit (a flood of malformed bodies counts too), the tests'
+   * refusal audit.
+   */
+  mountBeforeParsers?(app: Express, ctx: ServerContext): void;
   /** For things that are not JSON API routes (static files, HTML pages): mounted before the API routes. */
   mount?(app: Express, ctx: ServerContext): void;
   /** Background work begun once the server listens (not awaited: it must not delay start). */

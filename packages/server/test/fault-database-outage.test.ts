@@ -5,7 +5,8 @@
  * `blackhole` keeps the connections open but passes no byte (a network
  * partition: only timeouts end the wait). Each time:
  * requests during the outage answer 503 problem+json `database_unavailable`
- * with Retry-After within a bounded time (no hang, no 500), the same server
+ * with Retry-After within a bounded time (no hang, no 500; the rate limiters,
+ * which count in the same database, fail open and count in memory), the same server
  * process answers 2xx again once the line is back, and every click that got a
  * 2xx is in the database afterwards.
  */
@@ -99,6 +100,11 @@ describe('the database unreachable during a steady stream of clicks, then back',
       assert.ok(during.length >= 4, `requests were answered during the outage (${during.length})`);
       const wrong = during.filter((c) => !(c.status === 503 && c.code === 'database_unavailable' && /^application\/problem\+json/.test(c.contentType ?? '') && Number(c.retryAfter) > 0));
       assert.deepEqual(wrong.map(show), [], 'during the outage every answer is 503 problem+json database_unavailable with Retry-After');
+      // The rate limiters count in the same database: they fail open (an in-memory count per instance,
+      // docs/security.md "When the database is slow or gone"), so the outage is neither a 429 nor a 500
+      // of theirs, and the answers still carry the per-IP and per-account policies they counted against.
+      const uncounted = during.filter((c) => !/"ip";r=\d+/.test(c.rateLimit ?? '') || !/"account";r=\d+/.test(c.rateLimit ?? ''));
+      assert.deepEqual(uncounted.map(show), [], 'during the outage the limiters still count every request (in memory)');
       const unavailable = clicks.filter((c) => c.status === 503);
       assert.ok(unavailable.every((c) => c.code === 'database_unavailable' && Number(c.retryAfter) > 0), 'every 503 says database_unavailable and when to retry');
 
@@ -121,7 +127,7 @@ function tally(clicks: Click[]): string {
 }
 
 function show(c: Click): string {
-  return `click ${c.index}: ${c.status} ${c.code ?? c.error ?? ''} after ${c.ms} ms (${c.contentType ?? 'no type'}, Retry-After ${c.retryAfter ?? 'none'})`;
+  return `click ${c.index}: ${c.status} ${c.code ?? c.error ?? ''} after ${c.ms} ms (${c.contentType ?? 'no type'}, Retry-After ${c.retryAfter ?? 'none'}, RateLimit ${c.rateLimit ?? 'none'})`;
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

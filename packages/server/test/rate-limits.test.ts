@@ -79,6 +79,22 @@ describe('rate limits (docs/security.md, "Rate limits")', () => {
       assert.equal((await api.get('/widget/flattr.js', { headers: from(freshIp()) })).status, 200);
     });
 
+    it('counts requests refused before any route runs too (malformed or falsely encoded bodies, site tokens off their route): a flood of them uses up the IP quota', async () => {
+      const ip = freshIp();
+      const bad = [
+        () => api.request('POST', '/v1/flattrs', { rawBody: '{"url": ', headers: { ...from(ip), 'content-type': 'application/json' } }),
+        () => api.request('POST', '/v1/things', { rawBody: 'not gzip', headers: { ...from(ip), 'content-type': 'application/json', 'content-encoding': 'gzip' } }),
+        () => api.request('PATCH', '/v1/me', { rawBody: '{}', headers: { ...from(ip), 'content-type': 'application/json', authorization: 'Bearer fsite_x' } }),
+        () => api.request('POST', '/account/login', { rawBody: 'a=1&'.repeat(2000), headers: { ...from(ip), 'content-type': 'application/x-www-form-urlencoded' } }),
+      ];
+      for (let i = 0; i < 8; i += 1) {
+        const res = await bad[i % bad.length]!();
+        assert.ok(res.status >= 400 && res.status < 500 && res.status !== 429, `refusal ${i + 1}: ${res.status} ${res.text.slice(0, 200)}`);
+      }
+      assertRateLimited(await bad[0]!(), 'ip', 'the 9th malformed request');
+      assertRateLimited(await api.get('/widget/flattr.js', { headers: from(ip) }), 'ip', 'a good request after them');
+    });
+
     it('counts IPv6 clients by their /64', () => {
       assert.equal(clientAddress('2001:db8:1:2:aaaa::1'), clientAddress('2001:db8:1:2:bbbb:cccc:dddd:eeee'));
       assert.notEqual(clientAddress('2001:db8:1:2::1'), clientAddress('2001:db8:1:3::1'));

@@ -35,6 +35,7 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   const openApiDocument = buildOpenApiDocument([...routes, openApiRoute()], { version: '0.1.0', serverUrl: ctx.config.publicUrl });
   routes.push(openApiRoute(openApiDocument));
 
+  for (const module of modules) module.mountBeforeParsers?.(app, ctx);
   // Before the body is even parsed (after CORS, so a browser can read the refusal).
   app.use(siteTokenGate(routes));
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));

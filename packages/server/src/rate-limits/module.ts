@@ -9,8 +9,8 @@ const purges = new WeakMap<ServerContext, NodeJS.Timeout>();
 
 /**
  * Rate limits shared by every instance through MongoDB (docs/security.md,
- * "Rate limits"). Its `mount` counts every request per IP, so it comes before
- * the modules that mount static files and pages; the auth module counts
+ * "Rate limits"). Its `mountBeforeParsers` counts every request per IP, before
+ * anything can refuse it (body parsers, static files, pages); the auth module counts
  * accounts and credentials (`limitCredential`) and password logins
  * (`throttleLogin`).
  */
@@ -20,7 +20,8 @@ export const rateLimitsModule: ServerModule = {
     // One collection each: concurrently, so a start (and every CLI command) waits for the slowest only.
     await Promise.all(Object.values(limiterSpecs(ctx)).map((spec) => ensureLimiterIndexes(ctx, spec)));
   },
-  mount: (app, ctx) => {
+  // Before the body parsers and the site-token gate: a request they refuse is counted too.
+  mountBeforeParsers: (app, ctx) => {
     app.use(limitRequestsByIp(ctx));
   },
   start: (ctx) => {

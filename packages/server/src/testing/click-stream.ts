@@ -15,6 +15,8 @@ export interface Click {
   detail?: string;
   contentType?: string;
   retryAfter?: string;
+  /** The RateLimit header (draft-ietf-httpapi-ratelimit-headers): which limiters counted this request. */
+  rateLimit?: string;
   error?: string;
 }
 
@@ -83,6 +85,7 @@ export async function sendClick(baseUrl: string, token: string, click: Click, ti
     click.status = res.status;
     click.contentType = res.headers.get('content-type') ?? undefined;
     click.retryAfter = res.headers.get('retry-after') ?? undefined;
+    click.rateLimit = res.headers.get('ratelimit') ?? undefined;
     const body = /json/.test(click.contentType ?? '') && text ? JSON.parse(text) : undefined;
     if (res.ok) click.flattrId = body?.id;
     else {

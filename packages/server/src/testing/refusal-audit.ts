@@ -62,7 +62,8 @@ export function refusalAudit(options: { exclude?: string[] } = {}): RefusalAudit
     },
     module: {
       name: 'refusal-audit',
-      mount(app, ctx) {
+      // Before the body parsers: what they refuse is audited too.
+      mountBeforeParsers(app, ctx) {
         if (!ctx.client.options.monitorCommands) throw new Error('refusalAudit needs command monitoring: startTestServer({ monitorCommands: true })');
         ctx.client.on('commandStarted', (event: CommandStartedEvent) => {
           if (event.databaseName !== ctx.db.databaseName || !WRITE_COMMANDS.has(event.commandName)) return;
