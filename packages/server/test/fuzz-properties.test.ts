@@ -47,7 +47,10 @@ describe('malformed input on every route (property tests, fast-check)', { timeou
     await api.post('/v1/flattrs', { url: 'https://props.example/post', title: 'A post' }, { token: reader.token });
     routes = server.app.routes;
   });
-  after(async () => { await server?.close(); });
+  after(async () => {
+    if (audit) console.log(`property tests: ${await audit.refused()} requests answered 4xx, ${await audit.rehashed()} of them sent write commands and had those collections hashed again, ${(await audit.writes()).length} changed the database`);
+    await server?.close();
+  });
 
   /** The reader's (or for admin routes the admin's) token, and the reader's page session. */
   const credentials = (route: AnyRouteSpec): Record<string, string> => ({
