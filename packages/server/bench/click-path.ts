@@ -7,16 +7,15 @@
  * distinct (reader, thing) pair, so each creates exactly one new flattr.
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
 import type { ThingDoc } from '../src/db/index.js';
 import { hostOf, normalizeUrl, thingIdFor } from '../src/things/index.js';
+import {
+  cpuSeconds, databasePid, describeDatabase, signupReaders, startBenchServer, UNREACHED_RATE_LIMITS,
+  type BenchServer as Child, type Commands,
+} from './bench-server.js';
 
 const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -30,11 +29,6 @@ const READERS = 200;
 const THINGS = 3000;
 /** Which pairs come together; see clickRequest. Default `spread` (different things at once, the honest case). */
 const ORDER = process.env.BENCH_CLICK_ORDER === 'readers-first' ? 'readers-first' : 'spread';
-
-const UNREACHED_RATE_LIMITS = {
-  RATE_LIMIT_IP: '1000000000', RATE_LIMIT_ACCOUNT: '1000000000', RATE_LIMIT_TOKEN: '1000000000',
-  RATE_LIMIT_LOGIN_IP_FAILURES: '1000000000', RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '1000000000',
-};
 
 interface LoadResult {
   requestsPerSecond: number;
@@ -50,30 +44,6 @@ interface LoadResult {
   cpu: { server: number; database: number | null; load: number };
 }
 
-type Commands = Record<string, number>;
-interface Child { url: string; child: ChildProcess; commands(): Promise<Commands> }
-
-/** CPU seconds a process used so far (Linux /proc; null elsewhere or once it is gone). */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** The stand-in's JVM when scripts/with-database.mjs started it for this run: a `java` child of this process's parent. */
-function databasePid(): number | undefined {
-  try {
-    const out = execFileSync('pgrep', ['-P', String(process.ppid), 'java'], { encoding: 'utf8' }).trim();
-    return out ? Number(out.split('\n')[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function benchClickPath(): Promise<string> {
   const uri = process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI must be set (run through `npm run bench`)');
@@ -83,12 +53,12 @@ export async function benchClickPath(): Promise<string> {
   const env = { ...UNREACHED_RATE_LIMITS, ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName };
   const database = await describeDatabase(uri);
 
-  const server = await startChild({ ...env, MODE: 'flattr' });
-  const bare = await startChild({ ...env, MODE: 'baseline' });
+  const server = await startBenchServer({ ...env, MODE: 'flattr' });
+  const bare = await startBenchServer({ ...env, MODE: 'baseline' });
   const rounds: Array<{ flattr: LoadResult; baseline: LoadResult }> = [];
   let costs: Array<[string, Commands]>;
   try {
-    const tokens = await signupReaders(server.url, READERS);
+    const tokens = (await signupReaders(server.url, READERS)).map((reader) => reader.token);
     const run = randomBytes(3).toString('hex');
     const urls = await createThings(uri, dbName, run, THINGS);
     let n = 0;
@@ -230,19 +200,6 @@ function describeCommands(commands: Commands, per = 1): string {
     .map(([name, count]) => `${per === 1 ? count : (count / per).toFixed(2)} × \`${name}\``).join(', ');
 }
 
-async function describeDatabase(uri: string): Promise<string> {
-  if (process.env.BENCH_DATABASE_KIND) return process.env.BENCH_DATABASE_KIND;
-  const client = new MongoClient(uri);
-  try {
-    await client.connect();
-    const info = await client.db('admin').command({ buildInfo: 1 });
-    const standIn = /mongo-java-server/i.test(JSON.stringify(info)) || process.env.MONGODB_URI_KIND === 'mongo-java-server';
-    return `${standIn ? 'mongo-java-server' : 'a MongoDB wire server'} reporting version ${String(info.version)} (with \`scripts/with-database.mjs\` and no \`mongod\` on PATH: the mongo-java-server 1.47 stand-in, memory backend)`;
-  } finally {
-    await client.close();
-  }
-}
-
 /** Inserts the things a first click would have created (same documents, derived ids), untimed. */
 async function createThings(uri: string, dbName: string, run: string, count: number): Promise<string[]> {
   const client = new MongoClient(uri);
@@ -259,24 +216,6 @@ async function createThings(uri: string, dbName: string, run: string, count: num
   } finally {
     await client.close();
   }
-}
-
-async function signupReaders(url: string, count: number): Promise<string[]> {
-  const tokens: string[] = [];
-  const run = randomBytes(3).toString('hex');
-  for (let start = 0; start < count; start += 8) {
-    const batch = await Promise.all(Array.from({ length: Math.min(8, count - start) }, async (_, k) => {
-      const res = await fetch(`${url}/v1/auth/signup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `reader-${run}-${start + k}@bench.test`, password: 'correct horse battery' }),
-      });
-      if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { accessToken: string }).accessToken;
-    }));
-    tokens.push(...batch);
-  }
-  return tokens;
 }
 
 async function load(server: Child, requests: autocannon.Request[], duration: number): Promise<LoadResult> {
@@ -316,27 +255,4 @@ async function settled(server: Child): Promise<Commands> {
     if (JSON.stringify(now) === last) return now;
     last = JSON.stringify(now);
   }
-}
-
-async function startChild(env: NodeJS.ProcessEnv): Promise<Child> {
-  // BENCH_CHILD_NODE_ARGS: extra node flags for the servers, e.g. `--prof` to see where their time goes.
-  const extraArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extraArgs, '--import', 'tsx', path.join(import.meta.dirname, 'serve-child.ts')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const commands = () => new Promise<Commands>((resolve) => {
-    child.once('message', (message) => resolve((message as { commands: Commands }).commands));
-    child.send('commands');
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  for await (const line of lines) {
-    if (line.startsWith('{')) {
-      clearTimeout(timeout);
-      return { url: (JSON.parse(line) as { url: string }).url, child, commands };
-    }
-  }
-  await once(child, 'exit');
-  throw new Error('benchmark server exited before listening');
 }

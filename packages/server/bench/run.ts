@@ -8,9 +8,10 @@ import path from 'node:path';
 // @ts-expect-error plain ESM helper shared by every package's benchmarks
 import { machineLine, updateBenchmarksSection } from '../../../scripts/benchmarks-doc.mjs';
 import { benchClickPath } from './click-path.js';
+import { benchMixedLoad } from './mixed-load.js';
 
 const only = process.argv[2];
-const benchmarks: Array<[string, () => Promise<string>]> = [['click-path', benchClickPath]];
+const benchmarks: Array<[string, () => Promise<string>]> = [['click-path', benchClickPath], ['mixed-load', benchMixedLoad]];
 const distributionBench = path.join(import.meta.dirname, 'distribution.ts');
 if (existsSync(distributionBench)) {
   const { benchDistribution } = (await import(distributionBench)) as { benchDistribution: () => Promise<string> };
