@@ -17,6 +17,8 @@ import { countsModule } from './counts/index.js';
 import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
+import { readerPagesModule } from './reader-pages/index.js';
+import { demoMonthModule } from './demo-month/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -41,4 +43,6 @@ export const modules: ServerModule[] = [
   depositsModule,
   distributionModule,
   ledgerModule,
+  readerPagesModule,
+  demoMonthModule,
 ];

@@ -26,10 +26,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Account page: who is logged in, logout */
+        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up, past months, one-click sites (HTML) */
         get: operations["getAccount"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/flattrs/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw one of your flattrs of this month (form post with the CSRF token) */
+        post: operations["postAccountFlattrsByIdWithdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -89,6 +106,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/subscriptions/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or stop one of your subscriptions (form post with the CSRF token) */
+        post: operations["postAccountSubscriptionsByIdByAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/top-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token) */
+        post: operations["postAccountTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/pages.css": {
         parameters: {
             query?: never;
@@ -100,6 +151,23 @@ export interface paths {
         get: operations["getAssetsPagesCss"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/end-month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** DEMO ONLY (DEMO_MODE=true): end the month now: move the demo clock to the next month, then run the real distribution (form post with the CSRF token) */
+        post: operations["postDemoEndMonth"];
         delete?: never;
         options?: never;
         head?: never;
@@ -949,14 +1017,17 @@ export interface operations {
     };
     getAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended";
+                lang?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The dashboard */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -965,12 +1036,67 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Redirect (to `next` after login, or to the login page) */
+            /** @description No session: to the login page */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postAccountFlattrsByIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
             };
         };
     };
@@ -1163,6 +1289,106 @@ export interface operations {
             };
         };
     };
+    postAccountSubscriptionsByIdByAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action: "pause" | "resume" | "cancel";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postAccountTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                    provider?: string;
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Credited (instant provider): back to /account; hosted checkout: to the provider */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     getAssetsPagesCss: {
         parameters: {
             query?: never;
@@ -1179,6 +1405,51 @@ export interface operations {
                 };
                 content: {
                     "text/css": string;
+                };
+            };
+        };
+    };
+    postDemoEndMonth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    back?: string;
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the run (admins) or back to /account, once the run finished or 30 s passed */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `demo_only`: not a demo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };

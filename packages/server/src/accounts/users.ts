@@ -116,6 +116,15 @@ export async function findUser(ctx: ServerContext, userId: string | ObjectId): P
   return id ? users(ctx).findOne({ _id: id }) : null;
 }
 
+/** Display names of users by id (one query), for pages that name owners and readers. Unknown ids are left out. */
+export async function userNames(ctx: ServerContext, ids: Iterable<string | ObjectId | null | undefined>): Promise<Map<string, string>> {
+  const wanted = [...new Set([...ids].flatMap((id) => (id ? [typeof id === 'string' ? id : id.toHexString()] : [])))];
+  const objectIds = wanted.map((id) => toObjectId(id)).filter((id): id is ObjectId => id !== null);
+  if (objectIds.length === 0) return new Map();
+  const found = await users(ctx).find({ _id: { $in: objectIds } }, { projection: { name: 1, email: 1 } }).toArray();
+  return new Map(found.map((u) => [u._id.toHexString(), u.name || u.email.split('@')[0]!]));
+}
+
 export async function getUser(ctx: ServerContext, userId: string | ObjectId): Promise<UserDoc> {
   const user = await findUser(ctx, userId);
   if (!user) throw new NotFoundError('No such user', 'user_not_found');

@@ -1,0 +1,4 @@
+import { en, type Messages } from './en.js';
+
+// TODO(translate): filled in with the translations before this branch is merged.
+export const es: Messages = { ...en };
