@@ -19,6 +19,7 @@ import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
 import { readerPagesModule } from './reader-pages/index.js';
 import { demoMonthModule } from './demo-month/index.js';
+import { creatorPagesModule } from './creator-pages/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -44,5 +45,6 @@ export const modules: ServerModule[] = [
   distributionModule,
   ledgerModule,
   readerPagesModule,
+  creatorPagesModule,
   demoMonthModule,
 ];

@@ -115,7 +115,7 @@ function createPageRequest(ctx: ServerContext, req: Request, res: Response, lang
         refreshSeconds: view.refreshSeconds,
         frame: {
           nav: navigation(page, view.current),
-          footer: footer(page),
+          footer: footer(page, view.current),
           banner: ctx.config.demoMode ? demoBanner(page) : undefined,
           skipLabel: t('nav.skip'),
         },
@@ -168,8 +168,12 @@ ${items}
 </header>`;
 }
 
-function footer(page: PageRequest): SafeHtml {
-  const url = new URL(page.req.originalUrl, 'http://x');
+/** Where each navigation entry lives (a page shown in answer to a form post switches language there). */
+const NAV_PATHS: Record<NavKey, string> = { account: '/account', creator: '/creator', admin: '/admin', settings: '/settings', public: '/' };
+
+function footer(page: PageRequest, current: NavKey | undefined): SafeHtml {
+  const here = page.req.method === 'GET' ? page.req.originalUrl : NAV_PATHS[current ?? 'account'];
+  const url = new URL(here, 'http://x');
   const links = PAGE_LANGUAGES.map((lang) => {
     url.searchParams.set('lang', lang);
     return html`<li><a href="${url.pathname}${url.search}" hreflang="${lang}" lang="${lang}"${lang === page.lang ? html` aria-current="true"` : ''}>${LANGUAGE_NAMES[lang]}</a></li>`;
