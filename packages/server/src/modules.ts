@@ -20,6 +20,7 @@ import { ledgerModule } from './ledger/index.js';
 import { readerPagesModule } from './reader-pages/index.js';
 import { demoMonthModule } from './demo-month/index.js';
 import { creatorPagesModule } from './creator-pages/index.js';
+import { adminPagesModule } from './admin-pages/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -46,5 +47,6 @@ export const modules: ServerModule[] = [
   ledgerModule,
   readerPagesModule,
   creatorPagesModule,
+  adminPagesModule,
   demoMonthModule,
 ];

@@ -9,3 +9,4 @@ export {
 } from './compute-shares.js';
 export { runs, snapshots, toRunJson, SNAPSHOTS, type DistributionRun, type RunJson, type Totals, type Stage } from './run-doc.js';
 export { previewReaderMonth, type ReaderMonthPreview, type PreviewItem } from './preview-reader-month.js';
+export { listPeriods, type PeriodOverview } from './periods.js';

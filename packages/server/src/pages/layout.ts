@@ -18,7 +18,11 @@ export interface PageOptions {
    * small centred card of the login and confirm windows.
    */
   frame?: PageFrame;
-  /** Reloads the page after this many seconds (`<meta http-equiv="refresh">`): live progress without JavaScript. */
+  /**
+   * Reloads the page after this many seconds, for browsers without
+   * JavaScript (`<noscript><meta http-equiv="refresh">`): live progress that
+   * a script replaces where it runs.
+   */
   refreshSeconds?: number;
 }
 
@@ -55,7 +59,7 @@ ${options.body}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <meta name="color-scheme" content="light dark">
-${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">\n` : ''}<title>${options.title} · Flattr</title>
+${options.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${options.refreshSeconds}"></noscript>\n` : ''}<title>${options.title} · Flattr</title>
 <link rel="stylesheet" href="${PAGES_CSS_PATH}">
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>\n`)}${options.head ?? ''}
 </head>
