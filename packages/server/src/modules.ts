@@ -21,6 +21,7 @@ import { readerPagesModule } from './reader-pages/index.js';
 import { demoMonthModule } from './demo-month/index.js';
 import { creatorPagesModule } from './creator-pages/index.js';
 import { adminPagesModule } from './admin-pages/index.js';
+import { publicPagesModule } from './public-pages/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -48,5 +49,6 @@ export const modules: ServerModule[] = [
   readerPagesModule,
   creatorPagesModule,
   adminPagesModule,
+  publicPagesModule,
   demoMonthModule,
 ];

@@ -281,6 +281,22 @@ export const en = {
   'col.name': 'Name',
   'col.roles': 'Roles',
   'col.change': 'Change',
+  // Public pages
+  'public.flattr': 'Flattr',
+  'public.flattrTitle': 'Flattr {title}',
+  'public.thing.owner': 'By {creator} (verified owner).',
+  'public.thing.claimed': 'Named as “{creator}” by the page; nobody has verified this site yet, so its shares wait in escrow for the owner.',
+  'public.thing.unowned': 'Nobody has verified this site yet: its shares wait in escrow for the owner.',
+  'public.thing.count': 'Flattrs',
+  'public.thing.thisMonth': 'This month',
+  'public.thing.new': 'Nobody has flattred this page yet. Be the first: it is added with your flattr.',
+  'public.thing.how': 'A flattr gives this page a share of your monthly budget; at the end of the month your budget is split evenly between everything you flattred.',
+  'public.thing.notFound': 'There is no such thing.',
+  'public.creator.sites': 'Verified sites',
+  'public.creator.noSites': 'No verified site.',
+  'public.creator.things': 'Things',
+  'public.creator.noThings': 'No things yet.',
+  'public.creator.notFound': 'There is no such creator.',
 } as const;
 
 export type MessageKey = keyof typeof en;
