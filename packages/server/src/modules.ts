@@ -22,6 +22,7 @@ import { demoMonthModule } from './demo-month/index.js';
 import { creatorPagesModule } from './creator-pages/index.js';
 import { adminPagesModule } from './admin-pages/index.js';
 import { publicPagesModule } from './public-pages/index.js';
+import { demoSitesModule } from './demo-sites/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -38,6 +39,8 @@ export const modules: ServerModule[] = [
   payoutsModule,
   earningsModule,
   widgetModule,
+  // Before the demo blog: its `/` must not answer for the demo creators' hosts (`ada.localhost`).
+  demoSitesModule,
   demoModule,
   settingsModule,
   thingsModule,

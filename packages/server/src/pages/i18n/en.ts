@@ -297,6 +297,24 @@ export const en = {
   'public.creator.things': 'Things',
   'public.creator.noThings': 'No things yet.',
   'public.creator.notFound': 'There is no such creator.',
+  // Demo guide: /welcome
+  'welcome.title': 'Welcome to the Flattr demo',
+  'welcome.intro': 'This demo holds a reader with play money, two creators with verified blogs and an admin. Walk through a whole month in a few minutes: flattr, end the month, and see where the money went.',
+  'welcome.notDemo': 'This service is not a demo.',
+  'welcome.accounts': 'Demo accounts',
+  'welcome.password': 'Every demo account logs in with the password {password}.',
+  'welcome.asReader': 'reader: play money and a monthly budget',
+  'welcome.asCreator': 'creator of “{blog}”',
+  'welcome.asAdmin': 'admin: distributions, ledger, payouts',
+  'welcome.steps': 'A month in six steps',
+  'welcome.step.login': '{link} as {email}.',
+  'welcome.step.flattr': 'Click Flattr on the creators’ blogs ({blogs}) or on the {demo}, and confirm in the small window.',
+  'welcome.demoBlog': 'demo blog',
+  'welcome.step.account': 'Open {link}: each flattr shows the share it gets if the month ended now.',
+  'welcome.step.end': 'Press “End the month now” there: the demo clock jumps to the next month and the real distribution runs.',
+  'welcome.step.creator': 'Log in as {email} and open {link}: the earnings of the month, the fee, and a payout to request.',
+  'welcome.step.admin': 'Log in as {email} and open {link}: the run with its ledger checks, and the payout to mark paid.',
+  'welcome.localhost': 'The creators’ blogs are served by this demo under *.localhost names, which browsers resolve to this machine.',
 } as const;
 
 export type MessageKey = keyof typeof en;
