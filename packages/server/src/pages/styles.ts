@@ -8,6 +8,7 @@ export const PAGES_CSS = `
 @media (prefers-color-scheme: dark) { :root { --accent: #fb923c; --on-accent: #161618; --fg: #f2f2f5; --bg: #161618; --panel: #1f1f23;
   --muted: #a9a9b2; --line: #3a3a40; --error: #ff8a80; --ok: #7ed396; --demo-bg: #3b2a05; --demo-fg: #ffe3a3; --bar: #fb923c; } }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 body { margin: 0; padding: 1.5rem 1rem; }
 main { max-width: 26rem; margin: 0 auto; }
