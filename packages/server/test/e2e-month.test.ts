@@ -198,7 +198,7 @@ describe('a month end to end in Chromium, against npm start', () => {
     assert.equal(await amountOf(readerPage, `[data-figure="contribution-${period}"]`), 600);
     assert.equal(await amountOf(readerPage, '[data-figure="available"]'), await balanceOf(db, accounts.user(readerId)));
     assert.equal(await balanceOf(db, accounts.user(readerId)), 1400);
-    assert.ok(await db.collection(JOURNAL).findOne({ _id: `demo.clock:${period}` }), 'the journal records the moved clock');
+    assert.ok(await db.collection<JournalEntry>(JOURNAL).findOne({ _id: `demo.clock:${period}` }), 'the journal records the moved clock');
   });
 
   it('the creator sees exactly the earnings the ledger holds and asks for a payout', async () => {
@@ -242,7 +242,7 @@ describe('a month end to end in Chromium, against npm start', () => {
     await Promise.all([page.waitForURL(/done=paid/), row.getByRole('button', { name: 'Paid' }).click()]);
     const paid = await db.collection('payouts').findOne({ _id: payout._id });
     assert.equal(paid?.status, 'paid');
-    assert.ok(await db.collection(JOURNAL).findOne({ _id: `payout.paid:${payout._id.toHexString()}` }));
+    assert.ok(await db.collection<JournalEntry>(JOURNAL).findOne({ _id: `payout.paid:${payout._id.toHexString()}` }));
 
     await Promise.all([page.waitForURL(`${service.url}/admin/ledger/verify`), page.getByRole('button', { name: 'Check the ledger now' }).click()]);
     assert.equal(await page.locator('#ledger-report').getAttribute('data-ok'), 'true');

@@ -2,27 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO_ADMIN, DEMO_CREATORS, DEMO_PASSWORD, DEMO_READER } from '../src/demo-sites/index.js';
+import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_READER } from '../src/demo-sites/index.js';
 import { runs } from '../src/distribution/index.js';
-import { livedInDemo, startTestServer, type LivedInDemo, type TestServer } from '../src/testing/index.js';
+import { DEMO_PAGES, DEMO_VIEWER_EMAILS, livedInDemo, startTestServer, type DemoViewer, type LivedInDemo, type TestServer } from '../src/testing/index.js';
 import { axeViolations, launchChromium, logInWith } from './helpers/browser.js';
 
-type Role = 'anonymous' | 'reader' | 'creator' | 'admin';
-
-/** Every page of the service a person sees, with who sees it. */
-const PAGES: Array<{ name: string; role: Role; path: (demo: LivedInDemo) => string }> = [
-  { name: 'welcome', role: 'anonymous', path: () => '/welcome' },
-  { name: 'login', role: 'anonymous', path: () => '/account/login' },
-  { name: 'signup', role: 'anonymous', path: () => '/account/signup' },
-  { name: 'thing', role: 'anonymous', path: (d) => `/things/${d.thingId}` },
-  { name: 'thing-by-url', role: 'anonymous', path: () => `/things?url=${encodeURIComponent('https://new.example/post')}` },
-  { name: 'creator-profile', role: 'anonymous', path: (d) => `/creators/${d.adaId}` },
-  { name: 'account', role: 'reader', path: () => '/account' },
-  { name: 'settings', role: 'reader', path: () => '/settings' },
-  { name: 'creator', role: 'creator', path: () => '/creator' },
-  { name: 'admin', role: 'admin', path: () => '/admin' },
-  { name: 'admin-run', role: 'admin', path: (d) => `/admin/distributions/${d.endedPeriod}` },
-];
+type Role = DemoViewer;
 
 describe('the pages in Chromium', () => {
   let server: TestServer;
@@ -35,9 +20,8 @@ describe('the pages in Chromium', () => {
     server.clock.set('2026-11-12T10:00:00Z');
     demo = await livedInDemo(server);
     browser = await launchChromium();
-    const emails: Record<Exclude<Role, 'anonymous'>, string> = { reader: DEMO_READER.email, creator: DEMO_CREATORS[0]!.email, admin: DEMO_ADMIN.email };
     contexts.set('anonymous', await browser.newContext());
-    for (const [role, email] of Object.entries(emails) as Array<[Role, string]>) {
+    for (const [role, email] of Object.entries(DEMO_VIEWER_EMAILS) as Array<[Role, string]>) {
       const context = await browser.newContext();
       await logInWith(await context.newPage(), server.url, email, DEMO_PASSWORD);
       contexts.set(role, context);
@@ -68,8 +52,8 @@ describe('the pages in Chromium', () => {
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`has no axe violation and no CSP or script error on any page (${colorScheme})`, async () => {
       const failures: string[] = [];
-      for (const spec of PAGES) {
-        const { page, problems } = await open(spec.role, spec.path(demo), colorScheme);
+      for (const spec of DEMO_PAGES) {
+        const { page, problems } = await open(spec.viewer, spec.path(demo), colorScheme);
         for (const v of await axeViolations(page)) failures.push(`${spec.name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.slice(0, 3).join(' ')}`);
         for (const problem of problems) failures.push(`${spec.name}: console: ${problem}`);
         await page.close();

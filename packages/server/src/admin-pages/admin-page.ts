@@ -149,7 +149,7 @@ function statsCard(page: PageRequest, stats: PeriodStats[]): SafeHtml {
   const content = stats.length === 0
     ? html`<p class="muted">${t('admin.stats.none')}</p>`
     : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">${t('col.month')}</th><th scope="col" class="num">${t('col.readers')}</th><th scope="col" class="num">${t('col.things')}</th><th scope="col" class="num">${t('col.contributed')}</th><th scope="col" class="num">${t('col.toCreators')}</th><th scope="col" class="num">${t('col.fee')}</th><th scope="col" class="num">${t('col.escrowHeld')}</th><th scope="col" class="num">${t('col.returned')}</th></tr></thead>
+<thead><tr><th scope="col">${t('col.month')}</th><th scope="col" class="num">${t('col.payingReaders')}</th><th scope="col" class="num">${t('col.things')}</th><th scope="col" class="num">${t('col.contributed')}</th><th scope="col" class="num">${t('col.toCreators')}</th><th scope="col" class="num">${t('col.fee')}</th><th scope="col" class="num">${t('col.escrowHeld')}</th><th scope="col" class="num">${t('col.returned')}</th></tr></thead>
 <tbody>${stats.map((s) => html`<tr data-stats="${s.period}"><td><a href="/v1/stats/${s.period}">${fmt.period(s.period)}</a></td><td class="num">${fmt.count(s.payingReaders)}</td><td class="num">${fmt.count(s.things)}</td>
 <td class="num">${money(fmt, s.distributed)}</td><td class="num">${money(fmt, s.toCreators)}</td><td class="num">${money(fmt, s.fees + s.releasedFees)}</td><td class="num">${money(fmt, s.escrowHeld)}</td><td class="num">${money(fmt, s.returned)}</td></tr>`)}</tbody>
 </table></div>`;

@@ -177,9 +177,14 @@ function buttonCodeCard(page: PageRequest, options: ButtonOptions): SafeHtml {
 <h3>${t('creator.code.snippets')}</h3>
 ${buttonSnippets(options, urls, BUTTON_SNIPPET_FORMATS).map((snippet) => html`<div class="snippet" data-format="${snippet.id}">
 <label for="snippet-${snippet.id}">${formatLabel(page, snippet.id)}</label>
-<textarea id="snippet-${snippet.id}" readonly rows="${snippet.code.split('\n').length + 1}">${snippet.code}</textarea>
+<textarea id="snippet-${snippet.id}" readonly rows="${snippetRows(snippet.code)}">${snippet.code}</textarea>
 <div class="actions"><button type="button" class="secondary small copy" data-copy="snippet-${snippet.id}" data-copied="${t('creator.code.copied')}" hidden>${t('creator.code.copy')}</button><span class="muted copied" role="status"></span></div>
 </div>`)}`);
+}
+
+/** Enough rows to show a snippet without scrolling on a wide screen (lines wrap at about 90 characters). */
+function snippetRows(code: string): number {
+  return Math.min(10, code.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil(line.length / 90)), 0));
 }
 
 /** `creator.code.format.<id>`, or the format's id for a format the pages have no label for yet. */

@@ -40,7 +40,7 @@ label { display: grid; gap: .25rem; font-weight: 600; font-size: .95rem; }
 label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; }
 fieldset { border: 1px solid var(--line); border-radius: .4rem; padding: .5rem .8rem .8rem; margin: 0; display: flex; flex-wrap: wrap; gap: .4rem 1rem; }
 legend { font-weight: 600; padding: 0 .3rem; }
-input[type=email], input[type=password], input[type=text], input[type=url], input[type=number], select, textarea {
+input[type=email], input[type=password], input[type=text], input[type=url], input[type=number], input[type=search], select, textarea {
   font: inherit; padding: .5rem .65rem; border: 1px solid var(--muted); border-radius: .4rem; background: var(--bg); color: inherit; }
 textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; width: 100%; min-height: 4.5rem; }
 input:focus-visible, button:focus-visible, a:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible {

@@ -1,9 +1,34 @@
 import { endMonthNow } from '../demo-month/index.js';
-import { DEMO_CREATORS, DEMO_PASSWORD, DEMO_READER, demoBlogOrigin } from '../demo-sites/index.js';
+import { DEMO_ADMIN, DEMO_CREATORS, DEMO_PASSWORD, DEMO_READER, demoBlogOrigin } from '../demo-sites/index.js';
 import { seedDemo } from '../seed/index.js';
 import { thingIdFor } from '../things/index.js';
 import { testClient } from './http-client.js';
 import type { TestServer } from './start-test-server.js';
+
+/** Who looks at a page: nobody logged in, or one of the demo's people. */
+export type DemoViewer = 'anonymous' | 'reader' | 'creator' | 'admin';
+
+/** Every page of the service a person sees, with who sees it (the browser tests and the screenshots go through this list). */
+export const DEMO_PAGES: ReadonlyArray<{ name: string; viewer: DemoViewer; path: (demo: LivedInDemo) => string }> = [
+  { name: 'welcome', viewer: 'anonymous', path: () => '/welcome' },
+  { name: 'login', viewer: 'anonymous', path: () => '/account/login' },
+  { name: 'signup', viewer: 'anonymous', path: () => '/account/signup' },
+  { name: 'thing', viewer: 'anonymous', path: (d) => `/things/${d.thingId}` },
+  { name: 'thing-by-url', viewer: 'anonymous', path: () => `/things?url=${encodeURIComponent('https://new.example/post')}` },
+  { name: 'creator-profile', viewer: 'anonymous', path: (d) => `/creators/${d.adaId}` },
+  { name: 'account', viewer: 'reader', path: () => '/account' },
+  { name: 'settings', viewer: 'reader', path: () => '/settings' },
+  { name: 'creator', viewer: 'creator', path: () => '/creator' },
+  { name: 'admin', viewer: 'admin', path: () => '/admin' },
+  { name: 'admin-run', viewer: 'admin', path: (d) => `/admin/distributions/${d.endedPeriod}` },
+];
+
+/** The demo account each viewer logs in with (password DEMO_PASSWORD). */
+export const DEMO_VIEWER_EMAILS: Record<Exclude<DemoViewer, 'anonymous'>, string> = {
+  reader: DEMO_READER.email,
+  creator: DEMO_CREATORS[0]!.email,
+  admin: DEMO_ADMIN.email,
+};
 
 export interface LivedInDemo {
   /** The month that was ended and distributed. */

@@ -276,6 +276,7 @@ export const en = {
   'col.returned': 'Returned',
   'col.escrowHeld': 'Escrow waiting',
   'col.things': 'Things',
+  'col.payingReaders': 'Paying readers',
   'col.user': 'User',
   'col.email': 'Email',
   'col.name': 'Name',
