@@ -3,7 +3,7 @@ import { createUser, findUserByEmail, setBudget } from '../accounts/index.js';
 import type { UserDoc } from '../db/index.js';
 import { demoProvider, manualProvider, recordDeposit } from '../deposits/index.js';
 import { DEMO_ADMIN, DEMO_CREATORS, DEMO_PASSWORD, DEMO_READER, demoBlogOrigin, type DemoPerson } from '../demo-sites/index.js';
-import { addSite, verifySite } from '../sites/index.js';
+import { addSite, listSites, verifySite } from '../sites/index.js';
 import { registerThing } from '../things/index.js';
 
 export const DEMO_SEED = 'demo_seed';
@@ -40,7 +40,15 @@ export async function seedDemo(ctx: ServerContext, serviceUrl: string): Promise<
     admin: DEMO_ADMIN.email,
   };
   const marker = ctx.db.collection<{ _id: string; at: Date }>(DEMO_SEED);
-  if (await marker.findOne({ _id: 'demo' })) return summary;
+  if (await marker.findOne({ _id: 'demo' })) {
+    // The blogs stay where the first start put them (their port is part of the things' addresses).
+    const stored = await Promise.all(DEMO_CREATORS.map(async (c) => {
+      const user = await findUserByEmail(ctx, c.email);
+      const sites = user ? await listSites(ctx, user._id.toHexString()) : [];
+      return { email: c.email, blog: `${sites[0]?.origin ?? demoBlogOrigin(c, serviceUrl)}/` };
+    }));
+    return { ...summary, creators: stored };
+  }
 
   const reader = await person(ctx, DEMO_READER);
   const provider = demoProvider.isEnabled(ctx.config) ? demoProvider : manualProvider;
