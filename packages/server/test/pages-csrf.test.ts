@@ -48,12 +48,17 @@ describe('every form of the pages refuses a missing or foreign CSRF token and wr
     const { siteToken } = await issueSiteToken(server.ctx, adminUser.id, 'https://one-click.example');
     const payout = (await api.post('/v1/me/payouts', { amount: 500 }, { token: (await login(api, creator.user)).token })).body;
     const user = await signup(api);
+    const oauthClient = (await api.post('/v1/oauth/clients', { name: 'CSRF App', redirectUris: ['https://app.example/callback'] }, { token: creator.user.token })).body;
     server.clock.set('2026-06-02T10:00:00Z'); // May has ended: it could be distributed.
 
     const add = (route: string, path: string, body: Record<string, string> = {}) => cases.set(route, { path, body });
     add('/account/login', '/account/login', { email: adminUser.email, password: adminUser.password });
     add('/account/signup', '/account/signup', { email: 'csrf-new@example.test', password: 'a long enough password' });
     add('/account/logout', '/account/logout');
+    add('/oauth/authorize', '/oauth/authorize', {
+      response_type: 'code', client_id: oauthClient.clientId, redirect_uri: 'https://app.example/callback', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256', scope: 'read flattr', state: 'csrf', decision: 'approve',
+    });
     add('/widget/confirm', '/widget/confirm', { url: `${creator.site.origin}/csrf-confirm`, title: 'x', origin: 'https://blog.example', oneClick: '1' });
     add('/settings/site-tokens/{id}/revoke', `/settings/site-tokens/${siteToken.id}/revoke`);
     add('/settings/budget', '/settings/budget', { budget: '9' });
@@ -88,7 +93,7 @@ describe('every form of the pages refuses a missing or foreign CSRF token and wr
 
   it('has a case for every form post the server mounts', () => {
     const forms = server.app.routes
-      .filter((r) => r.method === 'post' && !r.path.startsWith('/v1/') && !r.path.startsWith('/oauth/'))
+      .filter((r) => r.method === 'post' && !r.path.startsWith('/v1/') && r.path !== '/oauth/token')
       .map((r) => toOpenApiPath(r.path));
     assert.deepEqual(forms.filter((path) => !cases.has(path)), [], 'forms without a CSRF case');
     assert.ok(forms.length >= 18);
