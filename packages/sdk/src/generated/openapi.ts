@@ -27,7 +27,7 @@ export interface paths {
             cookie?: never;
         };
         /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up, past months, one-click sites (HTML) */
-        get: operations["getAccount"];
+        get: operations["getPageAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -46,7 +46,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Withdraw one of your flattrs of this month (form post with the CSRF token) */
-        post: operations["postAccountFlattrsByIdWithdraw"];
+        post: operations["postPageAccountFlattrsByIdWithdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -61,10 +61,10 @@ export interface paths {
             cookie?: never;
         };
         /** Login page (`next`: a path on this service to return to) */
-        get: operations["getAccountLogin"];
+        get: operations["getPageAccountLogin"];
         put?: never;
         /** Log in (form post with the CSRF token) */
-        post: operations["postAccountLogin"];
+        post: operations["postPageAccountLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -81,7 +81,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log out of the service's pages (form post with the CSRF token) */
-        post: operations["postAccountLogout"];
+        post: operations["postPageAccountLogout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -96,10 +96,10 @@ export interface paths {
             cookie?: never;
         };
         /** Signup page */
-        get: operations["getAccountSignup"];
+        get: operations["getPageAccountSignup"];
         put?: never;
         /** Create an account and log in (form post with the CSRF token) */
-        post: operations["postAccountSignup"];
+        post: operations["postPageAccountSignup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -116,7 +116,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pause, resume or stop one of your subscriptions (form post with the CSRF token) */
-        post: operations["postAccountSubscriptionsByIdByAction"];
+        post: operations["postPageAccountSubscriptionsByIdByAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -133,7 +133,160 @@ export interface paths {
         get?: never;
         put?: never;
         /** Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token) */
-        post: operations["postAccountTopUp"];
+        post: operations["postPageAccountTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin page: months and their distribution, ledger check, manual deposits, payouts to pay, users and roles, monthly statistics (HTML, admins only) */
+        get: operations["getPageAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Credit an account by hand (manual provider; form post: `user` email or id, `amount` in major units, `reference`, CSRF token) */
+        post: operations["postPageAdminDeposits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) the distribution of an ended month (form post: `period`, CSRF token); it runs in the background */
+        post: operations["postPageAdminDistributions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A distribution run: stages, live progress, totals and the ledger checks before and after (HTML; reloads itself without JavaScript while it runs) */
+        get: operations["getPageAdminDistributionsByPeriod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions/{period}/status.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's status and figures as its page shows them (the page's script polls this; admin session) */
+        get: operations["getPageAdminDistributionsByPeriodStatusJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/ledger/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the ledger now; answers the admin page with the report (form post with the CSRF token) */
+        post: operations["postPageAdminLedgerVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts as CSV for the bank (`status`: requested (default) or all; admin session) */
+        get: operations["getPageAdminPayoutsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a payout as sent (form post: `reference` of the transfer, CSRF token) */
+        post: operations["postPageAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a user's roles (form post: `roles` checkboxes, CSRF token; reader is always kept, an admin keeps their own admin role) */
+        post: operations["postPageAdminUsersByIdRoles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -148,7 +301,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the server's own pages */
-        get: operations["getAssetsPagesCss"];
+        get: operations["getPageAssetsPagesCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -165,7 +318,7 @@ export interface paths {
             cookie?: never;
         };
         /** The creator's page: add and verify sites, things with this month's counts, earnings, escrow, payouts, button-code generator (HTML; any logged-in user: verifying a site makes a creator) */
-        get: operations["getCreator"];
+        get: operations["getPageCreator"];
         put?: never;
         post?: never;
         delete?: never;
@@ -182,7 +335,7 @@ export interface paths {
             cookie?: never;
         };
         /** The button-code generator's snippets for the given options (the /creator page's script asks; the same function renders them into the page) */
-        get: operations["getCreatorButtonCodeJson"];
+        get: operations["getPageCreatorButtonCodeJson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -199,7 +352,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the generator's preview: the button themes */
-        get: operations["getCreatorButtonThemesCss"];
+        get: operations["getPageCreatorButtonThemesCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -218,7 +371,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Request a payout (form post: `amount` in major units, CSRF token) */
-        post: operations["postCreatorPayouts"];
+        post: operations["postPageCreatorPayouts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,7 +388,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a site to verify (form post: `url`, CSRF token) */
-        post: operations["postCreatorSites"];
+        post: operations["postPageCreatorSites"];
         delete?: never;
         options?: never;
         head?: never;
@@ -252,7 +405,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** "Check now": fetch the site's proof (form post with the CSRF token); a failure shows the page with the reason (422) */
-        post: operations["postCreatorSitesByIdVerify"];
+        post: operations["postPageCreatorSitesByIdVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A creator's public page: their verified sites and things (HTML) */
+        get: operations["getPageCreatorsById"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -269,7 +439,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** DEMO ONLY (DEMO_MODE=true): end the month now: move the demo clock to the next month, then run the real distribution (form post with the CSRF token) */
-        post: operations["postDemoEndMonth"];
+        post: operations["postPageDemoEndMonth"];
         delete?: never;
         options?: never;
         head?: never;
@@ -336,7 +506,7 @@ export interface paths {
             cookie?: never;
         };
         /** Settings page: monthly budget and one-click sites with revoke buttons (HTML, first-party session) */
-        get: operations["getSettings"];
+        get: operations["getPageSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -355,7 +525,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set the monthly budget (form post with the CSRF token; amount in major units, e.g. 5.00) */
-        post: operations["postSettingsBudget"];
+        post: operations["postPageSettingsBudget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -370,7 +540,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the settings page */
-        get: operations["getSettingsSettingsCss"];
+        get: operations["getPageSettingsSettingsCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -389,7 +559,41 @@ export interface paths {
         get?: never;
         put?: never;
         /** Revoke one-click Flattr for a site (form post with the CSRF token) */
-        post: operations["postSettingsSiteTokensByIdRevoke"];
+        post: operations["postPageSettingsSiteTokensByIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thing's public page by its URL (`url`): to its page, or a page offering the first flattr (HTML; the target of no-JS Flattr links) */
+        get: operations["getPageThings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thing's public page: title, owner once verified, counts and a Flattr button that works without JavaScript (HTML) */
+        get: operations["getPageThingsById"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -980,6 +1184,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/welcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DEMO ONLY: the guide through the demo month (accounts, the creators' blogs, what to try); 404 outside demo mode */
+        get: operations["getPageWelcome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/confirm": {
         parameters: {
             query?: never;
@@ -1117,7 +1338,7 @@ export interface operations {
             };
         };
     };
-    getAccount: {
+    getPageAccount: {
         parameters: {
             query?: {
                 done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended";
@@ -1148,7 +1369,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    postAccountFlattrsByIdWithdraw: {
+    postPageAccountFlattrsByIdWithdraw: {
         parameters: {
             query?: never;
             header?: never;
@@ -1202,7 +1423,7 @@ export interface operations {
             };
         };
     };
-    getAccountLogin: {
+    getPageAccountLogin: {
         parameters: {
             query?: {
                 next?: string;
@@ -1232,7 +1453,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    postAccountLogin: {
+    postPageAccountLogin: {
         parameters: {
             query?: never;
             header?: never;
@@ -1276,7 +1497,7 @@ export interface operations {
             };
         };
     };
-    postAccountLogout: {
+    postPageAccountLogout: {
         parameters: {
             query?: never;
             header?: never;
@@ -1308,7 +1529,7 @@ export interface operations {
             };
         };
     };
-    getAccountSignup: {
+    getPageAccountSignup: {
         parameters: {
             query?: {
                 next?: string;
@@ -1338,7 +1559,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    postAccountSignup: {
+    postPageAccountSignup: {
         parameters: {
             query?: never;
             header?: never;
@@ -1391,7 +1612,7 @@ export interface operations {
             };
         };
     };
-    postAccountSubscriptionsByIdByAction: {
+    postPageAccountSubscriptionsByIdByAction: {
         parameters: {
             query?: never;
             header?: never;
@@ -1446,7 +1667,7 @@ export interface operations {
             };
         };
     };
-    postAccountTopUp: {
+    postPageAccountTopUp: {
         parameters: {
             query?: never;
             header?: never;
@@ -1491,7 +1712,454 @@ export interface operations {
             };
         };
     };
-    getAssetsPagesCss: {
+    getPageAdmin: {
+        parameters: {
+            query?: {
+                done?: "deposit" | "paid" | "roles";
+                lang?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The admin page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postPageAdminDeposits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                    reference?: string;
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postPageAdminDistributions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the run's page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getPageAdminDistributionsByPeriod: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getPageAdminDistributionsByPeriodStatusJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `status`, `stage` and the page's `fields` (formatted texts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fields: {
+                            [key: string]: string;
+                        };
+                        stage: string;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `unauthorized`: no session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `distribution_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postPageAdminLedgerVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The admin page with the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getPageAdminPayoutsCsv: {
+        parameters: {
+            query?: {
+                status?: "requested" | "paid" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postPageAdminPayoutsByIdPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postPageAdminUsersByIdRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    roles?: string | string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getPageAssetsPagesCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -1511,7 +2179,7 @@ export interface operations {
             };
         };
     };
-    getCreator: {
+    getPageCreator: {
         parameters: {
             query?: {
                 buttonLang?: string;
@@ -1548,7 +2216,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    getCreatorButtonCodeJson: {
+    getPageCreatorButtonCodeJson: {
         parameters: {
             query: {
                 buttonLang?: string;
@@ -1583,7 +2251,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    getCreatorButtonThemesCss: {
+    getPageCreatorButtonThemesCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -1603,7 +2271,7 @@ export interface operations {
             };
         };
     };
-    postCreatorPayouts: {
+    postPageCreatorPayouts: {
         parameters: {
             query?: never;
             header?: never;
@@ -1655,7 +2323,7 @@ export interface operations {
             };
         };
     };
-    postCreatorSites: {
+    postPageCreatorSites: {
         parameters: {
             query?: never;
             header?: never;
@@ -1698,7 +2366,7 @@ export interface operations {
             };
         };
     };
-    postCreatorSitesByIdVerify: {
+    postPageCreatorSitesByIdVerify: {
         parameters: {
             query?: never;
             header?: never;
@@ -1752,7 +2420,41 @@ export interface operations {
             };
         };
     };
-    postDemoEndMonth: {
+    getPageCreatorsById: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `creator_not_found`: no such user, or not a creator */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postPageDemoEndMonth: {
         parameters: {
             query?: never;
             header?: never;
@@ -1968,7 +2670,7 @@ export interface operations {
             };
         };
     };
-    getSettings: {
+    getPageSettings: {
         parameters: {
             query?: {
                 done?: "revoked" | "budget" | "not-found" | "bad-budget";
@@ -1998,7 +2700,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
-    postSettingsBudget: {
+    postPageSettingsBudget: {
         parameters: {
             query?: never;
             header?: never;
@@ -2023,7 +2725,7 @@ export interface operations {
             };
         };
     };
-    getSettingsSettingsCss: {
+    getPageSettingsSettingsCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -2043,7 +2745,7 @@ export interface operations {
             };
         };
     };
-    postSettingsSiteTokensByIdRevoke: {
+    postPageSettingsSiteTokensByIdRevoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -2068,6 +2770,79 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getPageThings: {
+        parameters: {
+            query?: {
+                lang?: string;
+                url?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nobody flattred this URL yet: the page offers the first flattr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To /things/{id} */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_url` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getPageThingsById: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `thing_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
             };
         };
     };
@@ -4298,6 +5073,35 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    getPageWelcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The guide */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not a demo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
