@@ -61,6 +61,7 @@ describe('every form of the pages refuses a missing or foreign CSRF token and wr
     });
     add('/widget/confirm', '/widget/confirm', { url: `${creator.site.origin}/csrf-confirm`, title: 'x', origin: 'https://blog.example', oneClick: '1' });
     add('/settings/site-tokens/{id}/revoke', `/settings/site-tokens/${siteToken.id}/revoke`);
+    add('/settings/site-tokens/{id}/cap', `/settings/site-tokens/${siteToken.id}/cap`, { monthlyCap: '3' });
     add('/settings/budget', '/settings/budget', { budget: '9' });
     add('/account/top-up', '/account/top-up', { provider: 'demo', amount: '5', reference: 'page-0123456789abcdef01234567' });
     add('/account/flattrs/{id}/withdraw', `/account/flattrs/${flattr.id}/withdraw`);

@@ -1,4 +1,4 @@
-import { listSiteTokens, toSiteTokenJson, type SiteTokenJson } from '../auth/index.js';
+import { listSiteTokens, type SiteTokenJson } from '../auth/index.js';
 import { userNames } from '../accounts/index.js';
 import { collections, type ThingDoc } from '../db/index.js';
 import { previewReaderMonth, type ReaderMonthPreview } from '../distribution/index.js';
@@ -47,7 +47,7 @@ export async function loadDashboard(page: PageRequest): Promise<DashboardData> {
     ...preview.items.map((i) => i.thing.ownerId),
     ...history.months.flatMap((m) => m.shares.map((s) => s.ownerId)),
   ]);
-  return { preview, history, subscriptions, siteTokens: tokens.map(toSiteTokenJson), providers: topUpProviders(ctx), things, names };
+  return { preview, history, subscriptions, siteTokens: tokens, providers: topUpProviders(ctx), things, names };
 }
 
 export function renderDashboard(page: PageRequest, data: DashboardData, done: DashboardNotice | undefined): void {
@@ -211,7 +211,7 @@ function siteTokensCard(page: PageRequest, tokens: SiteTokenJson[]): SafeHtml {
   const { t, fmt } = page;
   const content = tokens.length === 0
     ? html`<p class="muted">${t('account.sites.none')}</p>`
-    : html`<ul>${tokens.map((site) => html`<li><span class="url">${site.origin}</span> <span class="muted">${t('account.sites.since', { date: fmt.date(site.createdAt) })}</span>
+    : html`<ul>${tokens.map((site) => html`<li><span class="url">${site.origin}</span> <span class="muted">${t('account.sites.since', { date: fmt.date(site.createdAt) })} · ${t('account.sites.used', { used: fmt.count(site.usedThisMonth), cap: fmt.count(site.monthlyCap) })}</span>
 ${buttonForm(`/settings/site-tokens/${site.id}/revoke`, page.csrfField(), t('account.sites.revoke'), { ariaLabel: t('account.sites.revokeLabel', { origin: site.origin }) })}</li>`)}</ul>`;
   return card('one-click', t('account.sites.heading'), html`${content}<p><a href="/settings">${t('account.sites.settings')}</a></p>`);
 }

@@ -104,6 +104,7 @@ export const de: Messages = {
   'account.sites.heading': 'Websites mit Ein-Klick-Flattr',
   'account.sites.none': 'Keine Website hat Ein-Klick-Erlaubnis. Setze im Flattr-Fenster das Häkchen bei „Ein Klick auf dieser Website“, um sie zu erlauben.',
   'account.sites.since': 'erlaubt am {date}',
+  'account.sites.used': '{used} von {cap} Ein-Klick-Flattrs diesen Monat',
   'account.sites.revoke': 'Widerrufen',
   'account.sites.revokeLabel': 'Ein-Klick für {origin} widerrufen',
   'account.sites.settings': 'Alle Einstellungen',

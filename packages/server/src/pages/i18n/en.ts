@@ -110,6 +110,7 @@ export const en = {
   'account.sites.heading': 'Sites with one-click Flattr',
   'account.sites.none': 'No site has one-click permission. Tick “One click on this site” in the Flattr window to allow one.',
   'account.sites.since': 'allowed {date}',
+  'account.sites.used': '{used} of {cap} one-click flattrs this month',
   'account.sites.revoke': 'Revoke',
   'account.sites.revokeLabel': 'Revoke one click for {origin}',
   'account.sites.settings': 'All settings',

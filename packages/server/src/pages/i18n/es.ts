@@ -104,6 +104,7 @@ export const es: Messages = {
   'account.sites.heading': 'Sitios con Flattr de un clic',
   'account.sites.none': 'Ningún sitio tiene permiso de un clic. Marca «Un clic en este sitio» en la ventana de Flattr para permitir uno.',
   'account.sites.since': 'permitido el {date}',
+  'account.sites.used': '{used} de {cap} flattrs de un clic este mes',
   'account.sites.revoke': 'Revocar',
   'account.sites.revokeLabel': 'Revocar el clic único para {origin}',
   'account.sites.settings': 'Todos los ajustes',

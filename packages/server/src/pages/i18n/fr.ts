@@ -104,6 +104,7 @@ export const fr: Messages = {
   'account.sites.heading': 'Sites avec Flattr en un clic',
   'account.sites.none': 'Aucun site n’a l’autorisation en un clic. Cochez « Un clic sur ce site » dans la fenêtre Flattr pour en autoriser un.',
   'account.sites.since': 'autorisé le {date}',
+  'account.sites.used': '{used} sur {cap} flattrs en un clic ce mois-ci',
   'account.sites.revoke': 'Révoquer',
   'account.sites.revokeLabel': 'Révoquer le clic unique pour {origin}',
   'account.sites.settings': 'Tous les réglages',

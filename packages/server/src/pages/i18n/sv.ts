@@ -104,6 +104,7 @@ export const sv: Messages = {
   'account.sites.heading': 'Webbplatser med ett-klicks-Flattr',
   'account.sites.none': 'Ingen webbplats har ett-klickstillstånd. Kryssa i ”Ett klick på den här webbplatsen” i Flattr-fönstret för att tillåta en.',
   'account.sites.since': 'tillåten {date}',
+  'account.sites.used': '{used} av {cap} ett-klicksflattrar den här månaden',
   'account.sites.revoke': 'Återkalla',
   'account.sites.revokeLabel': 'Återkalla ett klick för {origin}',
   'account.sites.settings': 'Alla inställningar',
