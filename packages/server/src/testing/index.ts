@@ -2,3 +2,4 @@ export { startTestServer, type TestServer } from './start-test-server.js';
 export { MutableClock } from './mutable-clock.js';
 export { testClient, type TestClient, type TestResponse, type TestRequestOptions } from './http-client.js';
 export { signup, login, createAdmin, type TestUser } from './users.js';
+export { livedInDemo, DEMO_PAGES, DEMO_VIEWER_EMAILS, type LivedInDemo, type DemoViewer } from './lived-in-demo.js';
