@@ -1,5 +1,5 @@
 import type { Db, MongoClient } from 'mongodb';
-import type { ErrorRequestHandler, Request, Express } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Express } from 'express';
 import type { Config } from './config/index.js';
 import type { AnyRouteSpec } from './http/route.js';
 import type { AuthContext, AuthRequirement } from './http/auth-context.js';
@@ -33,12 +33,12 @@ export interface ServerModule {
   /** Routes described for OpenAPI and validated before their handlers run. */
   routes?(ctx: ServerContext): AnyRouteSpec[];
   /**
-   * Middleware that must see every request, mounted after helmet and CORS (so a browser can read its
-   * refusals) but before the site-token gate and the body parsers, which refuse requests before any
-   * `mount` or route runs: the per-IP rate limit (a flood of malformed bodies counts too), the tests'
-   * refusal audit.
+   * Middleware that must count every request before anything reads it (the
+   * site-token gate, body parsers, files, routes), so that a request refused
+   * early is counted too: rate limits. Mounted after CORS, so a browser can
+   * read its refusal.
    */
-  mountBeforeParsers?(app: Express, ctx: ServerContext): void;
+  guard?(ctx: ServerContext): RequestHandler;
   /** For things that are not JSON API routes (static files, HTML pages): mounted before the API routes. */
   mount?(app: Express, ctx: ServerContext): void;
   /** Background work begun once the server listens (not awaited: it must not delay start). */

@@ -26,10 +26,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Account page: who is logged in, logout */
-        get: operations["getAccount"];
+        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up, past months, one-click sites (HTML) */
+        get: operations["getPageAccount"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/flattrs/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw one of your flattrs of this month (form post with the CSRF token) */
+        post: operations["postPageAccountFlattrsByIdWithdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -44,10 +61,10 @@ export interface paths {
             cookie?: never;
         };
         /** Login page (`next`: a path on this service to return to) */
-        get: operations["getAccountLogin"];
+        get: operations["getPageAccountLogin"];
         put?: never;
         /** Log in (form post with the CSRF token) */
-        post: operations["postAccountLogin"];
+        post: operations["postPageAccountLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -64,7 +81,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log out of the service's pages (form post with the CSRF token) */
-        post: operations["postAccountLogout"];
+        post: operations["postPageAccountLogout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -79,10 +96,197 @@ export interface paths {
             cookie?: never;
         };
         /** Signup page */
-        get: operations["getAccountSignup"];
+        get: operations["getPageAccountSignup"];
         put?: never;
         /** Create an account and log in (form post with the CSRF token) */
-        post: operations["postAccountSignup"];
+        post: operations["postPageAccountSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/subscriptions/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or stop one of your subscriptions (form post with the CSRF token) */
+        post: operations["postPageAccountSubscriptionsByIdByAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/top-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token) */
+        post: operations["postPageAccountTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin page: months and their distribution, ledger check, manual deposits, payouts to pay, users and roles, monthly statistics (HTML, admins only) */
+        get: operations["getPageAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Credit an account by hand (manual provider; form post: `user` email or id, `amount` in major units, `reference`, CSRF token) */
+        post: operations["postPageAdminDeposits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) the distribution of an ended month (form post: `period`, CSRF token); it runs in the background */
+        post: operations["postPageAdminDistributions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A distribution run: stages, live progress, totals and the ledger checks before and after (HTML; reloads itself without JavaScript while it runs) */
+        get: operations["getPageAdminDistributionsByPeriod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions/{period}/status.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's status and figures as its page shows them (the page's script polls this; admin session) */
+        get: operations["getPageAdminDistributionsByPeriodStatusJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/ledger/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the ledger now; answers the admin page with the report (form post with the CSRF token) */
+        post: operations["postPageAdminLedgerVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts as CSV for the bank (`status`: requested (default) or all; admin session) */
+        get: operations["getPageAdminPayoutsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a payout as sent (form post: `reference` of the transfer, CSRF token) */
+        post: operations["postPageAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a user's roles (form post: `roles` checkboxes, CSRF token; reader is always kept, an admin keeps their own admin role) */
+        post: operations["postPageAdminUsersByIdRoles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,9 +301,145 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the server's own pages */
-        get: operations["getAssetsPagesCss"];
+        get: operations["getPageAssetsPagesCss"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The creator's page: add and verify sites, things with this month's counts, earnings, escrow, payouts, button-code generator (HTML; any logged-in user: verifying a site makes a creator) */
+        get: operations["getPageCreator"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/button-code.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The button-code generator's snippets for the given options (the /creator page's script asks; the same function renders them into the page) */
+        get: operations["getPageCreatorButtonCodeJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/button-themes.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stylesheet of the generator's preview: the button themes */
+        get: operations["getPageCreatorButtonThemesCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request a payout (form post: `amount` in major units, CSRF token) */
+        post: operations["postPageCreatorPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a site to verify (form post: `url`, CSRF token) */
+        post: operations["postPageCreatorSites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/sites/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "Check now": fetch the site's proof (form post with the CSRF token); a failure shows the page with the reason (422) */
+        post: operations["postPageCreatorSitesByIdVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A creator's public page: their verified sites and things (HTML) */
+        get: operations["getPageCreatorsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/end-month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** DEMO ONLY (DEMO_MODE=true): end the month now: move the demo clock to the next month, then run the real distribution (form post with the CSRF token) */
+        post: operations["postPageDemoEndMonth"];
         delete?: never;
         options?: never;
         head?: never;
@@ -166,7 +506,7 @@ export interface paths {
             cookie?: never;
         };
         /** Settings page: monthly budget and one-click sites with their monthly caps and revoke buttons (HTML, first-party session) */
-        get: operations["getSettings"];
+        get: operations["getPageSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -185,7 +525,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set the monthly budget (form post with the CSRF token; amount in major units, e.g. 5.00) */
-        post: operations["postSettingsBudget"];
+        post: operations["postPageSettingsBudget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -200,7 +540,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the settings page */
-        get: operations["getSettingsSettingsCss"];
+        get: operations["getPageSettingsSettingsCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -219,7 +559,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set how many new flattrs a month a site may make with one click (form post with the CSRF token; field `monthlyCap`) */
-        post: operations["postSettingsSiteTokensByIdCap"];
+        post: operations["postPageSettingsSiteTokensByIdCap"];
         delete?: never;
         options?: never;
         head?: never;
@@ -236,7 +576,41 @@ export interface paths {
         get?: never;
         put?: never;
         /** Revoke one-click Flattr for a site (form post with the CSRF token) */
-        post: operations["postSettingsSiteTokensByIdRevoke"];
+        post: operations["postPageSettingsSiteTokensByIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thing's public page by its URL (`url`): to its page, or a page offering the first flattr (HTML; the target of no-JS Flattr links) */
+        get: operations["getPageThings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thing's public page: title, owner once verified, counts and a Flattr button that works without JavaScript (HTML) */
+        get: operations["getPageThingsById"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -828,6 +1202,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/welcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DEMO ONLY: the guide through the demo month (accounts, the creators' blogs, what to try); 404 outside demo mode */
+        get: operations["getPageWelcome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/confirm": {
         parameters: {
             query?: never;
@@ -1002,16 +1393,19 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAccount: {
+    getPageAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended";
+                lang?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The dashboard */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1020,18 +1414,80 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Redirect (to `next` after login, or to the login page) */
+            /** @description No session: to the login page */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAccountLogin: {
+    postPageAccountFlattrsByIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAccountLogin: {
         parameters: {
             query?: {
                 next?: string;
@@ -1064,7 +1520,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    postAccountLogin: {
+    postPageAccountLogin: {
         parameters: {
             query?: never;
             header?: never;
@@ -1122,7 +1578,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    postAccountLogout: {
+    postPageAccountLogout: {
         parameters: {
             query?: never;
             header?: never;
@@ -1158,7 +1614,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAccountSignup: {
+    getPageAccountSignup: {
         parameters: {
             query?: {
                 next?: string;
@@ -1191,7 +1647,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    postAccountSignup: {
+    postPageAccountSignup: {
         parameters: {
             query?: never;
             header?: never;
@@ -1250,7 +1706,616 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAssetsPagesCss: {
+    postPageAccountSubscriptionsByIdByAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action: "pause" | "resume" | "cancel";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAccountTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                    provider?: string;
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Credited (instant provider): back to /account; hosted checkout: to the provider */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAdmin: {
+        parameters: {
+            query?: {
+                done?: "deposit" | "paid" | "roles";
+                lang?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The admin page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAdminDeposits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                    reference?: string;
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAdminDistributions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the run's page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAdminDistributionsByPeriod: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAdminDistributionsByPeriodStatusJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `status`, `stage` and the page's `fields` (formatted texts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fields: {
+                            [key: string]: string;
+                        };
+                        stage: string;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `unauthorized`: no session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `distribution_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAdminLedgerVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The admin page with the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAdminPayoutsCsv: {
+        parameters: {
+            query?: {
+                status?: "requested" | "paid" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAdminPayoutsByIdPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAdminUsersByIdRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    roles?: string | string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAssetsPagesCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -1266,6 +2331,357 @@ export interface operations {
                 };
                 content: {
                     "text/css": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageCreator: {
+        parameters: {
+            query?: {
+                buttonLang?: string;
+                count?: string;
+                done?: "site-added" | "verified" | "payout";
+                lang?: string;
+                size?: string;
+                theme?: string;
+                title?: string;
+                url?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageCreatorButtonCodeJson: {
+        parameters: {
+            query: {
+                buttonLang?: string;
+                count?: string;
+                size?: string;
+                theme?: string;
+                title?: string;
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `snippets` (id, code), `preview` (the element's markup) and `theme` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        preview: string;
+                        snippets: {
+                            code: string;
+                            id: string;
+                        }[];
+                        theme: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageCreatorButtonThemesCss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSS */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageCreatorPayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageCreatorSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageCreatorSitesByIdVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The creator page with the reason beside the site */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageCreatorsById: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `creator_not_found`: no such user, or not a creator */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageDemoEndMonth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    back?: string;
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the run (admins) or back to /account, once the run finished or 30 s passed */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `demo_only`: not a demo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -1485,7 +2901,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getSettings: {
+    getPageSettings: {
         parameters: {
             query?: {
                 done?: string;
@@ -1518,7 +2934,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    postSettingsBudget: {
+    postPageSettingsBudget: {
         parameters: {
             query?: never;
             header?: never;
@@ -1547,7 +2963,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getSettingsSettingsCss: {
+    getPageSettingsSettingsCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -1569,7 +2985,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    postSettingsSiteTokensByIdCap: {
+    postPageSettingsSiteTokensByIdCap: {
         parameters: {
             query?: never;
             header?: never;
@@ -1602,7 +3018,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    postSettingsSiteTokensByIdRevoke: {
+    postPageSettingsSiteTokensByIdRevoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -1628,6 +3044,87 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageThings: {
+        parameters: {
+            query?: {
+                lang?: string;
+                url?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nobody flattred this URL yet: the page offers the first flattr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To /things/{id} */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_url` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageThingsById: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `thing_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -4135,6 +5632,38 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageWelcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The guide */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not a demo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

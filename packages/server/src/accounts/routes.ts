@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { ForbiddenError, UnprocessableError } from '../errors/index.js';
+import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { balanceFor, setBudget } from './budget.js';
 import { balanceSchema, budgetSchema, nameSchema, roleSchema, userSchema } from './schemas.js';
-import { getUser, setRoles, toUserJson, users } from './users.js';
+import { changeRoles, getUser, toUserJson, users } from './users.js';
 
 export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
@@ -64,12 +64,7 @@ export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
         404: { description: '`user_not_found`' },
         422: { description: '`cannot_demote_self`: an admin cannot remove their own admin role' },
       },
-      handler: async ({ auth, params, body }) => {
-        if (params.id === auth!.userId && !body.roles.includes('admin')) {
-          throw new UnprocessableError('You cannot remove your own admin role', 'cannot_demote_self');
-        }
-        return { body: toUserJson(ctx, await setRoles(ctx, params.id, body.roles)) };
-      },
+      handler: async ({ auth, params, body }) => ({ body: toUserJson(ctx, await changeRoles(ctx, auth!.userId, params.id, body.roles)) }),
     }),
   ];
 }

@@ -10,13 +10,13 @@ import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
 import { emailSchema, passwordSchema } from './schemas.js';
-import { endSession, requireSession, sessionFromRequest, startSession } from './sessions.js';
+import { endSession, sessionFromRequest, startSession } from './sessions.js';
 
 const htmlPage = { description: 'HTML page', contentType: 'text/html' };
 const redirect = { description: 'Redirect (to `next` after login, or to the login page)' };
 const formText = z.string().max(2000).optional();
 
-/** The service's own login, signup and logout pages (first-party session cookie). */
+/** The service's own login, signup and logout pages (first-party session cookie). `/account` itself is the reader's dashboard (reader-pages/). */
 export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
     defineRoute({
@@ -115,27 +115,6 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         if (await sessionFromRequest(ctx, req)) await verifyCsrf(ctx, req);
         await endSession(ctx, req, res);
         res.redirect(303, '/account/login');
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/account',
-      summary: 'Account page: who is logged in, logout',
-      tags: ['pages'],
-      responses: { 200: htmlPage, 303: redirect },
-      handler: async ({ req, res }) => {
-        const session = await requireSession(ctx, req, res);
-        if (!session) return;
-        const token = await csrfToken(ctx, req, res);
-        sendPage(res, renderPage({
-          title: 'Your account',
-          body: html`<h1>Your account</h1>
-<p>Logged in as <strong>${session.user.name}</strong> (${session.user.email}).</p>
-<form method="post" action="/account/logout">
-<input type="hidden" name="${CSRF_FIELD}" value="${token}">
-<div class="actions"><button type="submit" class="secondary">Log out</button></div>
-</form>`,
-        }));
       },
     }),
   ];

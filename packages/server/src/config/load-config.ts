@@ -24,6 +24,7 @@ const schema = z.object({
   ADMIN_EMAILS: z.string().default(''),
   ALLOW_PRIVATE_FETCH: z.enum(['true', 'false']).default('false'),
   DEMO_TOPUP: z.enum(['true', 'false']).default('false'),
+  DEMO_MODE: z.enum(['true', 'false']).default('false'),
   BODY_LIMIT: z.string().default('100kb'),
   TRUST_PROXY: z.string().regex(/^[\w.:/, -]+$/, 'must be loopback, a number of hops, or addresses/subnets (comma-separated)').default('loopback'),
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
@@ -67,6 +68,12 @@ export interface Config {
   allowPrivateFetch: boolean;
   /** Enables the clearly marked demo top-up provider (development only). */
   demoTopUp: boolean;
+  /**
+   * The demo of `npm start` (never production): pages say so on every screen,
+   * and a button ends the month now by moving the server's clock to the next
+   * month (the demo clock, src/demo-month/) and running the real distribution.
+   */
+  demoMode: boolean;
   bodyLimit: string;
   /** Express's `trust proxy`: whose X-Forwarded-For is believed (per-IP limits count the client, not the proxy). */
   trustProxy: string | number;
@@ -127,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmails: e.ADMIN_EMAILS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === 'true',
     demoTopUp: e.DEMO_TOPUP === 'true',
+    demoMode: e.DEMO_MODE === 'true',
     bodyLimit: e.BODY_LIMIT,
     trustProxy: /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     rateLimits: {

@@ -6,7 +6,7 @@ import { collections } from '../db/index.js';
 import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { storedText } from '../http/stored-text.js';
-import { formatMinorUnits, toCsv } from './csv.js';
+import { payoutsCsv } from './csv.js';
 import {
   availableForPayout, listPayouts, listPayoutsOf, markPaid, publicStatus, requestPayout, type PayoutDoc,
 } from './payouts.js';
@@ -23,8 +23,6 @@ export const payoutSchema = z.object({
   paidAt: z.string().nullable(),
   reference: z.string().nullable(),
 });
-
-export const CSV_COLUMNS = ['id', 'user_id', 'email', 'amount_minor', 'amount', 'currency', 'requested_at'];
 
 function toPayout(doc: PayoutDoc): z.infer<typeof payoutSchema> {
   return {
@@ -109,15 +107,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
         const users = await collections.users(ctx.db).find({ _id: { $in: userIds } }, { projection: { email: 1 } }).toArray();
         const emails = new Map(users.map((u) => [u._id.toHexString(), u.email]));
         if (query.format === 'csv') {
-          const csv = toCsv(CSV_COLUMNS, docs.map((d) => [
-            d._id.toHexString(),
-            d.userId.toHexString(),
-            emails.get(d.userId.toHexString()) ?? '',
-            d.amount,
-            formatMinorUnits(d.amount, d.currency),
-            d.currency,
-            d.requestedAt.toISOString(),
-          ]));
+          const csv = payoutsCsv(docs, emails);
           res.status(200)
             .type('text/csv; charset=utf-8')
             .set('Content-Disposition', `attachment; filename="payouts-${query.status}.csv"`)

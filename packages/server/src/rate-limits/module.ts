@@ -9,10 +9,10 @@ const purges = new WeakMap<ServerContext, NodeJS.Timeout>();
 
 /**
  * Rate limits shared by every instance through MongoDB (docs/security.md,
- * "Rate limits"). Its `mountBeforeParsers` counts every request per IP, before
- * anything can refuse it (body parsers, static files, pages); the auth module counts
- * accounts and credentials (`limitCredential`) and password logins
- * (`throttleLogin`).
+ * "Rate limits"). Its `guard` counts every request per IP before anything
+ * reads it (a malformed body or a refused site token counts too); the auth
+ * module counts accounts and credentials (`limitCredential`) and password
+ * logins (`throttleLogin`).
  */
 export const rateLimitsModule: ServerModule = {
   name: 'rate-limits',
@@ -20,10 +20,7 @@ export const rateLimitsModule: ServerModule = {
     // One collection each: concurrently, so a start (and every CLI command) waits for the slowest only.
     await Promise.all(Object.values(limiterSpecs(ctx)).map((spec) => ensureLimiterIndexes(ctx, spec)));
   },
-  // Before the body parsers and the site-token gate: a request they refuse is counted too.
-  mountBeforeParsers: (app, ctx) => {
-    app.use(limitRequestsByIp(ctx));
-  },
+  guard: (ctx) => limitRequestsByIp(ctx),
   start: (ctx) => {
     const purge = () => {
       for (const spec of Object.values(limiterSpecs(ctx))) {

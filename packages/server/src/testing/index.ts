@@ -8,3 +8,4 @@ export { rawRequest, type RawResponse } from './raw-http.js';
 export { startProxiedDatabase, type ProxiedDatabase } from './proxied-database.js';
 export { sendClick, startClickStream, type Click, type ClickStream } from './click-stream.js';
 export { ledgerDiff, ledgerHash, ledgerLines } from './ledger-fingerprint.js';
+export { livedInDemo, DEMO_PAGES, DEMO_VIEWER_EMAILS, type LivedInDemo, type DemoViewer } from './lived-in-demo.js';

@@ -11,7 +11,7 @@ export interface RefusalWrite {
 }
 
 export interface RefusalAudit {
-  /** Mount it first: `startTestServer({ monitorCommands: true, modules: [audit.module, ...modules] })`. */
+  /** Put it first: `startTestServer({ monitorCommands: true, modules: [audit.module, ...modules] })` (its guard then runs before the rate limiter's). */
   module: ServerModule;
   /** Requests answered 4xx so far (once the last one's check is done: a client has its answer before that). */
   refused(): Promise<number>;
@@ -62,8 +62,8 @@ export function refusalAudit(options: { exclude?: string[] } = {}): RefusalAudit
     },
     module: {
       name: 'refusal-audit',
-      // Before the body parsers: what they refuse is audited too.
-      mountBeforeParsers(app, ctx) {
+      // A guard runs before anything reads the request (site-token gate, body parsers): what they refuse is audited too.
+      guard(ctx) {
         if (!ctx.client.options.monitorCommands) throw new Error('refusalAudit needs command monitoring: startTestServer({ monitorCommands: true })');
         ctx.client.on('commandStarted', (event: CommandStartedEvent) => {
           if (event.databaseName !== ctx.db.databaseName || !WRITE_COMMANDS.has(event.commandName)) return;
@@ -81,7 +81,7 @@ export function refusalAudit(options: { exclude?: string[] } = {}): RefusalAudit
           dirty.clear();
           for (const name of names) if (!excluded.has(name)) known.set(name, await collectionHash(ctx.db, name));
         };
-        app.use((req, res, next) => {
+        return (req, res, next) => {
           let release!: () => void;
           const turn = queue;
           queue = new Promise<void>((resolve) => (release = resolve));
@@ -114,7 +114,7 @@ export function refusalAudit(options: { exclude?: string[] } = {}): RefusalAudit
             release();
             next(error);
           });
-        });
+        };
       },
     },
   };
