@@ -218,6 +218,20 @@ describe('OpenAPI document', () => {
       conforms('post', '/oauth/authorize', res);
     });
 
+    it('documents every query field that ignores values it does not know (.catch) as accepting any value, on every route (the pages\' ?done notices)', () => {
+      const lenient: string[] = [];
+      for (const route of server.app.routes) {
+        const shape = (route.query as unknown as { shape?: Record<string, { _zod: { def: { type: string } } }> } | undefined)?.shape ?? {};
+        for (const [name, field] of Object.entries(shape)) {
+          if (field._zod.def.type !== 'catch') continue;
+          const parameter = doc.paths[toOpenApiPath(route.path)]![route.method]!.parameters!.find((p) => p.name === name) as unknown as { schema: Record<string, unknown> };
+          lenient.push(`${route.method.toUpperCase()} ${route.path} ?${name}: ${JSON.stringify(parameter.schema)}`);
+        }
+      }
+      assert.ok(lenient.length >= 3, `lenient query fields found: ${lenient.join('; ')}`);
+      assert.deepEqual(lenient.filter((field) => /"enum"|"const"|"pattern"|"minLength"|"maxLength"/.test(field)), [], 'documented narrower than accepted');
+    });
+
     it('documents /settings?done as any string: an unknown notice shows none instead of being refused', async () => {
       const done = doc.paths['/settings']!.get!.parameters!.find((p) => p.name === 'done') as unknown as { schema: { type: string; enum?: unknown } };
       assert.equal(done.schema.type, 'string');

@@ -1396,7 +1396,7 @@ export interface operations {
     getPageAccount: {
         parameters: {
             query?: {
-                done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended";
+                done?: string;
                 lang?: string;
             };
             header?: never;
@@ -1819,7 +1819,7 @@ export interface operations {
     getPageAdmin: {
         parameters: {
             query?: {
-                done?: "deposit" | "paid" | "roles";
+                done?: string;
                 lang?: string;
                 q?: string;
             };
@@ -2342,7 +2342,7 @@ export interface operations {
             query?: {
                 buttonLang?: string;
                 count?: string;
-                done?: "site-added" | "verified" | "payout";
+                done?: string;
                 lang?: string;
                 size?: string;
                 theme?: string;

@@ -149,10 +149,17 @@ function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string,
 function objectParameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
   if (!schema) return [];
   const json = toJsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
   return Object.entries(json.properties ?? {}).map(([name, propertySchema]) => ({
     name,
     in: location,
     required: location === 'path' || (json.required ?? []).includes(name),
-    schema: propertySchema,
+    schema: shape[name] instanceof z.ZodCatch ? ANY_TEXT : propertySchema,
   }));
 }
+
+/**
+ * A field that catches what it does not know (a page's `?done` notice) accepts any value: documenting
+ * the values it acts on would tell clients (and the fuzzer) that the others are refused, and they are not.
+ */
+const ANY_TEXT = { type: 'string', description: 'Any value; one the route does not know is ignored' } as const;
