@@ -17,6 +17,7 @@ import { countsModule } from './counts/index.js';
 import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
+import { mailModule } from './mail/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -24,6 +25,7 @@ import { ledgerModule } from './ledger/index.js';
  */
 export const modules: ServerModule[] = [
   authModule,
+  mailModule,
   accountsModule,
   pagesModule,
   moneyModule,

@@ -5,6 +5,8 @@ import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { createUser } from '../accounts/users.js';
+import { languageFromHeader } from '../mail/index.js';
+import { sendVerificationLater } from './email-verification.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
@@ -85,7 +87,10 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         const password = passwordSchema.safeParse(body.password ?? '');
         if (!password.success) return void await again('The password must be at least 10 characters long.', 400);
         try {
-          const user = await createUser(ctx, { email: email.data, password: password.data, name: body.name?.slice(0, 100) });
+          const user = await createUser(ctx, {
+            email: email.data, password: password.data, name: body.name?.slice(0, 100), language: languageFromHeader(req.get('accept-language')),
+          });
+          sendVerificationLater(ctx, user);
           await startSession(ctx, req, res, user._id);
         } catch (error) {
           if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -147,6 +152,7 @@ ${errorBlock(view.error)}
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <div class="actions"><button type="submit">Log in</button></div>
 </form>
+<p class="muted"><a href="/account/forgot">Forgot your password?</a></p>
 <p class="muted">No account yet? <a href="/account/signup?${new URLSearchParams({ next: view.next })}">Sign up</a></p>`,
   }), { status: view.status });
 }

@@ -6,6 +6,8 @@ export { oauthClientOf, isFirstPartyJwt } from './authenticate.js';
 export { sessionFromRequest, requireSession, startSession, endSession, SESSION_COOKIE, type Session } from './sessions.js';
 export { csrfToken, verifyCsrf, CSRF_FIELD } from './csrf.js';
 export { safeNextPath } from './next-path.js';
+export { requireVerifiedEmail, sendVerificationEmail, isEmailVerified, verifyEmail } from './email-verification.js';
+export { requestPasswordReset, resetPassword } from './password-reset.js';
 export { safeEqual, hashSecret, randomSecret } from './secrets.js';
 export { issueSiteToken, listSiteTokens, revokeSiteToken, normalizeOrigin, toSiteTokenJson, type SiteTokenJson } from './site-tokens.js';
 export { createPersonalToken, listPersonalTokens, revokePersonalToken, type PatJson } from './personal-tokens.js';

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** Largest configurable amount (10 million units of a two-decimal currency), as deposits allow. */
+const MAX_AMOUNT = 10_000_000_00;
+
+/** Currencies whose Stripe amounts are not ISO minor units (Stripe's docs, "Special cases"). */
+const ZERO_DECIMAL_EXCEPTIONS = new Set(['ISK', 'HUF', 'TWD', 'UGX']);
+
+const OPTIONAL_WHEN_EMPTY = new Set(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'SMTP_URL', 'MAIL_FROM', 'EMAIL_VERIFICATION']);
+
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 
 const schema = z.object({
@@ -22,7 +30,51 @@ const schema = z.object({
   ALLOW_PRIVATE_FETCH: z.enum(['true', 'false']).default('false'),
   DEMO_TOPUP: z.enum(['true', 'false']).default('false'),
   BODY_LIMIT: z.string().default('100kb'),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…, rk_…)').optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_+/=]+$/, 'must be a webhook signing secret (whsec_…)').optional(),
+  STRIPE_API_BASE: z.url().optional(),
+  TOPUP_MIN: z.coerce.number().int().min(1).max(MAX_AMOUNT).default(500),
+  TOPUP_MAX: z.coerce.number().int().min(1).max(MAX_AMOUNT).default(500_00),
+  PAYOUT_AUTO_THRESHOLD: z.coerce.number().int().min(0).max(MAX_AMOUNT).default(0),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.org:465').optional(),
+  MAIL_FROM: z.string().min(3).max(200).optional(),
+  EMAIL_VERIFICATION: z.enum(['required', 'off']).optional(),
+  DEV_MAIL_OUTBOX: z.enum(['true', 'false']).default('false'),
+}).superRefine((e, issue) => {
+  if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
+    const missing = e.STRIPE_SECRET_KEY ? 'STRIPE_WEBHOOK_SECRET' : 'STRIPE_SECRET_KEY';
+    issue.addIssue({ code: 'custom', path: [missing], message: 'Stripe needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or neither: the provider is then off)' });
+  }
+  if (e.STRIPE_SECRET_KEY && /_live_/.test(e.STRIPE_SECRET_KEY) && e.STRIPE_API_BASE && new URL(e.STRIPE_API_BASE).hostname !== 'api.stripe.com') {
+    issue.addIssue({ code: 'custom', path: ['STRIPE_API_BASE'], message: 'a live key is only ever sent to api.stripe.com' });
+  }
+  if (e.STRIPE_SECRET_KEY && ZERO_DECIMAL_EXCEPTIONS.has(e.CURRENCY ?? 'EUR')) {
+    issue.addIssue({ code: 'custom', path: ['CURRENCY'], message: 'Stripe counts this currency in other units than its ISO minor unit: not supported with Stripe' });
+  }
+  if (e.TOPUP_MIN > e.TOPUP_MAX) issue.addIssue({ code: 'custom', path: ['TOPUP_MIN'], message: 'must not be above TOPUP_MAX' });
+  if (e.SMTP_URL && !e.MAIL_FROM) issue.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required with SMTP_URL (the sender, e.g. "Flattr <noreply@example.org>")' });
+  if (e.SMTP_URL && e.DEV_MAIL_OUTBOX === 'true') issue.addIssue({ code: 'custom', path: ['DEV_MAIL_OUTBOX'], message: 'is for development without SMTP: unset SMTP_URL or DEV_MAIL_OUTBOX' });
+  if (e.EMAIL_VERIFICATION === 'required' && !e.SMTP_URL && e.DEV_MAIL_OUTBOX !== 'true') {
+    issue.addIssue({ code: 'custom', path: ['EMAIL_VERIFICATION'], message: 'required needs a way to send mail: set SMTP_URL' });
+  }
 });
+
+/** Stripe settings; null when the Stripe provider is off (no keys). */
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  /** `live` keys move real money; `test` keys only Stripe's test mode. */
+  mode: 'test' | 'live';
+  /** Where the API is (https://api.stripe.com unless a test points it at stripe-mock). */
+  apiBase: string | null;
+}
+
+export interface MailConfig {
+  /** How mail leaves: an SMTP server, the development outbox (logged, listed at /dev/mail), or not at all. */
+  transport: 'smtp' | 'dev-outbox' | 'none';
+  smtpUrl: string | null;
+  from: string;
+}
 
 export interface Config {
   port: number;
@@ -50,11 +102,22 @@ export interface Config {
   /** Enables the clearly marked demo top-up provider (development only). */
   demoTopUp: boolean;
   bodyLimit: string;
+  /** Card top-ups and Connect payouts; null: the Stripe provider is off. */
+  stripe: StripeConfig | null;
+  /** Bounds of one top-up, minor units. */
+  topUp: { min: number; max: number };
+  /** A creator with a ready Stripe account is paid out automatically once the wallet holds this much; 0: never (every payout waits for an admin). */
+  payoutAutoThreshold: number;
+  mail: MailConfig;
+  /** Unverified accounts may click but not request payouts or connect a payout account. Required whenever mail can be sent. */
+  emailVerificationRequired: boolean;
 }
 
 /** Reads and validates the environment; throws one error listing every bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty value of an optional setting means "not set" (e.g. `STRIPE_SECRET_KEY=` in an env file).
+  const given = Object.fromEntries(Object.entries(env).filter(([key, value]) => !(OPTIONAL_WHEN_EMPTY.has(key) && value === '')));
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
@@ -83,5 +146,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === 'true',
     demoTopUp: e.DEMO_TOPUP === 'true',
     bodyLimit: e.BODY_LIMIT,
+    stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+      ? {
+        secretKey: e.STRIPE_SECRET_KEY,
+        webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+        mode: /_live_/.test(e.STRIPE_SECRET_KEY) ? 'live' : 'test',
+        apiBase: e.STRIPE_API_BASE ?? null,
+      }
+      : null,
+    topUp: { min: e.TOPUP_MIN, max: e.TOPUP_MAX },
+    payoutAutoThreshold: e.PAYOUT_AUTO_THRESHOLD,
+    mail: {
+      transport: e.SMTP_URL ? 'smtp' : e.DEV_MAIL_OUTBOX === 'true' ? 'dev-outbox' : 'none',
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.MAIL_FROM ?? `Flattr <noreply@${new URL(publicUrl).hostname}>`,
+    },
+    emailVerificationRequired: (e.EMAIL_VERIFICATION ?? (e.SMTP_URL || e.DEV_MAIL_OUTBOX === 'true' ? 'required' : 'off')) === 'required',
   };
 }

@@ -6,6 +6,7 @@ import {
   type JournalEntry,
 } from '../money/index.js';
 import { toObjectId } from '../things/index.js';
+import { requireVerifiedEmail } from '../auth/email-verification.js';
 
 export const PAYOUTS = 'payouts';
 
@@ -49,6 +50,7 @@ export async function availableForPayout(ctx: ServerContext, userId: string): Pr
  * pass from what the wallet recorded). A refused request writes nothing.
  */
 export async function requestPayout(ctx: ServerContext, userId: string, amount: number): Promise<PayoutDoc> {
+  await requireVerifiedEmail(ctx, userId);
   const doc: PayoutDoc = {
     _id: new ObjectId(), userId: ObjectId.createFromHexString(userId), amount, currency: ctx.config.currency,
     status: 'requested', requestedAt: ctx.clock.now(), paidAt: null, reference: null,

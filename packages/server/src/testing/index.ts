@@ -2,3 +2,6 @@ export { startTestServer, type TestServer } from './start-test-server.js';
 export { MutableClock } from './mutable-clock.js';
 export { testClient, type TestClient, type TestResponse, type TestRequestOptions } from './http-client.js';
 export { signup, login, createAdmin, type TestUser } from './users.js';
+export { startStripeMock, type StripeMock, type RecordedStripeCall } from './stripe-mock.js';
+export { startMailpit, type Mailpit, type MailpitMessage } from './mailpit.js';
+export { ensureGoTool, goToolPath, GO_TOOLS, type GoTool } from './go-tools.js';
