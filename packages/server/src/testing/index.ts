@@ -5,3 +5,4 @@ export { signup, login, createAdmin, type TestUser } from './users.js';
 export { startStripeMock, type StripeMock, type RecordedStripeCall } from './stripe-mock.js';
 export { startMailpit, type Mailpit, type MailpitMessage } from './mailpit.js';
 export { ensureGoTool, goToolPath, GO_TOOLS, type GoTool } from './go-tools.js';
+export { testBrowser, csrfOf, type TestBrowser } from './browser.js';
