@@ -18,6 +18,7 @@ import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
 import { mailModule } from './mail/index.js';
+import { stripeModule } from './stripe/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -43,4 +44,5 @@ export const modules: ServerModule[] = [
   depositsModule,
   distributionModule,
   ledgerModule,
+  stripeModule,
 ];

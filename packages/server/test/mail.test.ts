@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LANGUAGES } from '../../widget/src/i18n/index.js';
+import { readdirSync } from 'node:fs';
 import { EMAILS, MAIL_LANGUAGES, MAIL_STRINGS, flushMail, sendMail } from '../src/mail/index.js';
 import { EMAIL_TOKENS } from '../src/auth/email-tokens.js';
 import {
@@ -106,7 +106,7 @@ describe('email through a real SMTP server (Mailpit)', () => {
       const secret = link.searchParams.get('token')!;
       const stored = await server.db.collection(EMAIL_TOKENS).find({ kind: 'reset' }).toArray();
       assert.ok(stored.length > 0);
-      assert.ok(stored.every((t) => t._id !== secret && !JSON.stringify(t).includes(secret)), 'only its hash is stored');
+      assert.ok(stored.every((t) => String(t._id) !== secret && !JSON.stringify(t).includes(secret)), 'only its hash is stored');
 
       const browser = testBrowser(server.url);
       const form = await browser.get(`${link.pathname}${link.search}`);
@@ -188,7 +188,8 @@ describe('email through a real SMTP server (Mailpit)', () => {
   });
 
   it('has every text in every language the widget speaks', () => {
-    assert.deepEqual([...MAIL_LANGUAGES].sort(), [...LANGUAGES].sort());
+    const widgetLanguages = readdirSync(new URL('../../widget/src/i18n/', import.meta.url)).filter((f) => /^[a-z]{2}\.ts$/.test(f)).map((f) => f.slice(0, 2));
+    assert.deepEqual([...MAIL_LANGUAGES].sort(), widgetLanguages.sort());
     const keys = Object.keys(MAIL_STRINGS.en);
     for (const language of MAIL_LANGUAGES) {
       assert.deepEqual(Object.keys(MAIL_STRINGS[language]).sort(), [...keys].sort(), language);

@@ -241,4 +241,5 @@ export function summaryTable(totals: DistributionOutcome['totals']): string {
 function printLedgerReport(report: LedgerReport): void {
   console.log(`Ledger ${report.ok ? 'OK' : 'VIOLATIONS'}: ${report.entries} entries, ${report.accounts} accounts, ${report.violationCount} violation(s)`);
   for (const v of report.violations) console.log(`  ${JSON.stringify(v)}`);
+  if (report.debts.accounts > 0) console.log(`Readers owe ${report.debts.owed} in ${report.debts.accounts} account(s) (refunds and disputes beyond their wallets)`);
 }

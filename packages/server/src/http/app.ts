@@ -29,6 +29,8 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   app.use('/v1', cors(corsOptions(ctx)));
   app.use('/oauth/token', cors(corsOptions(ctx)));
   app.use('/.well-known/jwks.json', cors());
+  // Signed webhooks are verified over the exact bytes received: parsed as raw bytes, before the JSON parser.
+  app.use('/v1/webhooks', express.raw({ type: () => true, limit: ctx.config.bodyLimit }));
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: ctx.config.bodyLimit }));
 

@@ -4,3 +4,6 @@ export {
   type PayoutDoc, type StoredPayoutStatus,
 } from './payouts.js';
 export { formatMinorUnits, toCsv } from './csv.js';
+export { approvePayout, recordTransferPaid, failPayout, recordTransferReversal, PAYOUT_METADATA_KEY } from './transfers.js';
+export { applyPayoutEvent } from './stripe-events.js';
+export { destinationOf, startStripeOnboarding, refreshStripeAccount, useManualPayouts, PAYOUT_DESTINATIONS, type PayoutDestinationDoc } from './destinations.js';

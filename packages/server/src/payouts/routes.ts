@@ -6,6 +6,8 @@ import { collections } from '../db/index.js';
 import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { formatMinorUnits, toCsv } from './csv.js';
+import { destinationOf, startStripeOnboarding, useManualPayouts, type PayoutDestinationDoc } from './destinations.js';
+import { approvePayout } from './transfers.js';
 import {
   availableForPayout, listPayouts, listPayoutsOf, markPaid, publicStatus, requestPayout, type PayoutDoc,
 } from './payouts.js';
@@ -17,11 +19,28 @@ export const payoutSchema = z.object({
   userId: z.string(),
   amount: z.number().int(),
   currency: z.string(),
-  status: z.enum(['requested', 'paid']),
+  status: z.enum(['requested', 'transferring', 'paid', 'failed']),
   requestedAt: z.string(),
   paidAt: z.string().nullable(),
-  reference: z.string().nullable(),
+  reference: z.string().nullable().describe('The bank transfer\'s reference, or the Stripe transfer id'),
+  method: z.enum(['manual', 'stripe']),
+  failure: z.string().nullable(),
+  reversedAmount: z.number().int().describe('Transferred money that came back to the wallet (Stripe transfer reversals)'),
 });
+
+const destinationSchema = z.object({
+  method: z.enum(['manual', 'stripe']),
+  stripe: z.object({ accountId: z.string(), ready: z.boolean().describe('Stripe says the account can receive transfers') }).nullable(),
+  stripeAvailable: z.boolean().describe('This service pays out through Stripe'),
+});
+
+function toDestination(ctx: ServerContext, doc: PayoutDestinationDoc): z.infer<typeof destinationSchema> {
+  return {
+    method: doc.method,
+    stripe: doc.stripeAccountId ? { accountId: doc.stripeAccountId, ready: doc.ready } : null,
+    stripeAvailable: ctx.config.stripe !== null,
+  };
+}
 
 export const CSV_COLUMNS = ['id', 'user_id', 'email', 'amount_minor', 'amount', 'currency', 'requested_at'];
 
@@ -35,6 +54,9 @@ function toPayout(doc: PayoutDoc): z.infer<typeof payoutSchema> {
     requestedAt: doc.requestedAt.toISOString(),
     paidAt: doc.paidAt?.toISOString() ?? null,
     reference: doc.reference,
+    method: doc.method ?? 'manual',
+    failure: doc.failure ?? null,
+    reversedAmount: doc.reversedAmount ?? 0,
   };
 }
 
@@ -91,7 +113,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tags: ['payouts', 'admin'],
       auth: { scope: 'admin', role: 'admin' },
       query: z.object({
-        status: z.enum(['requested', 'paid', 'all']).default('requested'),
+        status: z.enum(['requested', 'transferring', 'paid', 'failed', 'all']).default('requested'),
         format: z.enum(['json', 'csv']).default('json'),
       }),
       responses: {
@@ -125,6 +147,59 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
     }),
     defineRoute({
       method: 'post',
+      path: '/v1/admin/payouts/:id/approve',
+      summary: 'Approve a Stripe payout: a transfer to the creator\'s Stripe account (idempotent: approving again never transfers twice)',
+      tags: ['payouts', 'admin'],
+      auth: { scope: 'admin', role: 'admin' },
+      params: z.object({ id: z.string() }),
+      responses: {
+        200: { description: 'Paid (`status: paid`, `reference` = the transfer id), or failed (`status: failed`, the money back in the wallet)', schema: payoutSchema },
+        404: problem('`payout_not_found`'),
+        409: problem('`payout_manual`: paid by hand (mark it paid instead)'),
+        502: problem('`stripe_unavailable`: Stripe did not answer; approve again'),
+      },
+      handler: async ({ params }) => ({ body: toPayout(await approvePayout(ctx, params.id)) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/payout-destination',
+      summary: 'Where your payouts go: by hand (bank transfer by the operator) or to your Stripe account',
+      tags: ['payouts', 'me'],
+      auth: { scope: 'read' },
+      responses: { 200: { description: 'The destination', schema: destinationSchema } },
+      handler: async ({ auth }) => ({ body: toDestination(ctx, await destinationOf(ctx, auth!.userId)), headers: { 'Cache-Control': 'no-store' } }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/payout-destination/stripe',
+      summary: 'Connect a Stripe Express account for payouts: answers Stripe\'s onboarding link (login token, verified email)',
+      tags: ['payouts', 'me'],
+      auth: { scope: 'read' },
+      responses: {
+        200: { description: 'Send the creator to `url` (one use, a few minutes)', schema: z.object({ url: z.string(), accountId: z.string() }) },
+        403: problem('`credential_not_allowed`, `email_unverified`'),
+        503: problem('`stripe_not_configured`'),
+      },
+      handler: async ({ auth }) => {
+        if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Payout accounts can only be connected with a login access token', 'credential_not_allowed');
+        return { body: await startStripeOnboarding(ctx, auth!.userId), headers: { 'Cache-Control': 'no-store' } };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/me/payout-destination/stripe',
+      summary: 'Back to payouts by hand (the Stripe account stays known for a later switch back)',
+      tags: ['payouts', 'me'],
+      auth: { scope: 'read' },
+      responses: { 200: { description: 'The destination', schema: destinationSchema } },
+      handler: async ({ auth }) => {
+        if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Only with a login access token', 'credential_not_allowed');
+        await useManualPayouts(ctx, auth!.userId);
+        return { body: toDestination(ctx, await destinationOf(ctx, auth!.userId)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
       path: '/v1/admin/payouts/:id/paid',
       summary: 'Mark a payout as sent, with the transfer\'s reference (idempotent)',
       tags: ['payouts', 'admin'],
@@ -134,7 +209,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Paid (also when it was already paid with this reference)', schema: payoutSchema },
         404: problem('`payout_not_found`'),
-        409: problem('`payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request'),
+        409: problem('`payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request; `payout_via_stripe`: approved for a Stripe transfer'),
       },
       handler: async ({ params, body }) => ({ body: toPayout(await markPaid(ctx, params.id, body.reference)) }),
     }),
