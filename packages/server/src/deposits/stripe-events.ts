@@ -71,7 +71,7 @@ async function refundsOfCharge(ctx: ServerContext, charge: Stripe.Charge): Promi
   }
   const ours = refunds.filter((r) => idOf(r.charge) === charge.id);
   const counted = ours.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((sum, r) => sum + r.amount, 0);
-  if (counted < charge.amount_refunded) {
+  if (counted < charge.amount_refunded && (await refundedInJournal(ctx, paymentIntent)) < charge.amount_refunded) {
     throw new AppError(503, 'refund_not_found', `Charge ${charge.id} has ${charge.amount_refunded} refunded, Stripe listed refunds of ${counted}; deliver again later`);
   }
   return ours.flatMap((refund) => refundEvents(refund, paymentIntent));
@@ -121,6 +121,16 @@ export async function missingDepositOf(ctx: ServerContext, paymentIntent: string
   if (await ctx.db.collection(JOURNAL).findOne({ _id: `deposit:stripe:${paymentIntent}` as never }, { projection: { _id: 1 } })) return null;
   const [event] = fromPaymentIntent(await stripeClient(ctx).paymentIntents.retrieve(paymentIntent));
   return event ?? null;
+}
+
+/** Refunds of a payment the journal holds already (refund.created delivered before charge.refunded), failed ones taken off. */
+async function refundedInJournal(ctx: ServerContext, paymentIntent: string): Promise<number> {
+  let total = 0;
+  for await (const entry of ctx.db.collection(JOURNAL).find({ 'meta.depositEntryId': `deposit:stripe:${paymentIntent}` }, { projection: { kind: 1, meta: 1 } })) {
+    if (entry.kind === 'refund') total += Number(entry.meta.amount);
+    if (entry.kind === 'refund.failed') total -= Number(entry.meta.amount);
+  }
+  return total;
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {

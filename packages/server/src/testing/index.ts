@@ -6,3 +6,4 @@ export { startStripeMock, type StripeMock, type RecordedStripeCall } from './str
 export { startMailpit, type Mailpit, type MailpitMessage } from './mailpit.js';
 export { ensureGoTool, goToolPath, GO_TOOLS, type GoTool } from './go-tools.js';
 export { testBrowser, csrfOf, type TestBrowser } from './browser.js';
+export { stripeEvent, deliverStripeEvent, stripeTestEnv, TEST_WEBHOOK_SECRET } from './stripe-webhooks.js';
