@@ -66,7 +66,7 @@ describe('card top-ups through Stripe (stripe-mock, signed webhooks)', () => {
       assert.equal(res.status, 201, res.text);
       assert.match(res.body.redirectUrl, /^https:\/\/checkout\.stripe\.com\//);
       assert.match(res.body.checkoutId, /^cs_/);
-      const call = mock.calls.findLast((c) => c.path === '/v1/checkout/sessions')!;
+      const call = [...mock.calls].reverse().find((c) => c.path === '/v1/checkout/sessions')!;
       assert.equal(call.method, 'POST');
       assert.equal(call.params['line_items[0][price_data][unit_amount]'], '1500');
       assert.equal(call.params['line_items[0][price_data][currency]'], 'eur');
@@ -107,7 +107,7 @@ describe('card top-ups through Stripe (stripe-mock, signed webhooks)', () => {
       const started = await browser.submit('/account/topup', '/account/topup', { amount: '12.50' });
       assert.equal(started.status, 303);
       assert.match(started.headers.get('location')!, /^https:\/\/checkout\.stripe\.com\//);
-      const session = mock.calls.findLast((c) => c.path === '/v1/checkout/sessions')!;
+      const session = [...mock.calls].reverse().find((c) => c.path === '/v1/checkout/sessions')!;
       assert.equal(session.params['line_items[0][price_data][unit_amount]'], '1250');
       const sessionId = session.response.id as string;
       const pending = await browser.get(`/account/topup/return?session_id=${sessionId}`);
