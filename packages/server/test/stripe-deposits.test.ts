@@ -324,10 +324,11 @@ describe('Stripe not configured', () => {
     const reader = await signup(api);
     assert.equal((await api.get('/v1/deposits/options')).body.stripe.enabled, false);
     const res = await api.post('/v1/me/deposits/checkout', { amount: 1000 }, { token: reader.token });
-    assert.equal(res.status, 503);
+    assert.equal(res.status, 403);
     assert.equal(res.body.code, 'provider_disabled');
     const hook = await deliverStripeEvent(server.url, stripeEvent('payment_intent.succeeded', {}));
-    assert.equal(hook.status, 503);
+    assert.equal(hook.status, 403);
+    assert.equal(hook.body.code, 'stripe_not_configured');
     const browser = testBrowser(server.url);
     await browser.submit('/account/login', '/account/login', { email: reader.email, password: reader.password, next: '/account/topup' });
     assert.match((await browser.get('/account/topup')).text, /Card top-ups are not available/);

@@ -50,10 +50,10 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         201: { description: 'Send the reader to `redirectUrl`', schema: checkoutSchema },
         422: problemResponse('`amount_out_of_range` (with `min`, `max`)', ['amount_out_of_range']),
-        503: problemResponse('`provider_disabled`: no card top-ups on this service (Stripe not configured)', ['provider_disabled']),
+        403: problemResponse('`provider_disabled`: no card top-ups on this service (Stripe not configured)', ['provider_disabled']),
       },
       handler: async ({ body, auth, req }) => {
-        if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(503, 'provider_disabled', 'Card top-ups are not available on this service (Stripe is not configured)');
+        if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service (Stripe is not configured)');
         const key = req.get('Idempotency-Key');
         if (key !== undefined && !/^[A-Za-z0-9._:@-]{1,100}$/.test(key)) {
           throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–100 characters: letters, digits and . _ : @ -');
@@ -72,7 +72,7 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
       params: z.object({ id: z.string().regex(/^cs_[A-Za-z0-9_]{1,200}$/, 'must be a Checkout Session id (cs_…)') }),
       responses: { 200: { description: 'The state', schema: stateSchema }, 404: problemResponse('`checkout_not_found` (not yours, or unknown)', ['checkout_not_found']) },
       handler: async ({ params, auth }) => {
-        if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(503, 'provider_disabled', 'Card top-ups are not available on this service');
+        if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service');
         const state = await stripeProvider.checkoutState!(ctx, params.id, auth!.userId);
         if (!state) throw new NotFoundError(`No checkout ${params.id} of yours`, 'checkout_not_found');
         return { body: { checkoutId: params.id, ...state, currency: ctx.config.currency }, headers: { 'Cache-Control': 'no-store' } };

@@ -52,12 +52,12 @@ ${query.error ? html`<p class="error" role="alert">The amount must be between ${
       path: '/account/topup',
       summary: 'Start a card top-up (form post with the CSRF token; amount in major units): redirects to Stripe Checkout',
       tags: ['pages'],
-      responses: { 303: { description: 'To Stripe Checkout (or back to the form with an error)' }, 403: { description: '`csrf_failed`' }, 503: { description: '`provider_disabled`' } },
+      responses: { 303: { description: 'To Stripe Checkout (or back to the form with an error)' }, 403: { description: '`csrf_failed`, `provider_disabled`' } },
       handler: async ({ req, res }) => {
         const session = await requireSession(ctx, req, res);
         if (!session) return;
         await verifyCsrf(ctx, req);
-        if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(503, 'provider_disabled', 'Card top-ups are not available on this service');
+        if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service');
         const raw = (req.body as Record<string, unknown> | undefined)?.amount;
         const amount = typeof raw === 'string' ? decimalToMinor(raw, ctx.config.currency) : null;
         if (amount === null || amount < ctx.config.topUp.min || amount > ctx.config.topUp.max) return void res.redirect(303, '/account/topup?error=amount');

@@ -177,8 +177,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       auth: { scope: 'read' },
       responses: {
         200: { description: 'Send the creator to `url` (one use, a few minutes)', schema: z.object({ url: z.string(), accountId: z.string() }) },
-        403: problem('`credential_not_allowed`, `email_unverified`'),
-        503: problem('`stripe_not_configured`'),
+        403: problem('`credential_not_allowed`, `email_unverified`, `stripe_not_configured`'),
       },
       handler: async ({ auth }) => {
         if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Payout accounts can only be connected with a login access token', 'credential_not_allowed');

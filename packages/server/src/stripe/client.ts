@@ -17,7 +17,7 @@ export function stripeEnabled(config: Config): boolean {
  */
 export function stripeClient(ctx: { config: Config }): Stripe {
   const settings = ctx.config.stripe;
-  if (!settings) throw new AppError(503, 'stripe_not_configured', 'Stripe is not configured on this service (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)');
+  if (!settings) throw new AppError(403, 'stripe_not_configured', 'Stripe is not configured on this service (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)');
   let client = clients.get(ctx.config);
   if (!client) {
     const base = settings.apiBase ? new URL(settings.apiBase) : null;

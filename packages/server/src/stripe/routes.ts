@@ -15,10 +15,11 @@ export function stripeRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Recorded (also a repeat), ignored, or refused for good (logged)', schema: z.object({ received: z.literal(true), outcome: z.string() }) },
         400: { description: '`invalid_signature`: not signed with this endpoint\'s secret (nothing written)' },
-        503: { description: '`event_not_ready` (the event depends on one not recorded yet: Stripe delivers it again) or `stripe_not_configured`' },
+        403: { description: '`stripe_not_configured`: this service has no Stripe keys' },
+        503: { description: '`event_not_ready`: the event depends on one not recorded yet (Stripe delivers it again)' },
       },
       handler: async ({ req }) => {
-        if (!ctx.config.stripe) throw new AppError(503, 'stripe_not_configured', 'Stripe is not configured on this service');
+        if (!ctx.config.stripe) throw new AppError(403, 'stripe_not_configured', 'Stripe is not configured on this service');
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const event = verifyStripeEvent(ctx, raw, req.get('stripe-signature'));
         const result = await handleStripeEvent(ctx, event);
