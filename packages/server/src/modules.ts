@@ -19,6 +19,7 @@ import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
 import { mailModule } from './mail/index.js';
 import { stripeModule } from './stripe/index.js';
+import { reconciliationModule } from './reconciliation/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -45,4 +46,5 @@ export const modules: ServerModule[] = [
   distributionModule,
   ledgerModule,
   stripeModule,
+  reconciliationModule,
 ];
