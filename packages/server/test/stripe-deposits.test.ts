@@ -304,6 +304,16 @@ describe('card top-ups through Stripe (stripe-mock, signed webhooks)', () => {
       assert.equal(await wallet(reader), 500);
     });
 
+    it('asks Stripe for the charge of a dispute that names no payment intent', async () => {
+      const before = mock.calls.length;
+      const res = await deliver('charge.dispute.created', { ...dispute('dp_charge_only', 'pi_unused', 100), payment_intent: null, charge: 'ch_only' });
+      assert.equal(res.status, 200);
+      const calls = mock.calls.slice(before).map((c) => `${c.method} ${c.path.split('?')[0]}`);
+      assert.ok(calls.includes('GET /v1/charges/ch_only'), calls.join(', '));
+      // stripe-mock's charge fixture names a payment intent without our metadata: not one of our top-ups.
+      assert.equal(res.body.outcome, 'ignored');
+    });
+
     it('ignores a refund of a payment Stripe does not know as one of this service\'s top-ups', async () => {
       const before = mock.calls.length;
       const res = await deliver('refund.created', refund('re_unknown', 'pi_not_ours', 100));

@@ -36,6 +36,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forgot-password page: asks for the email address */
+        get: operations["getAccountForgot"];
+        put?: never;
+        /** Mail a password-reset link (form post with the CSRF token); the same answer whether or not the account exists */
+        post: operations["postAccountForgot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/login": {
         parameters: {
             query?: never;
@@ -71,6 +89,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the password-reset email: the form for the new password */
+        get: operations["getAccountReset"];
+        put?: never;
+        /** Set the new password (form post with the CSRF token and the link's token); spends the link, logs out every session */
+        post: operations["postAccountReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/signup": {
         parameters: {
             query?: never;
@@ -89,6 +125,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Top-up page: pay by card through Stripe (or says that this service has no card top-ups) */
+        get: operations["getAccountTopup"];
+        put?: never;
+        /** Start a card top-up (form post with the CSRF token; amount in major units): redirects to Stripe Checkout */
+        post: operations["postAccountTopup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/topup/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe Checkout sends the reader back: pending (reloads), succeeded, failed, expired or cancelled */
+        get: operations["getAccountTopupReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the verification email: a page with the button that confirms the address */
+        get: operations["getAccountVerify"];
+        put?: never;
+        /** Confirm the address (form post with the CSRF token and the link's token) */
+        post: operations["postAccountVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification email again (form post with the CSRF token; logged in) */
+        post: operations["postAccountVerifyResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/pages.css": {
         parameters: {
             query?: never;
@@ -98,6 +204,91 @@ export interface paths {
         };
         /** Stylesheet of the server's own pages */
         get: operations["getAssetsPagesCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/destination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payout destination page: by hand or to a Stripe account */
+        get: operations["getCreatorPayoutsDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/manual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back to payouts by hand (form post with the CSRF token) */
+        post: operations["postCreatorPayoutsManual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect (or finish connecting) a Stripe account: redirects to Stripe's onboarding (form post with the CSRF token) */
+        post: operations["postCreatorPayoutsStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe sends a creator whose onboarding link expired: a fresh link */
+        get: operations["getCreatorPayoutsStripeRefresh"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe's onboarding returns: asks Stripe how the account stands and shows it */
+        get: operations["getCreatorPayoutsStripeReturn"];
         put?: never;
         post?: never;
         delete?: never;
@@ -226,6 +417,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/debts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readers who owe the service: refunds and disputes took back more than their wallet held (docs/deposits.md) */
+        get: operations["getAdminDebts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/deposits": {
         parameters: {
             query?: never;
@@ -311,6 +519,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (idempotent: approving again never transfers twice) */
+        post: operations["postAdminPayoutsByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/payouts/{id}/paid": {
         parameters: {
             query?: never;
@@ -322,6 +547,23 @@ export interface paths {
         put?: never;
         /** Mark a payout as sent, with the transfer's reference (idempotent) */
         post: operations["postAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliation/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stripe's balance transactions of a month beside the journal's Stripe entries, with every difference */
+        get: operations["getAdminReconciliationStripe"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -430,6 +672,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deposits/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How readers can put money in here: card top-ups (with their bounds) and the demo top-up, each on or off */
+        get: operations["getDepositsOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/flattrs": {
         parameters: {
             query?: never;
@@ -478,7 +737,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change name and/or monthly budget (budget needs the flattr scope) */
+        /** Change name, email language and/or monthly budget (budget needs the flattr scope) */
         patch: operations["patchMe"];
         trace?: never;
     };
@@ -491,6 +750,40 @@ export interface paths {
         };
         /** Money available, monthly budget and the current period */
         get: operations["getMeBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a card top-up: a Stripe Checkout session for `amount`; the money is credited when Stripe's signed webhook confirms the payment */
+        post: operations["postMeDepositsCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a card top-up stands: pending (not paid, or paid and not yet confirmed by the webhook), succeeded (credited), failed, expired */
+        get: operations["getMeDepositsCheckoutById"];
         put?: never;
         post?: never;
         delete?: never;
@@ -533,6 +826,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification email again (at most once a minute) */
+        post: operations["postMeEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/flattrs": {
         parameters: {
             query?: never;
@@ -545,6 +855,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where your payouts go: by hand (bank transfer by the operator) or to your Stripe account */
+        get: operations["getMePayoutDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect a Stripe Express account for payouts: answers Stripe's onboarding link (login token, verified email) */
+        post: operations["postMePayoutDestinationStripe"];
+        /** Back to payouts by hand (the Stripe account stays known for a later switch back) */
+        delete: operations["deleteMePayoutDestinationStripe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -810,6 +1155,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe webhook endpoint (signed with STRIPE_WEBHOOK_SECRET): payments, refunds, disputes, transfers, Connect accounts */
+        post: operations["postWebhooksStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/confirm": {
         parameters: {
             query?: never;
@@ -974,6 +1336,69 @@ export interface operations {
             };
         };
     };
+    getAccountForgot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postAccountForgot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form again: not an email address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getAccountLogin: {
         parameters: {
             query?: {
@@ -1080,6 +1505,79 @@ export interface operations {
             };
         };
     };
+    getAccountReset: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postAccountReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    password?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form again (password too short), or the link is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getAccountSignup: {
         parameters: {
             query?: {
@@ -1163,6 +1661,199 @@ export interface operations {
             };
         };
     };
+    getAccountTopup: {
+        parameters: {
+            query?: {
+                error?: "amount";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postAccountTopup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Stripe Checkout (or back to the form with an error) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed`, `provider_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAccountTopupReturn: {
+        parameters: {
+            query?: {
+                cancelled?: string;
+                session_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getAccountVerify: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    postAccountVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postAccountVerifyResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getAssetsPagesCss: {
         parameters: {
             query?: never;
@@ -1180,6 +1871,128 @@ export interface operations {
                 content: {
                     "text/css": string;
                 };
+            };
+        };
+    };
+    getCreatorPayoutsDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postCreatorPayoutsManual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the destination page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postCreatorPayoutsStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Stripe */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getCreatorPayoutsStripeRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To a fresh onboarding link */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getCreatorPayoutsStripeReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1457,6 +2270,35 @@ export interface operations {
             };
         };
     };
+    getAdminDebts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Debts, biggest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        items: {
+                            email: string | null;
+                            owed: number;
+                            userId: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     postAdminDeposits: {
         parameters: {
             query?: never;
@@ -1698,6 +2540,11 @@ export interface operations {
                     "application/json": {
                         accounts: number;
                         checkedAt: string;
+                        /** @description What readers owe: refunds and disputes that took more than their wallets held */
+                        debts: {
+                            accounts: number;
+                            owed: number;
+                        };
                         entries: number;
                         ok: boolean;
                         pendingEntries: number;
@@ -1725,7 +2572,7 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "json" | "csv";
-                status?: "requested" | "paid" | "all";
+                status?: "requested" | "transferring" | "paid" | "failed" | "all";
             };
             header?: never;
             path?: never;
@@ -1744,12 +2591,18 @@ export interface operations {
                             amount: number;
                             currency: string;
                             email: string | null;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -1759,6 +2612,67 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             /** @description `insufficient_scope` / `insufficient_role` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paid (`status: paid`, `reference` = the transfer id), or failed (`status: failed`, the money back in the wallet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        currency: string;
+                        failure: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
+                        reference: string | null;
+                        requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
+                        /** @enum {string} */
+                        status: "requested" | "transferring" | "paid" | "failed";
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `payout_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `payout_manual`: paid by hand (mark it paid instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `stripe_unavailable`: Stripe did not answer; approve again */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1792,12 +2706,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -1811,8 +2731,61 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request */
+            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request; `payout_via_stripe`: approved for a Stripe transfer */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAdminReconciliationStripe: {
+        parameters: {
+            query: {
+                period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reconciliation; `differences` counts the rows that are neither matched nor Stripe's own (fees, bank payouts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        differences: number;
+                        from: string;
+                        period: string;
+                        rows: {
+                            created: string;
+                            entryId: string | null;
+                            journalAmount: number | null;
+                            /** @enum {string} */
+                            status: "matched" | "amount_differs" | "only_in_stripe" | "only_in_journal" | "not_journaled";
+                            stripeAmount: number | null;
+                            stripeFee: number | null;
+                            stripeId: string | null;
+                            type: string;
+                        }[];
+                        to: string;
+                        totals: {
+                            journal: number;
+                            stripeFees: number;
+                            stripeNet: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `insufficient_scope`, `insufficient_role`, `stripe_not_configured` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1848,7 +2821,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -1905,7 +2882,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -1979,7 +2960,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -2030,7 +3015,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -2100,6 +3089,37 @@ export interface operations {
                         type: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDepositsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        demo: {
+                            enabled: boolean;
+                        };
+                        stripe: {
+                            enabled: boolean;
+                            max: number;
+                            min: number;
+                            mode: ("test" | "live") | null;
+                        };
                     };
                 };
             };
@@ -2361,7 +3381,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -2381,6 +3405,11 @@ export interface operations {
             content: {
                 "application/json": {
                     budget?: number;
+                    /**
+                     * @description Language of emails to you
+                     * @enum {string}
+                     */
+                    language?: "en" | "de" | "sv" | "fr" | "es";
                     name?: string;
                 };
             };
@@ -2397,7 +3426,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -2438,6 +3471,128 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    postMeDepositsCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key answers the same checkout */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Send the reader to `redirectUrl` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkoutId: string;
+                        /** @description Send the reader here to pay (Stripe Checkout) */
+                        redirectUrl: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `provider_disabled`: no card top-ups on this service (Stripe not configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: provider_disabled */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `amount_out_of_range` (with `min`, `max`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: amount_out_of_range */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getMeDepositsCheckoutById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        checkoutId: string;
+                        currency: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed" | "expired";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `checkout_not_found` (not yours, or unknown) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: checkout_not_found */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     postMeDepositsDemo: {
@@ -2596,6 +3751,37 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    postMeEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent (`sent: true`), or this service sends no email (`sent: false`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        emailVerified: boolean;
+                        sent: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `verification_throttled`: one was sent less than a minute ago */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getMeFlattrs: {
         parameters: {
             query?: {
@@ -2650,6 +3836,99 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    getMePayoutDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    postMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send the creator to `url` (one use, a few minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        url: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified`, `stripe_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     getMePayouts: {
         parameters: {
             query?: never;
@@ -2671,12 +3950,18 @@ export interface operations {
                         items: {
                             amount: number;
                             currency: string;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -2709,12 +3994,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -3685,6 +4976,54 @@ export interface operations {
                         [key: string]: unknown;
                     };
                 };
+            };
+        };
+    };
+    postWebhooksStripe: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe's signature of the raw body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded (also a repeat), ignored, or refused for good (logged) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        outcome: string;
+                        /** @constant */
+                        received: true;
+                    };
+                };
+            };
+            /** @description `invalid_signature`: not signed with this endpoint's secret (nothing written) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `stripe_not_configured`: this service has no Stripe keys */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `event_not_ready`: the event depends on one not recorded yet (Stripe delivers it again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
