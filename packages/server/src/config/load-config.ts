@@ -1,3 +1,4 @@
+import SEPA from 'sepa';
 import { z } from 'zod';
 
 /** Largest configurable amount (10 million units of a two-decimal currency), as deposits allow. */
@@ -6,7 +7,7 @@ const MAX_AMOUNT = 10_000_000_00;
 /** Currencies whose Stripe amounts are not ISO minor units (Stripe's docs, "Special cases"). */
 const ZERO_DECIMAL_EXCEPTIONS = new Set(['ISK', 'HUF', 'TWD', 'UGX']);
 
-const OPTIONAL_WHEN_EMPTY = new Set(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'SMTP_URL', 'MAIL_FROM', 'EMAIL_VERIFICATION']);
+const OPTIONAL_WHEN_EMPTY = new Set(['SEPA_DEBTOR_NAME', 'SEPA_DEBTOR_IBAN', 'SEPA_DEBTOR_BIC', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'SMTP_URL', 'MAIL_FROM', 'EMAIL_VERIFICATION']);
 
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 
@@ -40,6 +41,9 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).max(200).optional(),
   EMAIL_VERIFICATION: z.enum(['required', 'off']).optional(),
   DEV_MAIL_OUTBOX: z.enum(['true', 'false']).default('false'),
+  SEPA_DEBTOR_NAME: z.string().trim().min(1).max(70).optional(),
+  SEPA_DEBTOR_IBAN: z.string().transform((v) => v.replace(/\s+/g, '').toUpperCase()).refine((v) => SEPA.validateIBAN(v), 'must be a valid IBAN').optional(),
+  SEPA_DEBTOR_BIC: z.string().regex(/^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC such as GENODEM1GLS').optional(),
 }).superRefine((e, issue) => {
   if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
     const missing = e.STRIPE_SECRET_KEY ? 'STRIPE_WEBHOOK_SECRET' : 'STRIPE_SECRET_KEY';
@@ -51,6 +55,10 @@ const schema = z.object({
   if (e.STRIPE_SECRET_KEY && ZERO_DECIMAL_EXCEPTIONS.has(e.CURRENCY ?? 'EUR')) {
     issue.addIssue({ code: 'custom', path: ['CURRENCY'], message: 'Stripe counts this currency in other units than its ISO minor unit: not supported with Stripe' });
   }
+  if (Boolean(e.SEPA_DEBTOR_NAME) !== Boolean(e.SEPA_DEBTOR_IBAN)) {
+    issue.addIssue({ code: 'custom', path: [e.SEPA_DEBTOR_NAME ? 'SEPA_DEBTOR_IBAN' : 'SEPA_DEBTOR_NAME'], message: 'the SEPA export needs both SEPA_DEBTOR_NAME and SEPA_DEBTOR_IBAN (or neither)' });
+  }
+  if (e.SEPA_DEBTOR_IBAN && (e.CURRENCY ?? 'EUR') !== 'EUR') issue.addIssue({ code: 'custom', path: ['SEPA_DEBTOR_IBAN'], message: 'SEPA credit transfers are in EUR: CURRENCY must be EUR' });
   if (e.TOPUP_MIN > e.TOPUP_MAX) issue.addIssue({ code: 'custom', path: ['TOPUP_MIN'], message: 'must not be above TOPUP_MAX' });
   if (e.SMTP_URL && !e.MAIL_FROM) issue.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required with SMTP_URL (the sender, e.g. "Flattr <noreply@example.org>")' });
   if (e.SMTP_URL && e.DEV_MAIL_OUTBOX === 'true') issue.addIssue({ code: 'custom', path: ['DEV_MAIL_OUTBOX'], message: 'is for development without SMTP: unset SMTP_URL or DEV_MAIL_OUTBOX' });
@@ -109,6 +117,8 @@ export interface Config {
   /** A creator with a ready Stripe account is paid out automatically once the wallet holds this much; 0: never (every payout waits for an admin). */
   payoutAutoThreshold: number;
   mail: MailConfig;
+  /** The operator's account for the SEPA credit-transfer export of manual payouts; null: no SEPA export. */
+  sepa: { name: string; iban: string; bic: string | null } | null;
   /** Unverified accounts may click but not request payouts or connect a payout account. Required whenever mail can be sent. */
   emailVerificationRequired: boolean;
 }
@@ -161,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: e.SMTP_URL ?? null,
       from: e.MAIL_FROM ?? `Flattr <noreply@${new URL(publicUrl).hostname}>`,
     },
+    sepa: e.SEPA_DEBTOR_NAME && e.SEPA_DEBTOR_IBAN ? { name: e.SEPA_DEBTOR_NAME, iban: e.SEPA_DEBTOR_IBAN, bic: e.SEPA_DEBTOR_BIC ?? null } : null,
     emailVerificationRequired: (e.EMAIL_VERIFICATION ?? (e.SMTP_URL || e.DEV_MAIL_OUTBOX === 'true' ? 'required' : 'off')) === 'required',
   };
 }

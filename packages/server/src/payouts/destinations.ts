@@ -4,6 +4,8 @@ import type { ServerContext } from '../context.js';
 import { requireVerifiedEmail } from '../auth/email-verification.js';
 import { getUser } from '../accounts/users.js';
 import { stripeClient } from '../stripe/client.js';
+import { ValidationError } from '../errors/index.js';
+import { BIC_PATTERN, normalizeIban } from './sepa.js';
 
 export const PAYOUT_DESTINATIONS = 'payout_destinations';
 
@@ -20,6 +22,8 @@ export interface PayoutDestinationDoc {
   stripeAccountId: string | null;
   /** Stripe says the account can receive transfers (capability `transfers` active, details submitted). */
   ready: boolean;
+  /** For payouts by hand: the account the operator transfers to (the SEPA export needs it). */
+  bank?: { holder: string; iban: string; bic: string | null } | null;
   updatedAt: Date;
 }
 
@@ -87,4 +91,22 @@ function isReady(account: Stripe.Account): boolean {
 
 export async function ensureDestinationIndexes(ctx: ServerContext): Promise<void> {
   await destinations(ctx).createIndex({ stripeAccountId: 1 });
+}
+
+/** The bank account for payouts by hand (and the SEPA export): IBAN checked by its checksum. */
+export async function setBankAccount(ctx: ServerContext, userId: string, input: { holder: string; iban: string; bic?: string }): Promise<PayoutDestinationDoc> {
+  await requireVerifiedEmail(ctx, userId);
+  const iban = normalizeIban(input.iban);
+  if (!iban) throw new ValidationError('iban is not a valid IBAN (its checksum fails)', [{ path: 'iban', message: 'not a valid IBAN' }]);
+  const bic = input.bic ? input.bic.replace(/\s+/g, '').toUpperCase() : null;
+  if (bic && !BIC_PATTERN.test(bic)) throw new ValidationError('bic is not a valid BIC', [{ path: 'bic', message: 'not a valid BIC' }]);
+  await destinations(ctx).updateOne(
+    { _id: userId },
+    { $set: { bank: { holder: input.holder.trim(), iban, bic }, updatedAt: ctx.clock.now() }, $setOnInsert: { method: 'manual', stripeAccountId: null, ready: false } },
+    { upsert: true },
+  ).catch((error) => {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    return destinations(ctx).updateOne({ _id: userId }, { $set: { bank: { holder: input.holder.trim(), iban, bic }, updatedAt: ctx.clock.now() } });
+  });
+  return destinationOf(ctx, userId);
 }

@@ -3,7 +3,8 @@ import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { CSRF_FIELD, csrfToken, requireSession, verifyCsrf } from '../auth/index.js';
-import { destinationOf, refreshStripeAccount, startStripeOnboarding, useManualPayouts } from './destinations.js';
+import { AppError } from '../errors/index.js';
+import { destinationOf, refreshStripeAccount, setBankAccount, startStripeOnboarding, useManualPayouts } from './destinations.js';
 
 const page = { description: 'HTML page', contentType: 'text/html' };
 /** Where Stripe hosts Connect onboarding: the form's redirect goes there. */
@@ -41,6 +42,31 @@ export function creatorPayoutPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         await verifyCsrf(ctx, req);
         const { url } = await startStripeOnboarding(ctx, session.userId);
         res.set('Cache-Control', 'no-store').redirect(303, url);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/creator/payouts/bank',
+      summary: 'Set the bank account for payouts by hand (form post with the CSRF token)',
+      tags: ['pages'],
+      responses: { 200: { ...page, description: 'The page with a notice' }, 400: { ...page, description: 'The page with the error' }, 403: { description: '`csrf_failed`, `email_unverified`' } },
+      handler: async ({ req, res }) => {
+        const session = await requireSession(ctx, req, res);
+        if (!session) return;
+        await verifyCsrf(ctx, req);
+        const form = (req.body ?? {}) as Record<string, unknown>;
+        const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string).slice(0, 80) : '');
+        let notice: SafeHtml;
+        let status = 200;
+        try {
+          await setBankAccount(ctx, session.userId, { holder: text('holder') || session.user.name, iban: text('iban'), bic: text('bic') || undefined });
+          notice = html`<p class="notice" role="status">Your bank account is saved.</p>`;
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status !== 400) throw error;
+          notice = html`<p class="error" role="alert">${error.message}</p>`;
+          status = 400;
+        }
+        show(res, html`${notice}${await destinationView(ctx, session.userId, await csrfToken(ctx, req, res))}`, status);
       },
     }),
     defineRoute({
@@ -100,13 +126,22 @@ ${stripeOn ? html`<form method="post" action="/creator/payouts/stripe">
 <input type="hidden" name="${CSRF_FIELD}" value="${token}">
 <div class="actions"><button type="submit">${destination.stripeAccountId ? 'Continue on Stripe' : 'Connect a Stripe account'}</button></div>
 </form>` : html`<p class="muted">This service does not pay out through Stripe.</p>`}
+<h2>Bank account for payouts by hand</h2>
+${destination.bank ? html`<p>${destination.bank.holder}, IBAN …${destination.bank.iban.slice(-4)}</p>` : html`<p class="muted">None yet.</p>`}
+<form method="post" action="/creator/payouts/bank">
+<input type="hidden" name="${CSRF_FIELD}" value="${token}">
+<label>Account holder <input type="text" name="holder" maxlength="70" autocomplete="name" value="${destination.bank?.holder ?? ''}"></label>
+<label>IBAN <input type="text" name="iban" maxlength="42" required autocomplete="off"></label>
+<label>BIC (optional) <input type="text" name="bic" maxlength="14" autocomplete="off"></label>
+<div class="actions"><button type="submit">Save bank account</button></div>
+</form>
 ${destination.method === 'stripe' ? html`<form method="post" action="/creator/payouts/manual">
 <input type="hidden" name="${CSRF_FIELD}" value="${token}">
 <div class="actions"><button type="submit" class="secondary">Use payouts by hand instead</button></div>
 </form>` : ''}`;
 }
 
-function show(res: Response, body: SafeHtml): void {
-  sendPage(res, renderPage({ title: 'Payout destination', body }), { formAction: CONNECT_ORIGINS });
+function show(res: Response, body: SafeHtml, status = 200): void {
+  sendPage(res, renderPage({ title: 'Payout destination', body }), { formAction: CONNECT_ORIGINS, status });
 }
 

@@ -6,8 +6,10 @@ import { collections } from '../db/index.js';
 import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { formatMinorUnits, toCsv } from './csv.js';
-import { destinationOf, startStripeOnboarding, useManualPayouts, type PayoutDestinationDoc } from './destinations.js';
+import { destinationOf, destinations, setBankAccount, startStripeOnboarding, useManualPayouts, type PayoutDestinationDoc } from './destinations.js';
 import { approvePayout } from './transfers.js';
+import { sepaCreditTransfer } from './sepa.js';
+import { ValidationError } from '../errors/index.js';
 import {
   availableForPayout, listPayouts, listPayoutsOf, markPaid, publicStatus, requestPayout, type PayoutDoc,
 } from './payouts.js';
@@ -32,6 +34,7 @@ const destinationSchema = z.object({
   method: z.enum(['manual', 'stripe']),
   stripe: z.object({ accountId: z.string(), ready: z.boolean().describe('Stripe says the account can receive transfers') }).nullable(),
   stripeAvailable: z.boolean().describe('This service pays out through Stripe'),
+  bank: z.object({ holder: z.string(), iban: z.string().describe('Masked: the last four characters'), bic: z.string().nullable() }).nullable(),
 });
 
 function toDestination(ctx: ServerContext, doc: PayoutDestinationDoc): z.infer<typeof destinationSchema> {
@@ -39,6 +42,7 @@ function toDestination(ctx: ServerContext, doc: PayoutDestinationDoc): z.infer<t
     method: doc.method,
     stripe: doc.stripeAccountId ? { accountId: doc.stripeAccountId, ready: doc.ready } : null,
     stripeAvailable: ctx.config.stripe !== null,
+    bank: doc.bank ? { holder: doc.bank.holder, iban: `…${doc.bank.iban.slice(-4)}`, bic: doc.bank.bic } : null,
   };
 }
 
@@ -109,22 +113,35 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/v1/admin/payouts',
-      summary: 'Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank',
+      summary: 'Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank, `format=sepa` as a SEPA credit-transfer file (pain.001.001.09) of the manual payouts due',
       tags: ['payouts', 'admin'],
       auth: { scope: 'admin', role: 'admin' },
       query: z.object({
         status: z.enum(['requested', 'transferring', 'paid', 'failed', 'all']).default('requested'),
-        format: z.enum(['json', 'csv']).default('json'),
+        format: z.enum(['json', 'csv', 'sepa']).default('json'),
       }),
       responses: {
-        200: { description: 'Payouts, oldest first (JSON), or the CSV export', schema: z.object({ items: z.array(payoutSchema.extend({ email: z.string().nullable() })) }) },
-        403: problem('`insufficient_scope` / `insufficient_role`'),
+        422: problem('`bank_details_missing` (format=sepa; with `payoutIds`): payouts whose creator gave no bank account'),
+        200: { description: 'Payouts, oldest first (JSON), or the CSV export, or the SEPA file (application/xml)', schema: z.object({ items: z.array(payoutSchema.extend({ email: z.string().nullable() })) }) },
+        403: problem('`insufficient_scope` / `insufficient_role`; `sepa_not_configured` (format=sepa without SEPA_DEBTOR_NAME/IBAN)'),
       },
       handler: async ({ query, res }) => {
         const docs = await listPayouts(ctx, query.status);
         const userIds = [...new Set(docs.map((d) => d.userId.toHexString()))].map((id) => ObjectId.createFromHexString(id));
         const users = await collections.users(ctx.db).find({ _id: { $in: userIds } }, { projection: { email: 1 } }).toArray();
         const emails = new Map(users.map((u) => [u._id.toHexString(), u.email]));
+        if (query.format === 'sepa') {
+          if (query.status !== 'requested') throw new ValidationError('format=sepa exports the payouts due: status=requested');
+          const manual = docs.filter((d) => (d.method ?? 'manual') === 'manual');
+          const rows = await destinations(ctx).find({ _id: { $in: manual.map((d) => d.userId.toHexString()) }, 'bank.iban': { $exists: true } }).toArray();
+          const xml = sepaCreditTransfer(ctx, manual, new Map(rows.filter((r) => r.bank).map((r) => [r._id, r.bank!])));
+          res.status(200)
+            .type('application/xml; charset=utf-8')
+            .set('Content-Disposition', 'attachment; filename="payouts-sepa.xml"')
+            .set('Cache-Control', 'no-store')
+            .send(xml);
+          return;
+        }
         if (query.format === 'csv') {
           const csv = toCsv(CSV_COLUMNS, docs.map((d) => [
             d._id.toHexString(),
@@ -182,6 +199,23 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       handler: async ({ auth }) => {
         if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Payout accounts can only be connected with a login access token', 'credential_not_allowed');
         return { body: await startStripeOnboarding(ctx, auth!.userId), headers: { 'Cache-Control': 'no-store' } };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/v1/me/payout-destination/bank',
+      summary: 'Your bank account for payouts by hand (the operator\'s SEPA export uses it); login token, verified email',
+      tags: ['payouts', 'me'],
+      auth: { scope: 'read' },
+      body: z.object({ holder: z.string().trim().min(1).max(70), iban: z.string().min(15).max(42), bic: z.string().max(14).optional() }),
+      responses: {
+        200: { description: 'The destination', schema: destinationSchema },
+        400: problem('`validation_failed`: not a valid IBAN (checksum) or BIC'),
+        403: problem('`credential_not_allowed`, `email_unverified`'),
+      },
+      handler: async ({ auth, body }) => {
+        if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Bank details can only be set with a login access token', 'credential_not_allowed');
+        return { body: toDestination(ctx, await setBankAccount(ctx, auth!.userId, body)) };
       },
     }),
     defineRoute({
