@@ -212,6 +212,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/creator/payouts/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the bank account for payouts by hand (form post with the CSRF token) */
+        post: operations["postCreatorPayoutsBank"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/creator/payouts/destination": {
         parameters: {
             query?: never;
@@ -509,7 +526,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank */
+        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank, `format=sepa` as a SEPA credit-transfer file (pain.001.001.09) of the manual payouts due */
         get: operations["getAdminPayouts"];
         put?: never;
         post?: never;
@@ -870,6 +887,23 @@ export interface paths {
         /** Where your payouts go: by hand (bank transfer by the operator) or to your Stripe account */
         get: operations["getMePayoutDestination"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Your bank account for payouts by hand (the operator's SEPA export uses it); login token, verified email */
+        put: operations["putMePayoutDestinationBank"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1874,6 +1908,42 @@ export interface operations {
             };
         };
     };
+    postCreatorPayoutsBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page with a notice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The page with the error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getCreatorPayoutsDestination: {
         parameters: {
             query?: never;
@@ -2571,7 +2641,7 @@ export interface operations {
     getAdminPayouts: {
         parameters: {
             query?: {
-                format?: "json" | "csv";
+                format?: "json" | "csv" | "sepa";
                 status?: "requested" | "transferring" | "paid" | "failed" | "all";
             };
             header?: never;
@@ -2580,7 +2650,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts, oldest first (JSON), or the CSV export */
+            /** @description Payouts, oldest first (JSON), or the CSV export, or the SEPA file (application/xml) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,8 +2680,15 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description `insufficient_scope` / `insufficient_role` */
+            /** @description `insufficient_scope` / `insufficient_role`; `sepa_not_configured` (format=sepa without SEPA_DEBTOR_NAME/IBAN) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bank_details_missing` (format=sepa; with `payoutIds`): payouts whose creator gave no bank account */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3852,6 +3929,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
                         /** @enum {string} */
                         method: "manual" | "stripe";
                         stripe: {
@@ -3865,6 +3948,65 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    putMePayoutDestinationBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bic?: string;
+                    holder: string;
+                    iban: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            /** @description `validation_failed`: not a valid IBAN (checksum) or BIC */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     postMePayoutDestinationStripe: {
@@ -3914,6 +4056,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
                         /** @enum {string} */
                         method: "manual" | "stripe";
                         stripe: {
