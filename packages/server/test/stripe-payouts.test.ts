@@ -67,7 +67,7 @@ describe('payouts through Stripe Connect (stripe-mock, signed webhooks)', () => 
     assert.equal(again.body.accountId, first.body.accountId, 'the same account, a new link');
     assert.equal(mock.calls.slice(before).filter((c) => c.path === '/v1/accounts').length, 1);
 
-    assert.deepEqual((await api.get('/v1/me/payout-destination', { token: creator.token })).body, { method: 'stripe', stripe: { accountId: first.body.accountId, ready: false }, stripeAvailable: true });
+    assert.deepEqual((await api.get('/v1/me/payout-destination', { token: creator.token })).body, { method: 'stripe', stripe: { accountId: first.body.accountId, ready: false }, stripeAvailable: true, bank: null });
     await deliver('account.updated', account(first.body.accountId, true));
     assert.equal((await api.get('/v1/me/payout-destination', { token: creator.token })).body.stripe.ready, true);
   });
