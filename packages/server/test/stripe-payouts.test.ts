@@ -205,6 +205,31 @@ describe('payouts through Stripe Connect (stripe-mock, signed webhooks)', () => 
     await ledgerOk();
   });
 
+  it('lets an admin approve on /admin/payments (CSRF form), shows debts and the reconciliation; refuses other users', async () => {
+    const creator = await connectedCreator(900);
+    const requested = await api.post('/v1/me/payouts', { amount: 900 }, { token: creator.token });
+    const browser = testBrowser(server.url);
+    await browser.submit('/account/login', '/account/login', { email: admin.email, password: admin.password, next: '/admin/payments' });
+    const page = await browser.get('/admin/payments?period=2026-05');
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`/admin/payments/payouts/${requested.body.id}/approve`));
+    assert.match(page.text, /Stripe reconciliation of 2026-05/);
+    assert.match(page.text, /difference\(s\)/);
+    assert.equal((await browser.post(`/admin/payments/payouts/${requested.body.id}/approve`, {})).status, 403, 'no CSRF token');
+    const approved = await browser.submit('/admin/payments', `/admin/payments/payouts/${requested.body.id}/approve`, {});
+    assert.equal(approved.status, 303);
+    assert.equal(approved.headers.get('location'), '/admin/payments?done=approved');
+    const payout = (await api.get('/v1/me/payouts', { token: creator.token })).body.items.find((p: { id: string }) => p.id === requested.body.id);
+    assert.equal(payout.status, 'paid');
+    const other = testBrowser(server.url);
+    await other.submit('/account/login', '/account/login', { email: creator.email, password: creator.password, next: '/account' });
+    assert.equal((await other.get('/admin/payments')).status, 403);
+    const account = await other.get('/account');
+    assert.match(account.text, /href="\/account\/topup"/);
+    assert.match(account.text, /href="\/creator\/payouts\/destination"/);
+    assert.doesNotMatch(account.text, /href="\/admin\/payments"/);
+  });
+
   it('keeps manual payouts manual: approve is 409 payout_manual, marking paid works as before', async () => {
     const creator = await signup(api);
     await api.post('/v1/admin/deposits', { userId: creator.id, amount: 500, reference: `m-${creator.id}` }, { token: admin.token });

@@ -6,7 +6,7 @@ import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { createUser } from '../accounts/users.js';
 import { languageFromHeader } from '../mail/index.js';
-import { sendVerificationLater } from './email-verification.js';
+import { isEmailVerified, sendVerificationLater } from './email-verification.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
@@ -126,6 +126,16 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
           title: 'Your account',
           body: html`<h1>Your account</h1>
 <p>Logged in as <strong>${session.user.name}</strong> (${session.user.email}).</p>
+${isEmailVerified(session.user) ? html`<p class="muted">Your email address is confirmed.</p>` : ctx.config.mail.transport === 'none' ? '' : html`<p class="notice">Your email address is not confirmed yet: you can flattr, but not take money out.</p>
+<form method="post" action="/account/verify/resend">
+<input type="hidden" name="${CSRF_FIELD}" value="${token}">
+<div class="actions"><button type="submit" class="secondary">Send the confirmation link again</button></div>
+</form>`}
+<ul>
+<li><a href="/account/topup">Add money</a></li>
+<li><a href="/creator/payouts/destination">Where your payouts go</a></li>
+${session.user.roles.includes('admin') ? html`<li><a href="/admin/payments">Payments (admin)</a></li>` : ''}
+</ul>
 <form method="post" action="/account/logout">
 <input type="hidden" name="${CSRF_FIELD}" value="${token}">
 <div class="actions"><button type="submit" class="secondary">Log out</button></div>

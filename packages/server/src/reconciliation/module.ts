@@ -3,6 +3,7 @@ import type { ServerModule } from '../context.js';
 import { defineRoute } from '../http/route.js';
 import { PERIOD_PATTERN } from '../money/index.js';
 import { reconcileStripe } from './reconcile-stripe.js';
+import { paymentsAdminPageRoutes } from './admin-page.js';
 
 const rowSchema = z.object({
   status: z.enum(['matched', 'amount_differs', 'only_in_stripe', 'only_in_journal', 'not_journaled']),
@@ -19,6 +20,7 @@ const rowSchema = z.object({
 export const reconciliationModule: ServerModule = {
   name: 'reconciliation',
   routes: (ctx) => [
+    ...paymentsAdminPageRoutes(ctx),
     defineRoute({
       method: 'get',
       path: '/v1/admin/reconciliation/stripe',
