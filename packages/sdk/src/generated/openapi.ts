@@ -53,6 +53,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forgot-password page: asks for the email address */
+        get: operations["getPageAccountForgot"];
+        put?: never;
+        /** Mail a password-reset link (form post with the CSRF token); the same answer whether or not the account exists */
+        post: operations["postPageAccountForgot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/login": {
         parameters: {
             query?: never;
@@ -82,6 +100,24 @@ export interface paths {
         put?: never;
         /** Log out of the service's pages (form post with the CSRF token) */
         post: operations["postPageAccountLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the password-reset email: the form for the new password */
+        get: operations["getPageAccountReset"];
+        put?: never;
+        /** Set the new password (form post with the CSRF token and the link's token); spends the link, logs out every session */
+        post: operations["postPageAccountReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -134,6 +170,76 @@ export interface paths {
         put?: never;
         /** Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token) */
         post: operations["postPageAccountTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Top-up page: pay by card through Stripe (or says that this service has no card top-ups) */
+        get: operations["getPageAccountTopup"];
+        put?: never;
+        /** Start a card top-up (form post with the CSRF token; amount in major units): redirects to Stripe Checkout */
+        post: operations["postPageAccountTopup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/topup/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe Checkout sends the reader back: pending (reloads), succeeded, failed, expired or cancelled */
+        get: operations["getPageAccountTopupReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the verification email: a page with the button that confirms the address */
+        get: operations["getPageAccountVerify"];
+        put?: never;
+        /** Confirm the address (form post with the CSRF token and the link's token) */
+        post: operations["postPageAccountVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification email again (form post with the CSRF token; logged in) */
+        post: operations["postPageAccountVerifyResend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -236,6 +342,40 @@ export interface paths {
         put?: never;
         /** Check the ledger now; answers the admin page with the report (form post with the CSRF token) */
         post: operations["postPageAdminLedgerVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin page: debts, Stripe payouts to approve, the Stripe reconciliation of a month (`period`, default last month) */
+        get: operations["getPageAdminPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payments/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout from the admin page (form post with the CSRF token) */
+        post: operations["postPageAdminPaymentsPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -372,6 +512,108 @@ export interface paths {
         put?: never;
         /** Request a payout (form post: `amount` in major units, CSRF token) */
         post: operations["postPageCreatorPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the bank account for payouts by hand (form post with the CSRF token) */
+        post: operations["postPageCreatorPayoutsBank"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/destination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payout destination page: by hand or to a Stripe account */
+        get: operations["getPageCreatorPayoutsDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/manual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back to payouts by hand (form post with the CSRF token) */
+        post: operations["postPageCreatorPayoutsManual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect (or finish connecting) a Stripe account: redirects to Stripe's onboarding (form post with the CSRF token) */
+        post: operations["postPageCreatorPayoutsStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe sends a creator whose onboarding link expired: a fresh link */
+        get: operations["getPageCreatorPayoutsStripeRefresh"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe's onboarding returns: asks Stripe how the account stands and shows it */
+        get: operations["getPageCreatorPayoutsStripeReturn"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -617,6 +859,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/debts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readers who owe the service: refunds and disputes took back more than their wallet held (docs/deposits.md) */
+        get: operations["getAdminDebts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/deposits": {
         parameters: {
             query?: never;
@@ -692,10 +951,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank */
+        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank, `format=sepa` as a SEPA credit-transfer file (pain.001.001.09) of the manual payouts due */
         get: operations["getAdminPayouts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (idempotent: approving again never transfers twice) */
+        post: operations["postAdminPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -713,6 +989,23 @@ export interface paths {
         put?: never;
         /** Mark a payout as sent, with the transfer's reference (idempotent) */
         post: operations["postAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliation/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stripe's balance transactions of a month beside the journal's Stripe entries, with every difference */
+        get: operations["getAdminReconciliationStripe"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -821,6 +1114,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deposits/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How readers can put money in here: card top-ups (with their bounds) and the demo top-up, each on or off */
+        get: operations["getDepositsOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/flattrs": {
         parameters: {
             query?: never;
@@ -869,7 +1179,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change name and/or monthly budget (budget needs the flattr scope) */
+        /** Change name, email language and/or monthly budget (budget needs the flattr scope) */
         patch: operations["patchMe"];
         trace?: never;
     };
@@ -882,6 +1192,40 @@ export interface paths {
         };
         /** Money available, monthly budget and the current period */
         get: operations["getMeBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a card top-up: a Stripe Checkout session for `amount`; the money is credited when Stripe's signed webhook confirms the payment */
+        post: operations["postMeDepositsCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a card top-up stands: pending (not paid, or paid and not yet confirmed by the webhook), succeeded (credited), failed, expired */
+        get: operations["getMeDepositsCheckoutById"];
         put?: never;
         post?: never;
         delete?: never;
@@ -924,6 +1268,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification email again (at most once a minute) */
+        post: operations["postMeEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/flattrs": {
         parameters: {
             query?: never;
@@ -936,6 +1297,58 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where your payouts go: by hand (bank transfer by the operator) or to your Stripe account */
+        get: operations["getMePayoutDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Your bank account for payouts by hand (the operator's SEPA export uses it); login token, verified email */
+        put: operations["putMePayoutDestinationBank"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect a Stripe Express account for payouts: answers Stripe's onboarding link (login token, verified email) */
+        post: operations["postMePayoutDestinationStripe"];
+        /** Back to payouts by hand (the Stripe account stays known for a later switch back) */
+        delete: operations["deleteMePayoutDestinationStripe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1202,6 +1615,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe webhook endpoint (signed with STRIPE_WEBHOOK_SECRET): payments, refunds, disputes, transfers, Connect accounts */
+        post: operations["postWebhooksStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/welcome": {
         parameters: {
             query?: never;
@@ -1459,6 +1889,71 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getPageAccountForgot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountForgot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form again: not an email address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getPageAccountLogin: {
         parameters: {
             query?: {
@@ -1566,6 +2061,81 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountReset: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    password?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form again (password too short), or the link is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description `csrf_failed` */
             403: {
                 headers: {
@@ -1759,6 +2329,205 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountTopup: {
+        parameters: {
+            query?: {
+                error?: "amount";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountTopup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Stripe Checkout (or back to the form with an error) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed`, `provider_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountTopupReturn: {
+        parameters: {
+            query?: {
+                cancelled?: string;
+                session_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountVerify: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountVerifyResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2057,6 +2826,74 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminPayments: {
+        parameters: {
+            query?: {
+                done?: "approved" | "failed" | "error";
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminPaymentsPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to /admin/payments with a notice */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed`, `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2384,6 +3221,170 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayoutsBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page with a notice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The page with the error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_failed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorPayoutsDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayoutsManual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the destination page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayoutsStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Stripe */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorPayoutsStripeRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To a fresh onboarding link */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorPayoutsStripeReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the login page without a session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2974,6 +3975,36 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getAdminDebts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Debts, biggest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        items: {
+                            email: string | null;
+                            owed: number;
+                            userId: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     postAdminDeposits: {
         parameters: {
             query?: never;
@@ -3218,6 +4249,11 @@ export interface operations {
                     "application/json": {
                         accounts: number;
                         checkedAt: string;
+                        /** @description What readers owe: refunds and disputes that took more than their wallets held */
+                        debts: {
+                            accounts: number;
+                            owed: number;
+                        };
                         entries: number;
                         ok: boolean;
                         pendingEntries: number;
@@ -3245,8 +4281,8 @@ export interface operations {
     getAdminPayouts: {
         parameters: {
             query?: {
-                format?: "json" | "csv";
-                status?: "requested" | "paid" | "all";
+                format?: "json" | "csv" | "sepa";
+                status?: "requested" | "transferring" | "paid" | "failed" | "all";
             };
             header?: never;
             path?: never;
@@ -3254,7 +4290,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts, oldest first (JSON), or the CSV export */
+            /** @description Payouts, oldest first (JSON), or the CSV export, or the SEPA file (application/xml) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3265,12 +4301,18 @@ export interface operations {
                             amount: number;
                             currency: string;
                             email: string | null;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -3278,14 +4320,83 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description `insufficient_scope` / `insufficient_role` */
+            /** @description `insufficient_scope` / `insufficient_role`; `sepa_not_configured` (format=sepa without SEPA_DEBTOR_NAME/IBAN) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `bank_details_missing` (format=sepa; with `payoutIds`): payouts whose creator gave no bank account */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paid (`status: paid`, `reference` = the transfer id), or failed (`status: failed`, the money back in the wallet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        currency: string;
+                        failure: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
+                        reference: string | null;
+                        requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
+                        /** @enum {string} */
+                        status: "requested" | "transferring" | "paid" | "failed";
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `payout_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `payout_manual`: paid by hand (mark it paid instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer; approve again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     postAdminPayoutsByIdPaid: {
@@ -3314,12 +4425,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -3333,8 +4450,62 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request */
+            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request; `payout_via_stripe`: approved for a Stripe transfer */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAdminReconciliationStripe: {
+        parameters: {
+            query: {
+                period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reconciliation; `differences` counts the rows that are neither matched nor Stripe's own (fees, bank payouts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        differences: number;
+                        from: string;
+                        period: string;
+                        rows: {
+                            created: string;
+                            entryId: string | null;
+                            journalAmount: number | null;
+                            /** @enum {string} */
+                            status: "matched" | "amount_differs" | "only_in_stripe" | "only_in_journal" | "not_journaled";
+                            stripeAmount: number | null;
+                            stripeFee: number | null;
+                            stripeId: string | null;
+                            type: string;
+                        }[];
+                        to: string;
+                        totals: {
+                            journal: number;
+                            stripeFees: number;
+                            stripeNet: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `insufficient_scope`, `insufficient_role`, `stripe_not_configured` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3371,7 +4542,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -3429,7 +4604,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -3511,7 +4690,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -3563,7 +4746,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -3634,6 +4821,38 @@ export interface operations {
                         type: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDepositsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        demo: {
+                            enabled: boolean;
+                        };
+                        stripe: {
+                            enabled: boolean;
+                            max: number;
+                            min: number;
+                            mode: ("test" | "live") | null;
+                        };
                     };
                 };
             };
@@ -3937,7 +5156,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -3958,6 +5181,11 @@ export interface operations {
             content: {
                 "application/json": {
                     budget?: number;
+                    /**
+                     * @description Language of emails to you
+                     * @enum {string}
+                     */
+                    language?: "en" | "de" | "sv" | "fr" | "es";
                     name?: string;
                 };
             };
@@ -3974,7 +5202,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -4016,6 +5248,130 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postMeDepositsCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key answers the same checkout */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Send the reader to `redirectUrl` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkoutId: string;
+                        /** @description Send the reader here to pay (Stripe Checkout) */
+                        redirectUrl: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `provider_disabled`: no card top-ups on this service (Stripe not configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: provider_disabled */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `amount_out_of_range` (with `min`, `max`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: amount_out_of_range */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMeDepositsCheckoutById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        checkoutId: string;
+                        currency: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed" | "expired";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `checkout_not_found` (not yours, or unknown) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: checkout_not_found */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -4177,6 +5533,38 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    postMeEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent (`sent: true`), or this service sends no email (`sent: false`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        emailVerified: boolean;
+                        sent: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `verification_throttled`: one was sent less than a minute ago */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getMeFlattrs: {
         parameters: {
             query?: {
@@ -4233,6 +5621,174 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getMePayoutDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    putMePayoutDestinationBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bic?: string;
+                    holder: string;
+                    iban: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            /** @description `validation_failed`: not a valid IBAN (checksum) or BIC */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send the creator to `url` (one use, a few minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        url: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified`, `stripe_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getMePayouts: {
         parameters: {
             query?: never;
@@ -4254,12 +5810,18 @@ export interface operations {
                         items: {
                             amount: number;
                             currency: string;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -4293,12 +5855,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -5354,6 +6922,55 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postWebhooksStripe: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe's signature of the raw body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded (also a repeat), ignored, or refused for good (logged) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        outcome: string;
+                        /** @constant */
+                        received: true;
+                    };
+                };
+            };
+            /** @description `invalid_signature`: not signed with this endpoint's secret (nothing written) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `stripe_not_configured`: this service has no Stripe keys */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description `event_not_ready`: the event depends on one not recorded yet (Stripe delivers it again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     getPageWelcome: {

@@ -6,6 +6,8 @@ import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { createUser } from '../accounts/users.js';
 import { nameSchema } from '../accounts/schemas.js';
+import { languageFromHeader } from '../mail/index.js';
+import { sendVerificationLater } from './email-verification.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
@@ -94,7 +96,10 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         const name = body.name?.trim() ? nameSchema.safeParse(body.name) : undefined;
         if (name && !name.success) return void await again('The name must be at most 100 characters, without control characters or line breaks.', 400);
         try {
-          const user = await createUser(ctx, { email: email.data, password: password.data, name: name?.data });
+          const user = await createUser(ctx, {
+            email: email.data, password: password.data, name: name?.data, language: languageFromHeader(req.get('accept-language')),
+          });
+          sendVerificationLater(ctx, user);
           await startSession(ctx, req, res, user._id);
         } catch (error) {
           if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -136,6 +141,7 @@ ${errorBlock(view.error)}
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <div class="actions"><button type="submit">Log in</button></div>
 </form>
+<p class="muted"><a href="/account/forgot">Forgot your password?</a></p>
 <p class="muted">No account yet? <a href="/account/signup?${new URLSearchParams({ next: view.next })}">Sign up</a></p>`,
   }), { status: view.status });
 }

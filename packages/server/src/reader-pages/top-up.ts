@@ -45,7 +45,7 @@ export async function topUp(page: PageRequest, body: Record<string, unknown>, pr
     throw new ValidationError(page.t('topup.badAmount', { max: fmt.money(limit) }));
   }
   if (provider.startCheckout) {
-    const { redirectUrl } = await provider.startCheckout(ctx, { userId, amount, returnUrl: `${ctx.config.publicUrl}/account?done=topup` });
+    const { redirectUrl } = await provider.startCheckout(ctx, { userId, email: page.session!.user.email, amount });
     return redirectUrl;
   }
   if (typeof body.reference !== 'string' || !REFERENCE.test(body.reference)) throw new ValidationError('The form has no valid reference; reload the page');
