@@ -4,9 +4,10 @@ import { readdirSync } from 'node:fs';
 import { EMAILS, MAIL_LANGUAGES, MAIL_STRINGS, flushMail, sendMail } from '../src/mail/index.js';
 import { EMAIL_TOKENS } from '../src/auth/email-tokens.js';
 import {
-  createAdmin, signup, startMailpit, startTestServer, testBrowser, testClient,
+  createAdmin, signup, startMailpit, startTestServer, testClient,
   type Mailpit, type TestClient, type TestServer,
 } from '../src/testing/index.js';
+import { hiddenField, PageBrowser } from './helpers/pages.js';
 
 const linkIn = (text: string, path: string) => {
   const match = new RegExp(`https?://[^\\s]+${path.replace(/\//g, '\\/')}\\?token=[^\\s]+`).exec(text);
@@ -57,7 +58,7 @@ describe('email through a real SMTP server (Mailpit)', () => {
 
       const [message] = await mailpit.waitFor(user.email);
       const link = linkIn(message!.Text, '/account/verify');
-      const browser = testBrowser(server.url);
+      const browser = new PageBrowser(server.url);
       const page = await browser.get(`${link.pathname}${link.search}`);
       assert.equal(page.status, 200, 'the link only shows a page with a button');
       assert.equal((await api.get('/v1/me', { token: user.token })).body.emailVerified, false, 'following the link verifies nothing yet');
@@ -75,7 +76,7 @@ describe('email through a real SMTP server (Mailpit)', () => {
       const user = await signup(api);
       const [message] = await mailpit.waitFor(user.email);
       const link = linkIn(message!.Text, '/account/verify');
-      const res = await testBrowser(server.url).post('/account/verify', { token: link.searchParams.get('token')! });
+      const res = await new PageBrowser(server.url).postForm('/account/verify', { token: link.searchParams.get('token')! });
       assert.equal(res.status, 403);
       assert.equal((await api.get('/v1/me', { token: user.token })).body.emailVerified, false);
     });
@@ -91,10 +92,51 @@ describe('email through a real SMTP server (Mailpit)', () => {
       assert.equal(res.status, 202);
       assert.equal((await mailpit.waitFor(user.email, 2)).length, 2);
     });
+
+    it('shows an unconfirmed address on /account with a form that sends the link again (CSRF; once a minute), and blocks payouts on /creator', async () => {
+      const user = await signup(api);
+      await mailpit.waitFor(user.email, 1);
+      const browser = new PageBrowser(server.url);
+      await browser.logIn(user.email, user.password);
+      const account = await browser.get('/account');
+      assert.match(account.text, /id="email"/);
+      assert.match(account.text, /you can flattr, but not take money out/);
+      assert.match(account.text, /action="\/account\/verify\/resend"/);
+      const creator = await browser.get('/creator');
+      assert.match(creator.text, /Confirm your email address before you take money out/);
+      assert.doesNotMatch(creator.text, /action="\/creator\/payouts(\/bank)?"/, 'no payout or bank form to fail');
+      assert.equal((await browser.postForm('/account/verify/resend', {})).status, 403, 'no CSRF token');
+      const early = await browser.submit('/account', '/account/verify/resend', {});
+      assert.equal(early.status, 422);
+      assert.match(early.text, /data-code="verification_throttled"/);
+      server.clock.advance(61_000);
+      const sent = await browser.submit('/account', '/account/verify/resend', {});
+      assert.equal(sent.status, 303);
+      assert.equal(sent.headers.get('location'), '/account?done=verification-sent');
+      const messages = await mailpit.waitFor(user.email, 2);
+      const link = linkIn(messages.at(-1)!.Text, '/account/verify');
+      assert.equal((await browser.submit(`${link.pathname}${link.search}`, '/account/verify', { token: link.searchParams.get('token')! })).status, 200);
+      const after = await browser.get('/account');
+      assert.doesNotMatch(after.text, /id="email"/);
+      assert.match(after.text, /Your email address is confirmed\./);
+    });
+
+    it('speaks the reader\'s language on the link\'s page, and mails a page signup in the language the pages speak to the reader', async () => {
+      const browser = new PageBrowser(server.url);
+      const page = await browser.get('/account/verify?token=x&lang=de');
+      assert.match(page.text, /<html lang="de">/);
+      assert.match(page.text, /Meine Adresse bestätigen/);
+      const form = await browser.get('/account/signup');
+      const email = `sv-${Date.now()}@example.test`;
+      const res = await browser.postForm('/account/signup', { _csrf: hiddenField(form.text, '_csrf'), email, password: 'a long enough password' }, { 'accept-language': 'sv-SE,sv;q=0.9' });
+      assert.equal(res.status, 303);
+      const [message] = await mailpit.waitFor(email);
+      assert.equal(message!.Subject, 'Bestätige deine E-Mail-Adresse', 'the language picked on the pages (German) before the browser\'s (Swedish)');
+    });
   });
 
   describe('password reset', () => {
-    const forgot = async (email: string) => testBrowser(server.url).submit('/account/forgot', '/account/forgot', { email });
+    const forgot = async (email: string) => new PageBrowser(server.url).submit('/account/forgot', '/account/forgot', { email });
 
     it('mails a single-use link; the new password works, the old one and every session and refresh token stop', async () => {
       const user = await signup(api, { password: 'the old password 1' });
@@ -108,21 +150,21 @@ describe('email through a real SMTP server (Mailpit)', () => {
       assert.ok(stored.length > 0);
       assert.ok(stored.every((t) => String(t._id) !== secret && !JSON.stringify(t).includes(secret)), 'only its hash is stored');
 
-      const browser = testBrowser(server.url);
+      const browser = new PageBrowser(server.url);
       const form = await browser.get(`${link.pathname}${link.search}`);
       assert.equal(form.status, 200);
       const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
       // Two submissions at once: the one guarded update lets exactly one spend the link.
       const [a, b] = await Promise.all([
-        browser.post('/account/reset', { _csrf: csrf, token: secret, password: 'the new password A' }),
-        browser.post('/account/reset', { _csrf: csrf, token: secret, password: 'the new password B' }),
+        browser.postForm('/account/reset', { _csrf: csrf, token: secret, password: 'the new password A' }),
+        browser.postForm('/account/reset', { _csrf: csrf, token: secret, password: 'the new password B' }),
       ]);
       assert.deepEqual([a.status, b.status].sort(), [303, 400]);
       const winner = a.status === 303 ? 'the new password A' : 'the new password B';
       assert.equal((await api.post('/v1/auth/login', { email: user.email, password: winner })).status, 200);
       assert.equal((await api.post('/v1/auth/login', { email: user.email, password: 'the old password 1' })).status, 401);
       assert.equal((await api.post('/v1/auth/refresh', { refreshToken: user.refreshToken })).status, 401, 'refresh tokens of the old password are revoked');
-      assert.equal((await browser.post('/account/reset', { _csrf: csrf, token: secret, password: 'the third password' })).status, 400);
+      assert.equal((await browser.postForm('/account/reset', { _csrf: csrf, token: secret, password: 'the third password' })).status, 400);
       assert.equal((await api.get('/v1/me', { token: (await api.post('/v1/auth/login', { email: user.email, password: winner })).body.accessToken })).body.emailVerified, true,
         'following a reset link proves the address too');
     });
@@ -133,8 +175,8 @@ describe('email through a real SMTP server (Mailpit)', () => {
       const reset = (await mailpit.waitFor(user.email, 2)).find((m) => m.Subject === 'Reset your password')!;
       const link = linkIn(reset.Text, '/account/reset');
       server.clock.advance(61 * 60_000);
-      assert.equal((await testBrowser(server.url).get(`${link.pathname}${link.search}`)).status, 400);
-      const res = await testBrowser(server.url).submit('/account/forgot', '/account/reset', { token: link.searchParams.get('token')!, password: 'a new password 123' });
+      assert.equal((await new PageBrowser(server.url).get(`${link.pathname}${link.search}`)).status, 400);
+      const res = await new PageBrowser(server.url).submit('/account/forgot', '/account/reset', { token: link.searchParams.get('token')!, password: 'a new password 123' });
       assert.equal(res.status, 400);
       assert.equal((await api.post('/v1/auth/login', { email: user.email, password: user.password })).status, 200, 'password unchanged');
     });
@@ -152,7 +194,7 @@ describe('email through a real SMTP server (Mailpit)', () => {
     });
 
     it('refuses the forgot form without its CSRF token', async () => {
-      const res = await testBrowser(server.url).post('/account/forgot', { email: 'x@example.test' });
+      const res = await new PageBrowser(server.url).postForm('/account/forgot', { email: 'x@example.test' });
       assert.equal(res.status, 403);
     });
   });

@@ -7,8 +7,9 @@ import { verifyLedger } from '../src/ledger/index.js';
 import { accounts, balanceOf, JOURNAL } from '../src/money/index.js';
 import {
   createAdmin, deliverStripeEvent, login, signup, startMailpit, startStripeMock, startTestServer, stripeEvent, stripeTestEnv,
-  testBrowser, testClient, type Mailpit, type StripeMock, type TestClient, type TestServer, type TestUser,
+  testClient, type Mailpit, type StripeMock, type TestClient, type TestServer, type TestUser,
 } from '../src/testing/index.js';
+import { PageBrowser } from './helpers/pages.js';
 
 /**
  * The whole way of the money with real peers on loopback: a card top-up
@@ -49,7 +50,7 @@ describe('payments end to end: top-up → flattr → distribution → payout', (
   async function verifyEmailOf(user: TestUser): Promise<void> {
     const [message] = await mailpit.waitFor(user.email);
     const link = new URL(/https?:\/\/\S+\/account\/verify\?token=\S+/.exec(message!.Text)![0]);
-    const res = await testBrowser(server.url).submit(`${link.pathname}${link.search}`, '/account/verify', { token: link.searchParams.get('token')! });
+    const res = await new PageBrowser(server.url).submit(`${link.pathname}${link.search}`, '/account/verify', { token: link.searchParams.get('token')! });
     assert.equal(res.status, 200);
   }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
-import { createAdmin, signup, startTestServer, testBrowser, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
+import { createAdmin, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
+import { PageBrowser } from './helpers/pages.js';
 
 const tags = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]!);
 
@@ -34,17 +35,44 @@ describe('manual payouts as a SEPA credit-transfer file (the sepa package)', () 
     assert.equal(ok.body.method, 'manual');
   });
 
-  it('takes the bank account on the destination page too (CSRF form; a bad IBAN is shown, not stored)', async () => {
+  it('takes the bank account in /creator\'s payouts section too (CSRF form; a bad IBAN or a control character is refused, not stored)', async () => {
     const creator = await signup(api);
-    const browser = testBrowser(server.url);
-    await browser.submit('/account/login', '/account/login', { email: creator.email, password: creator.password, next: '/creator/payouts/destination' });
-    assert.equal((await browser.post('/creator/payouts/bank', { holder: 'X', iban: 'DE89370400440532013000' })).status, 403);
-    const bad = await browser.submit('/creator/payouts/destination', '/creator/payouts/bank', { holder: 'X', iban: 'DE00370400440532013000' });
+    const browser = new PageBrowser(server.url);
+    await browser.logIn(creator.email, creator.password);
+    const page = await browser.get('/creator');
+    assert.match(page.text, /No bank account yet\./);
+    assert.equal((await browser.postForm('/creator/payouts/bank', { holder: 'X', iban: 'DE89370400440532013000' })).status, 403);
+    const bad = await browser.submit('/creator', '/creator/payouts/bank', { holder: 'X', iban: 'DE00370400440532013000' });
     assert.equal(bad.status, 400);
-    const ok = await browser.submit('/creator/payouts/destination', '/creator/payouts/bank', { holder: 'Grace', iban: 'DE89370400440532013000' });
-    assert.equal(ok.status, 200);
-    assert.match(ok.text, /Grace, IBAN …3000/);
-    assert.equal((await api.get('/v1/me/payout-destination', { token: creator.token })).body.bank.iban, '…3000');
+    assert.match(bad.text, /not a valid IBAN/);
+    const control = await browser.submit('/creator', '/creator/payouts/bank', { holder: 'Grace\u001b[31m', iban: 'DE89370400440532013000' });
+    assert.equal(control.status, 400, 'the holder is stored text: no control characters');
+    assert.equal((await api.get('/v1/me/payout-destination', { token: creator.token })).body.bank, null, 'nothing stored');
+    const ok = await browser.submit('/creator', '/creator/payouts/bank', { holder: '  Grace  ', iban: 'de89 3704 0044 0532 0130 00', bic: '' });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.get('location'), '/creator?done=bank-saved#payout-destination');
+    const shown = await browser.get('/creator?done=bank-saved');
+    assert.match(shown.text, /Your bank account is saved\./);
+    assert.match(shown.text, /Grace, IBAN …3000/);
+    assert.deepEqual((await api.get('/v1/me/payout-destination', { token: creator.token })).body.bank, { holder: 'Grace', iban: '…3000', bic: null });
+  });
+
+  it('offers the SEPA file of the payouts due on /admin (admin session), the same file as the API\'s', async () => {
+    const browser = new PageBrowser(server.url);
+    await browser.logIn(admin.email, admin.password);
+    assert.match((await browser.get('/admin')).text, /href="\/admin\/payouts\.xml"/);
+    const { creator } = await creatorWithPayout(777);
+    await api.put('/v1/me/payout-destination/bank', { holder: 'Page', iban: 'DE89370400440532013000' }, { token: creator.token });
+    const fromApi = await api.get('/v1/admin/payouts?format=sepa', { token: admin.token });
+    assert.equal(fromApi.status, 200, fromApi.text);
+    const file = await browser.get('/admin/payouts.xml');
+    assert.equal(file.status, 200, file.text);
+    assert.match(file.headers.get('content-type')!, /application\/xml/);
+    for (const tag of ['EndToEndId', 'CtrlSum', 'NbOfTxs', 'IBAN']) assert.deepEqual(tags(file.text, tag), tags(fromApi.text, tag), tag);
+    const stranger = new PageBrowser(server.url);
+    const reader = await signup(api);
+    await stranger.logIn(reader.email, reader.password);
+    assert.equal((await stranger.get('/admin/payouts.xml')).status, 403);
   });
 
   it('exports every manual payout due, amounts and control sum exact to the cent; refuses while one lacks bank details', async () => {

@@ -8,9 +8,10 @@ import { verifyLedger } from '../src/ledger/index.js';
 import { accounts, balanceFromJournal, balanceOf, JOURNAL } from '../src/money/index.js';
 import { STRIPE_EVENTS } from '../src/stripe/index.js';
 import {
-  createAdmin, deliverStripeEvent, signup, startStripeMock, startTestServer, stripeEvent, stripeTestEnv, testBrowser, testClient,
+  createAdmin, deliverStripeEvent, signup, startStripeMock, startTestServer, stripeEvent, stripeTestEnv, testClient,
   type StripeMock, type TestClient, type TestServer, type TestUser,
 } from '../src/testing/index.js';
+import { figureOf, hiddenField, PageBrowser } from './helpers/pages.js';
 
 /** A paid Checkout Session of a top-up, shaped as the `stripe` package types it. */
 function paidSession(user: TestUser, paymentIntent: string, amount: number, id = `cs_test_${paymentIntent}`): Partial<Stripe.Checkout.Session> {
@@ -100,27 +101,46 @@ describe('card top-ups through Stripe (stripe-mock, signed webhooks)', () => {
       assert.equal(mock.calls.length, before);
     });
 
-    it('runs the top-up form: CSRF, the redirect to Stripe, the return page pending then succeeded', async () => {
+    it('runs the top-up form on /account: a Stripe button beside the others, CSRF, the redirect to Stripe, then pending and succeeded on the dashboard', async () => {
       const reader = await signup(api);
-      const browser = testBrowser(server.url);
-      const login = await browser.submit('/account/login', '/account/login', { email: reader.email, password: reader.password, next: '/account/topup' });
-      assert.equal(login.status, 303);
-      const page = await browser.get('/account/topup');
-      assert.match(page.headers.get('content-security-policy')!, /form-action 'self' https:\/\/checkout\.stripe\.com/);
-      assert.equal((await browser.post('/account/topup', { amount: '12.50' })).status, 403, 'no CSRF token: refused');
-      const started = await browser.submit('/account/topup', '/account/topup', { amount: '12.50' });
+      const browser = new PageBrowser(server.url);
+      await browser.logIn(reader.email, reader.password);
+      const page = await browser.get('/account');
+      assert.match(page.headers.get('content-security-policy')!, /form-action 'self' https:\/\/checkout\.stripe\.com/, 'the form may follow the redirect to Stripe');
+      assert.match(page.text, /<button type="submit" name="provider" value="stripe">Pay by card \(Stripe\)<\/button>/);
+      assert.match(page.text, /Pay by card \(Stripe\): at least €5\.00\./, 'TOPUP_MIN is on the form');
+      assert.match(page.text, /test mode/);
+      const reference = hiddenField(page.text, 'reference');
+      const form = { provider: 'stripe', amount: '12.50', reference };
+      assert.equal((await browser.postForm('/account/top-up', form)).status, 403, 'no CSRF token: refused');
+      const tooSmall = await browser.submit('/account', '/account/top-up', { ...form, amount: '4.99' });
+      assert.equal(tooSmall.status, 400);
+      assert.match(tooSmall.text, /between €5\.00 and €200\.00/);
+      const before = mock.calls.length;
+      const started = await browser.submit('/account', '/account/top-up', form);
       assert.equal(started.status, 303);
       assert.match(started.headers.get('location')!, /^https:\/\/checkout\.stripe\.com\//);
-      const session = [...mock.calls].reverse().find((c) => c.path === '/v1/checkout/sessions')!;
+      const session = mock.calls.slice(before).find((c) => c.path === '/v1/checkout/sessions')!;
       assert.equal(session.params['line_items[0][price_data][unit_amount]'], '1250');
+      assert.equal(session.params['success_url'], `${server.url}/account?checkout={CHECKOUT_SESSION_ID}#top-up`);
+      assert.equal(session.params['cancel_url'], `${server.url}/account?checkout=cancelled#top-up`);
+      assert.equal(session.idempotencyKey, `topup:${reader.id}:${reference}:1250`, 'the form sent twice opens the same checkout');
       const sessionId = session.response.id as string;
-      const pending = await browser.get(`/account/topup/return?session_id=${sessionId}`);
-      assert.match(pending.text, /Payment pending/);
-      assert.match(pending.text, /http-equiv="refresh"/);
+      const pending = await browser.get(`/account?checkout=${sessionId}`);
+      assert.equal(pending.status, 200);
+      assert.match(pending.text, /waiting for the provider’s confirmation/);
+      assert.match(pending.text, /<meta http-equiv="refresh" content="3">/, 'looks again until the webhook has credited it');
       assert.equal((await deliver('checkout.session.completed', paidSession(reader, 'pi_form1', 1250, sessionId))).status, 200);
-      const done = await browser.get(`/account/topup/return?session_id=${sessionId}`);
-      assert.match(done.text, /is in your account/);
+      const done = await browser.get(`/account?checkout=${sessionId}`);
+      assert.match(done.text, /Thank you: €12\.50 is in your account\./);
+      assert.doesNotMatch(done.text, /http-equiv="refresh"/);
+      assert.equal(figureOf(done.text, 'available'), 1250);
       assert.equal(await wallet(reader), 1250);
+      assert.match((await browser.get('/account?checkout=cancelled')).text, /Top-up cancelled: nothing was charged\./);
+      const stranger = new PageBrowser(server.url);
+      const other = await signup(api);
+      await stranger.logIn(other.email, other.password);
+      assert.match((await stranger.get(`/account?checkout=${sessionId}`)).text, /This payment is not one of yours\./, 'another reader\'s checkout says nothing about it');
     });
   });
 
@@ -343,9 +363,12 @@ describe('Stripe not configured', () => {
     const hook = await deliverStripeEvent(server.url, stripeEvent('payment_intent.succeeded', {}));
     assert.equal(hook.status, 403);
     assert.equal(hook.body.code, 'stripe_not_configured');
-    const browser = testBrowser(server.url);
-    await browser.submit('/account/login', '/account/login', { email: reader.email, password: reader.password, next: '/account/topup' });
-    assert.match((await browser.get('/account/topup')).text, /Card top-ups are not available/);
+    const browser = new PageBrowser(server.url);
+    await browser.logIn(reader.email, reader.password);
+    const page = await browser.get('/account');
+    assert.match(page.text, /No top-up method is enabled on this service/);
+    assert.doesNotMatch(page.text, /value="stripe"/);
+    assert.doesNotMatch(page.headers.get('content-security-policy')!, /stripe/);
   });
 
   it('validates the Stripe settings at start, naming the bad one', () => {

@@ -5,9 +5,10 @@ import { verifyLedger } from '../src/ledger/index.js';
 import { accounts, balanceOf, JOURNAL } from '../src/money/index.js';
 import { PAYOUTS } from '../src/payouts/index.js';
 import {
-  createAdmin, deliverStripeEvent, signup, startStripeMock, startTestServer, stripeEvent, stripeTestEnv, testBrowser, testClient,
+  createAdmin, deliverStripeEvent, signup, startStripeMock, startTestServer, stripeEvent, stripeTestEnv, testClient,
   type StripeMock, type TestClient, type TestServer, type TestUser,
 } from '../src/testing/index.js';
+import { PageBrowser, rowOf } from './helpers/pages.js';
 
 describe('payouts through Stripe Connect (stripe-mock, signed webhooks)', () => {
   let mock: StripeMock;
@@ -72,18 +73,30 @@ describe('payouts through Stripe Connect (stripe-mock, signed webhooks)', () => 
     assert.equal((await api.get('/v1/me/payout-destination', { token: creator.token })).body.stripe.ready, true);
   });
 
-  it('runs the destination page: CSRF, the redirect to Stripe, the return page asks Stripe', async () => {
+  it('connects from /creator\'s payouts section: CSRF, the redirect to Stripe\'s onboarding, the return asks Stripe and shows the state', async () => {
     const creator = await signup(api);
-    const browser = testBrowser(server.url);
-    await browser.submit('/account/login', '/account/login', { email: creator.email, password: creator.password, next: '/creator/payouts/destination' });
-    assert.equal((await browser.post('/creator/payouts/stripe', {})).status, 403);
-    const go = await browser.submit('/creator/payouts/destination', '/creator/payouts/stripe', {});
+    const browser = new PageBrowser(server.url);
+    await browser.logIn(creator.email, creator.password);
+    const page = await browser.get('/creator');
+    assert.match(page.headers.get('content-security-policy')!, /form-action 'self' https:\/\/connect\.stripe\.com/, 'the form may follow the redirect to Stripe');
+    assert.match(page.text, /data-destination="manual"/);
+    assert.match(page.text, />Connect a Stripe account</);
+    assert.equal((await browser.postForm('/creator/payouts/stripe', {})).status, 403, 'no CSRF token');
+    assert.equal(await server.db.collection('payout_destinations').countDocuments({ _id: creator.id as never }), 0, 'nothing written');
+    const go = await browser.submit('/creator', '/creator/payouts/stripe', {});
     assert.equal(go.status, 303);
     assert.match(go.headers.get('location')!, /^https:\/\//);
     const back = await browser.get('/creator/payouts/stripe/return');
-    assert.equal(back.status, 200);
-    assert.match(back.text, /needs more details/, 'stripe-mock\'s account has details_submitted: false');
-    assert.ok(mock.calls.some((c) => c.method === 'GET' && c.path.startsWith('/v1/accounts/acct_')));
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/creator?done=stripe-return#payout-destination');
+    assert.ok(mock.calls.some((c) => c.method === 'GET' && c.path.startsWith('/v1/accounts/acct_')), 'asked Stripe how the account stands');
+    const shown = await browser.get('/creator?done=stripe-return');
+    assert.match(shown.text, /data-destination="stripe"/);
+    assert.match(shown.text, /needs more details before it can receive payouts/, 'stripe-mock\'s account has details_submitted: false');
+    assert.match(shown.text, />Continue on Stripe</);
+    const manual = await browser.submit('/creator', '/creator/payouts/manual', {});
+    assert.equal(manual.headers.get('location'), '/creator?done=manual#payout-destination');
+    assert.match((await browser.get('/creator')).text, /data-destination="manual"/);
   });
 
   it('pays an approved payout with one transfer (idempotency key payout:<id>) and records payout.paid with the transfer id', async () => {
@@ -205,29 +218,35 @@ describe('payouts through Stripe Connect (stripe-mock, signed webhooks)', () => 
     await ledgerOk();
   });
 
-  it('lets an admin approve on /admin/payments (CSRF form), shows debts and the reconciliation; refuses other users', async () => {
+  it('lets an admin approve a Stripe payout on /admin (CSRF form) and shows debts and the reconciliation on /admin/payments; refuses other users', async () => {
     const creator = await connectedCreator(900);
     const requested = await api.post('/v1/me/payouts', { amount: 900 }, { token: creator.token });
-    const browser = testBrowser(server.url);
-    await browser.submit('/account/login', '/account/login', { email: admin.email, password: admin.password, next: '/admin/payments' });
-    const page = await browser.get('/admin/payments?period=2026-05');
+    const browser = new PageBrowser(server.url);
+    await browser.logIn(admin.email, admin.password);
+    const page = await browser.get('/admin');
     assert.equal(page.status, 200);
-    assert.match(page.text, new RegExp(`/admin/payments/payouts/${requested.body.id}/approve`));
-    assert.match(page.text, /Stripe reconciliation of 2026-05/);
-    assert.match(page.text, /difference\(s\)/);
-    assert.equal((await browser.post(`/admin/payments/payouts/${requested.body.id}/approve`, {})).status, 403, 'no CSRF token');
-    const approved = await browser.submit('/admin/payments', `/admin/payments/payouts/${requested.body.id}/approve`, {});
+    const row = rowOf(page.text, 'data-payout', requested.body.id);
+    assert.match(row, new RegExp(`action="/admin/payouts/${requested.body.id}/approve"`));
+    assert.doesNotMatch(row, /\/paid"/, 'a Stripe payout is approved, not marked paid by hand');
+    assert.equal((await browser.postForm(`/admin/payouts/${requested.body.id}/approve`, {})).status, 403, 'no CSRF token');
+    assert.equal((await api.get('/v1/me/payouts', { token: creator.token })).body.items.find((p: { id: string }) => p.id === requested.body.id).status, 'requested');
+    const approved = await browser.submit('/admin', `/admin/payouts/${requested.body.id}/approve`, {});
     assert.equal(approved.status, 303);
-    assert.equal(approved.headers.get('location'), '/admin/payments?done=approved');
+    assert.equal(approved.headers.get('location'), '/admin?done=approved#payouts');
     const payout = (await api.get('/v1/me/payouts', { token: creator.token })).body.items.find((p: { id: string }) => p.id === requested.body.id);
     assert.equal(payout.status, 'paid');
-    const other = testBrowser(server.url);
-    await other.submit('/account/login', '/account/login', { email: creator.email, password: creator.password, next: '/account' });
+
+    const payments = await browser.get('/admin/payments?period=2026-05');
+    assert.equal(payments.status, 200);
+    assert.match(payments.text, /Stripe reconciliation: May 2026/);
+    assert.match(payments.text, /data-differences="\d+"/);
+    assert.match(payments.text, /Readers who owe|Nobody owes anything/);
+
+    const other = new PageBrowser(server.url);
+    await other.logIn(creator.email, creator.password);
     assert.equal((await other.get('/admin/payments')).status, 403);
-    const account = await other.get('/account');
-    assert.match(account.text, /href="\/account\/topup"/);
-    assert.match(account.text, /href="\/creator\/payouts\/destination"/);
-    assert.doesNotMatch(account.text, /href="\/admin\/payments"/);
+    const tried = await other.submit('/creator', `/admin/payouts/${requested.body.id}/approve`, {});
+    assert.equal(tried.status, 403, 'not an admin');
   });
 
   it('keeps manual payouts manual: approve is 409 payout_manual, marking paid works as before', async () => {

@@ -1,26 +1,27 @@
-import type { Response } from 'express';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
-import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
-import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
+import { handleForm, html, notice, openPage, type PageRequest } from '../pages/index.js';
+import { findUser } from '../accounts/users.js';
+import { CSRF_FIELD } from './csrf.js';
 import { peekEmailToken } from './email-tokens.js';
 import { isEmailVerified, sendVerificationEmail, verifyEmail } from './email-verification.js';
-import { findUser } from '../accounts/users.js';
 import { requestPasswordReset, resetPassword, RESET_TTL_MINUTES } from './password-reset.js';
 import { emailSchema, passwordSchema } from './schemas.js';
-import { requireSession } from './sessions.js';
 
-const page = { description: 'HTML page', contentType: 'text/html' };
+const htmlPage = (description: string) => ({ description, contentType: 'text/html' });
+const refused = htmlPage('The refusal as a page: `csrf_failed` (403)');
 const formText = z.string().max(2000).optional();
-const tokenQuery = z.object({ token: z.string().max(300).optional() });
+const tokenQuery = z.object({ token: z.string().max(300).optional(), lang: formText });
 
 /**
  * The pages behind the links of verification and password-reset emails, and
- * the "forgot password" form. Every form carries the CSRF token
- * (`csrfToken`/`verifyCsrf`); a link only shows a page, and the change
- * happens on its button, so a mail scanner that follows links spends nothing.
+ * the "forgot password" form, in the service's frame and the reader's
+ * language. Every form carries the CSRF token (the session's, or before
+ * login the double-submit cookie's); a link only shows a page, and the
+ * change happens on its button, so a mail scanner that follows links spends
+ * nothing. (Sending the confirmation link again is a form on /account.)
  */
 export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
@@ -30,15 +31,22 @@ export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'The link of the verification email: a page with the button that confirms the address',
       tags: ['pages'],
       query: tokenQuery,
-      responses: { 200: page },
+      responses: { 200: htmlPage('The page with the button') },
       handler: async ({ req, res, query }) => {
-        const token = await csrfToken(ctx, req, res);
-        show(res, 'Confirm your email address', html`<h1>Confirm your email address</h1>
+        const page = await openPage(ctx, req, res, 'public', { forms: true });
+        if (!page) return;
+        const { t } = page;
+        page.send({
+          title: t('email.verify.title'),
+          current: 'account',
+          body: html`<h1>${t('email.verify.title')}</h1>
+<p>${t('email.verify.explain')}</p>
 <form method="post" action="/account/verify">
-<input type="hidden" name="${CSRF_FIELD}" value="${token}">
+${page.csrfField()}
 <input type="hidden" name="token" value="${query.token ?? ''}">
-<div class="actions"><button type="submit">Confirm my address</button></div>
-</form>`);
+<div class="actions"><button type="submit">${t('email.verify.button')}</button></div>
+</form>`,
+        });
       },
     }),
     defineRoute({
@@ -47,41 +55,19 @@ export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Confirm the address (form post with the CSRF token and the link\'s token)',
       tags: ['pages'],
       body: z.object({ token: formText, [CSRF_FIELD]: formText }),
-      responses: { 200: page, 400: { ...page, description: 'The link is unknown, used or expired' }, 403: { description: '`csrf_failed`' } },
+      responses: { 200: htmlPage('Confirmed'), 400: htmlPage('`link_invalid`: the link is unknown, used or expired'), 403: refused },
       handler: async ({ req, res, body }) => {
-        await verifyCsrf(ctx, req);
-        const user = await verifyEmail(ctx, body.token ?? '');
-        if (!user) {
-          return show(res, 'Link not valid', html`<h1>This link does not work</h1>
-<p class="error" role="alert">It was used already, has expired, or is incomplete. Log in and send a new one from <a href="/account">your account</a>.</p>`, 400);
-        }
-        show(res, 'Address confirmed', html`<h1>Thank you</h1>
-<p class="notice" role="status">${user.email} is confirmed.</p>
-<p><a href="/account">Your account</a></p>`);
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/account/verify/resend',
-      summary: 'Send the verification email again (form post with the CSRF token; logged in)',
-      tags: ['pages'],
-      body: z.object({ [CSRF_FIELD]: formText }),
-      responses: { 200: page, 303: { description: 'To the login page without a session' }, 403: { description: '`csrf_failed`' } },
-      handler: async ({ req, res }) => {
-        const session = await requireSession(ctx, req, res);
-        if (!session) return;
-        await verifyCsrf(ctx, req);
-        let message: SafeHtml;
-        try {
-          const outcome = await sendVerificationEmail(ctx, session.user);
-          message = outcome === 'off'
-            ? html`<p class="error" role="alert">This service cannot send email at the moment.</p>`
-            : html`<p class="notice" role="status">We sent a new link to ${session.user.email}.</p>`;
-        } catch (error) {
-          if (!(error instanceof AppError) || error.status >= 500) throw error;
-          message = html`<p class="error" role="alert">${error.message}</p>`;
-        }
-        show(res, 'Verification email', html`<h1>Confirm your email address</h1>${message}<p><a href="/account">Your account</a></p>`);
+        await handleForm(ctx, req, res, 'public', async (page) => {
+          const user = await verifyEmail(ctx, body.token ?? '');
+          if (!user) return invalidLink(page, page.t('email.verify.invalid'), '/account');
+          page.send({
+            title: page.t('email.verify.done'),
+            current: 'account',
+            body: html`<h1>${page.t('email.verify.done')}</h1>
+${notice(page.t('email.verify.confirmed', { email: user.email }))}
+<p><a href="/account">${page.t('email.toAccount')}</a></p>`,
+          });
+        });
       },
     }),
     defineRoute({
@@ -89,8 +75,12 @@ export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/account/forgot',
       summary: 'Forgot-password page: asks for the email address',
       tags: ['pages'],
-      responses: { 200: page },
-      handler: async ({ req, res }) => showForgot(ctx, req, res),
+      query: z.object({ lang: formText }),
+      responses: { 200: htmlPage('The form') },
+      handler: async ({ req, res }) => {
+        const page = await openPage(ctx, req, res, 'public', { forms: true });
+        if (page) showForgot(page);
+      },
     }),
     defineRoute({
       method: 'post',
@@ -98,14 +88,19 @@ export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Mail a password-reset link (form post with the CSRF token); the same answer whether or not the account exists',
       tags: ['pages'],
       body: z.object({ email: formText, [CSRF_FIELD]: formText }),
-      responses: { 200: page, 400: { ...page, description: 'The form again: not an email address' }, 403: { description: '`csrf_failed`' } },
+      responses: { 200: htmlPage('"Check your email"'), 400: htmlPage('The form again: not an email address'), 403: refused },
       handler: async ({ req, res, body }) => {
-        await verifyCsrf(ctx, req);
-        const email = emailSchema.safeParse(body.email ?? '');
-        if (!email.success) return showForgot(ctx, req, res, 'Please enter a valid email address.', 400);
-        await requestPasswordReset(ctx, email.data);
-        show(res, 'Check your email', html`<h1>Check your email</h1>
-<p class="notice" role="status">If ${email.data} has an account here, a link to choose a new password is on its way. It works once, for ${RESET_TTL_MINUTES} minutes.</p>`);
+        await handleForm(ctx, req, res, 'public', async (page) => {
+          const email = emailSchema.safeParse(body.email ?? '');
+          if (!email.success) return showForgot(page, page.t('email.forgot.badEmail'), 400);
+          await requestPasswordReset(ctx, email.data);
+          page.send({
+            title: page.t('email.forgot.sentTitle'),
+            current: 'account',
+            body: html`<h1>${page.t('email.forgot.sentTitle')}</h1>
+${notice(page.t('email.forgot.sent', { email: email.data, minutes: RESET_TTL_MINUTES }))}`,
+          });
+        });
       },
     }),
     defineRoute({
@@ -114,10 +109,12 @@ export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'The link of the password-reset email: the form for the new password',
       tags: ['pages'],
       query: tokenQuery,
-      responses: { 200: page, 400: { ...page, description: 'The link is unknown, used or expired' } },
+      responses: { 200: htmlPage('The form'), 400: htmlPage('`link_invalid`: the link is unknown, used or expired') },
       handler: async ({ req, res, query }) => {
-        if (!(await peekEmailToken(ctx, query.token ?? '', 'reset'))) return invalidReset(res);
-        await showReset(ctx, req, res, query.token!);
+        const page = await openPage(ctx, req, res, 'public', { forms: true });
+        if (!page) return;
+        if (!(await peekEmailToken(ctx, query.token ?? '', 'reset'))) return invalidLink(page, page.t('email.reset.invalid'), '/account/forgot');
+        showReset(page, query.token!);
       },
     }),
     defineRoute({
@@ -128,52 +125,60 @@ export function emailPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: z.object({ token: formText, password: formText, [CSRF_FIELD]: formText }),
       responses: {
         303: { description: 'To the login page' },
-        400: { ...page, description: 'The form again (password too short), or the link is not valid' },
-        403: { description: '`csrf_failed`' },
+        400: htmlPage('The form again (password too short), or `link_invalid`'),
+        403: refused,
       },
       handler: async ({ req, res, body }) => {
-        await verifyCsrf(ctx, req);
-        const password = passwordSchema.safeParse(body.password ?? '');
-        if (!password.success) return showReset(ctx, req, res, body.token ?? '', 'The password must be at least 10 characters long.', 400);
-        const userId = await resetPassword(ctx, body.token ?? '', password.data);
-        if (!userId) return invalidReset(res);
-        res.set('Cache-Control', 'no-store').redirect(303, '/account/login?reset=done');
+        await handleForm(ctx, req, res, 'public', async (page) => {
+          const password = passwordSchema.safeParse(body.password ?? '');
+          if (!password.success) return showReset(page, body.token ?? '', page.t('email.reset.short'), 400);
+          const userId = await resetPassword(ctx, body.token ?? '', password.data);
+          if (!userId) return invalidLink(page, page.t('email.reset.invalid'), '/account/forgot');
+          page.redirect('/account/login?reset=done');
+        });
       },
     }),
   ];
 }
 
-async function showForgot(ctx: ServerContext, req: Parameters<typeof csrfToken>[1], res: Response, error?: string, status?: number): Promise<void> {
-  const token = await csrfToken(ctx, req, res);
-  show(res, 'Forgot your password?', html`<h1>Forgot your password?</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+function showForgot(page: PageRequest, error?: string, status?: number): void {
+  const { t, ctx } = page;
+  page.send({
+    title: t('email.forgot.title'),
+    current: 'account',
+    status,
+    body: html`<h1>${t('email.forgot.title')}</h1>
+${ctx.config.mail.transport === 'none' ? html`<p class="notice">${t('email.forgot.noMail')}</p>` : html`<p>${t('email.forgot.explain', { minutes: RESET_TTL_MINUTES })}</p>
+${notice(error, 'error')}
 <form method="post" action="/account/forgot">
-<input type="hidden" name="${CSRF_FIELD}" value="${token}">
-<label>Email <input type="email" name="email" autocomplete="username" required></label>
-<div class="actions"><button type="submit">Send me a link</button></div>
-</form>`, status);
+${page.csrfField()}
+<label>${t('email.field.email')} <input type="email" name="email" autocomplete="username" required></label>
+<div class="actions"><button type="submit">${t('email.forgot.button')}</button></div>
+</form>`}`,
+  });
 }
 
-async function showReset(ctx: ServerContext, req: Parameters<typeof csrfToken>[1], res: Response, secret: string, error?: string, status?: number): Promise<void> {
-  const token = await csrfToken(ctx, req, res);
-  show(res, 'Choose a new password', html`<h1>Choose a new password</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+function showReset(page: PageRequest, secret: string, error?: string, status?: number): void {
+  const { t } = page;
+  page.send({
+    title: t('email.reset.title'),
+    current: 'account',
+    status,
+    body: html`<h1>${t('email.reset.title')}</h1>
+${notice(error, 'error')}
 <form method="post" action="/account/reset">
-<input type="hidden" name="${CSRF_FIELD}" value="${token}">
+${page.csrfField()}
 <input type="hidden" name="token" value="${secret}">
-<label>New password <input type="password" name="password" autocomplete="new-password" minlength="10" required></label>
-<div class="actions"><button type="submit">Save the new password</button></div>
-</form>`, status);
+<label>${t('email.field.newPassword')} <input type="password" name="password" autocomplete="new-password" minlength="10" required aria-describedby="reset-hint"></label>
+<p class="muted" id="reset-hint">${t('email.reset.hint')}</p>
+<div class="actions"><button type="submit">${t('email.reset.button')}</button></div>
+</form>`,
+  });
 }
 
-function invalidReset(res: Response): void {
-  show(res, 'Link not valid', html`<h1>This link does not work</h1>
-<p class="error" role="alert">It was used already, has expired, or is incomplete. <a href="/account/forgot">Ask for a new one.</a></p>`, 400);
-}
-
-function show(res: Response, title: string, body: SafeHtml, status?: number): void {
-  // Pages with a token in their URL: no referrer leaves them (renderPage says same-origin), never cached.
-  sendPage(res, renderPage({ title, body }), { status });
+/** A link that is unknown, used or expired: 400 with the way to a new one. */
+function invalidLink(page: PageRequest, detail: string, back: string): void {
+  page.problem(400, 'link_invalid', detail, back);
 }
 
 /** The JSON side: send the verification email again (SDK and apps). */

@@ -1,5 +1,6 @@
+export { builtInProviders } from './providers.js';
 export {
-  builtInProviders, demoProvider, manualProvider,
+  demoProvider, manualProvider, CHECKOUT_RETURN_PATH,
   type ConfirmedDeposit, type PaymentProvider, type DepositEvent, type DepositReversal, type DepositReinstatement, type CheckoutState,
 } from './provider.js';
 export { recordDeposit, MAX_DEPOSIT, REFERENCE_PATTERN, type Deposit } from './record-deposit.js';

@@ -1,11 +1,10 @@
 import type { ServerModule } from '../context.js';
 import { depositRoutes } from './routes.js';
 import { stripeDepositRoutes } from './stripe-routes.js';
-import { topUpPageRoutes } from './topup-pages.js';
 import { ensureCheckoutIndexes } from './checkouts.js';
 import { JOURNAL } from '../money/index.js';
 
-/** Money coming in through payment providers (manual by an admin, card top-ups through Stripe, demo top-up in development), and going back (refunds, disputes). */
+/** Money coming in through payment providers (manual by an admin, card top-ups through Stripe, demo top-up in development), and going back (refunds, disputes). The reader's top-up form is on /account (reader-pages/). */
 export const depositsModule: ServerModule = {
   name: 'deposits',
   ensureIndexes: async (ctx) => {
@@ -13,5 +12,5 @@ export const depositsModule: ServerModule = {
     // Refunds and disputes find the earlier reversals of their deposit (stand-in: a scan; MongoDB: this index).
     await ctx.db.collection(JOURNAL).createIndex({ 'meta.depositEntryId': 1 });
   },
-  routes: (ctx) => [...depositRoutes(ctx), ...stripeDepositRoutes(ctx), ...topUpPageRoutes(ctx)],
+  routes: (ctx) => [...depositRoutes(ctx), ...stripeDepositRoutes(ctx)],
 };

@@ -67,8 +67,21 @@ export interface PaymentProvider {
   /** Money that was never paid: marked on the journal entry and in every answer. */
   readonly demo: boolean;
   isEnabled(config: Config): boolean;
-  /** Hosted checkout: where to send the reader to pay `amount`; `checkoutId` names the attempt on the return page. */
+  /** Smallest and largest top-up a reader may start with this provider, minor units (default: 1 to the deposit maximum). */
+  topUpBounds?(config: Config): { min: number; max: number };
+  /**
+   * Hosted checkout: where to send the reader to pay `amount`; `checkoutId`
+   * names the attempt. The reader comes back to `CHECKOUT_RETURN_PATH` with
+   * `?checkout=<checkoutId>` (or `?checkout=cancelled`), where the dashboard
+   * shows how it stands (`checkoutState`).
+   */
   startCheckout?(ctx: ServerContext, request: { userId: string; email: string; amount: number; idempotencyKey?: string }): Promise<{ redirectUrl: string; checkoutId: string }>;
+  /**
+   * Hosted checkout: the origins `redirectUrl` points at. A form whose answer
+   * redirects there must list them in its page's CSP `form-action` (browsers
+   * check the redirect's target too).
+   */
+  readonly checkoutOrigins?: readonly string[];
   /** Hosted checkout: how an attempt stands (for the return page), from what the callbacks recorded and, failing that, the provider. */
   checkoutState?(ctx: ServerContext, checkoutId: string, userId: string): Promise<{ state: CheckoutState; amount: number } | null>;
 }
@@ -89,5 +102,6 @@ export const demoProvider: PaymentProvider = {
   isEnabled: (config) => config.demoTopUp,
 };
 
-export const builtInProviders: readonly PaymentProvider[] = [manualProvider, demoProvider];
+/** Where a hosted checkout sends the reader back (`?checkout=<id>` or `?checkout=cancelled`): the reader's dashboard, which shows the payment's state. */
+export const CHECKOUT_RETURN_PATH = '/account';
 

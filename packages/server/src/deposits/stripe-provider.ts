@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { UnprocessableError } from '../errors/index.js';
 import { stripeClient } from '../stripe/client.js';
 import { checkouts, markCheckout } from './checkouts.js';
-import type { CheckoutState, PaymentProvider } from './provider.js';
+import { CHECKOUT_RETURN_PATH, type CheckoutState, type PaymentProvider } from './provider.js';
 
 /** The metadata key that names the reader on every Stripe object this server creates. */
 export const USER_METADATA_KEY = 'flattrUserId';
@@ -21,6 +21,9 @@ export const stripeProvider: PaymentProvider = {
   description: 'Card and bank payments through Stripe Checkout',
   demo: false,
   isEnabled: (config) => config.stripe !== null,
+  topUpBounds: (config) => config.topUp,
+  // Stripe Checkout's pages: the top-up form's answer redirects there.
+  checkoutOrigins: ['https://checkout.stripe.com'],
 
   async startCheckout(ctx, request) {
     const { min, max } = ctx.config.topUp;
@@ -28,7 +31,7 @@ export const stripeProvider: PaymentProvider = {
       throw new UnprocessableError(`A top-up is between ${min} and ${max} (minor units of ${ctx.config.currency})`, 'amount_out_of_range', { min, max });
     }
     const metadata = { [USER_METADATA_KEY]: request.userId };
-    const returnUrl = `${ctx.config.publicUrl}/account/topup/return`;
+    const returnUrl = `${ctx.config.publicUrl}${CHECKOUT_RETURN_PATH}`;
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: 'payment',
       line_items: [{
@@ -39,8 +42,8 @@ export const stripeProvider: PaymentProvider = {
       customer_email: request.email,
       metadata,
       payment_intent_data: { metadata },
-      success_url: `${returnUrl}?session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${returnUrl}?cancelled=1`,
+      success_url: `${returnUrl}?checkout={CHECKOUT_SESSION_ID}#top-up`,
+      cancel_url: `${returnUrl}?checkout=cancelled#top-up`,
     };
     const session = await stripeClient(ctx).checkout.sessions.create(params, request.idempotencyKey ? { idempotencyKey: `topup:${request.userId}:${request.idempotencyKey}` } : undefined);
     if (!session.url) throw new Error(`Stripe answered checkout session ${session.id} without a URL`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { ForbiddenError, NotFoundError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
-import { html, renderPage, sendPage } from '../pages/index.js';
+import { html, openPage } from '../pages/index.js';
 import type { DevOutbox } from './dev-outbox.js';
 import { mailTransport } from './send-mail.js';
 
@@ -16,23 +16,27 @@ import { mailTransport } from './send-mail.js';
 export function devMailRoutes(ctx: ServerContext): AnyRouteSpec[] {
   if (ctx.config.mail.transport !== 'dev-outbox') return [];
   const outbox = () => (mailTransport(ctx) as unknown as { outbox: DevOutbox }).outbox;
-  const page = { description: 'HTML page', contentType: 'text/html' };
+  const htmlPage = { description: 'HTML page', contentType: 'text/html' };
   return [
     defineRoute({
       method: 'get',
       path: '/dev/mail',
       summary: 'DEVELOPMENT: the messages the server would have sent (newest first)',
       tags: ['dev'],
-      responses: { 200: page, 403: { description: '`loopback_only`' } },
+      responses: { 200: htmlPage, 403: { description: '`loopback_only`' } },
       handler: async ({ req, res }) => {
         assertLoopback(req);
+        const page = await openPage(ctx, req, res, 'public');
+        if (!page) return;
+        const { t, fmt } = page;
         const messages = outbox().list();
-        sendPage(res, renderPage({
-          title: 'Outbox (development)',
-          body: html`<h1>Outbox <small class="muted">(development: nothing was sent)</small></h1>
-${messages.length === 0 ? html`<p class="muted">No messages yet.</p>` : html`<ul>${messages.map((m) => html`
-<li><a href="/dev/mail/${m.id}">${m.subject}</a> <span class="muted">to ${m.to}, ${m.sentAt.toISOString()}</span></li>`)}</ul>`}`,
-        }));
+        page.send({
+          title: t('devMail.title'),
+          body: html`<h1>${t('devMail.title')}</h1>
+<p class="notice">${t('devMail.explain')}</p>
+${messages.length === 0 ? html`<p class="muted">${t('devMail.none')}</p>` : html`<ul>${messages.map((m) => html`
+<li><a href="/dev/mail/${m.id}">${m.subject}</a> <span class="muted">${t('devMail.to', { to: m.to, date: fmt.dateTime(m.sentAt) })}</span></li>`)}</ul>`}`,
+        });
       },
     }),
     defineRoute({
@@ -41,21 +45,25 @@ ${messages.length === 0 ? html`<p class="muted">No messages yet.</p>` : html`<ul
       summary: 'DEVELOPMENT: one message of the outbox (text, links, and its HTML part)',
       tags: ['dev'],
       params: z.object({ id: z.coerce.number().int().min(1) }),
-      responses: { 200: page, 403: { description: '`loopback_only`' }, 404: { description: '`message_not_found`' } },
+      responses: { 200: htmlPage, 403: { description: '`loopback_only`' }, 404: { description: '`message_not_found`' } },
       handler: async ({ req, res, params }) => {
         assertLoopback(req);
         const message = outbox().get(params.id);
         if (!message) throw new NotFoundError('No such message in the outbox', 'message_not_found');
         const links = [...new Set(message.text.match(/https?:\/\/[^\s<>]+/g) ?? [])];
-        sendPage(res, renderPage({
+        const page = await openPage(ctx, req, res, 'public');
+        if (!page) return;
+        const { t, fmt } = page;
+        page.send({
           title: message.subject,
-          body: html`<p><a href="/dev/mail">← Outbox</a></p>
+          body: html`<p><a href="/dev/mail">${t('devMail.back')}</a></p>
 <h1>${message.subject}</h1>
-<p class="muted">From ${message.from} to ${message.to}, ${message.sentAt.toISOString()}</p>
-${links.length ? html`<ul>${links.map((link) => html`<li><a href="${link}">${link}</a></li>`)}</ul>` : ''}
+<p class="muted">${t('devMail.fromTo', { from: message.from, to: message.to, date: fmt.dateTime(message.sentAt) })}</p>
+${links.length ? html`<h2>${t('devMail.links')}</h2><ul>${links.map((link) => html`<li><a href="${link}" class="url">${link}</a></li>`)}</ul>` : ''}
+<h2>${t('devMail.text')}</h2>
 <pre>${message.text}</pre>
-<p><a href="/dev/mail/${message.id}/html">The HTML part</a></p>`,
-        }));
+<p><a href="/dev/mail/${message.id}/html">${t('devMail.html')}</a></p>`,
+        });
       },
     }),
     defineRoute({
@@ -64,7 +72,7 @@ ${links.length ? html`<ul>${links.map((link) => html`<li><a href="${link}">${lin
       summary: 'DEVELOPMENT: the HTML part of one message, sandboxed',
       tags: ['dev'],
       params: z.object({ id: z.coerce.number().int().min(1) }),
-      responses: { 200: page, 403: { description: '`loopback_only`' }, 404: { description: '`message_not_found`' } },
+      responses: { 200: htmlPage, 403: { description: '`loopback_only`' }, 404: { description: '`message_not_found`' } },
       handler: async ({ req, res, params }) => {
         assertLoopback(req);
         const message = outbox().get(params.id);

@@ -105,14 +105,14 @@ export async function listPayoutsOf(ctx: ServerContext, userId: string): Promise
  * `payout.paid` entry exists but whose doc still says requested), so the
  * list, and the CSV of payouts due, match the journal.
  */
-export async function listPayouts(ctx: ServerContext, status: StoredPayoutStatus | 'all'): Promise<PayoutDoc[]> {
+export async function listPayouts(ctx: ServerContext, status: StoredPayoutStatus | readonly StoredPayoutStatus[] | 'all'): Promise<PayoutDoc[]> {
   await repairBalances(ctx.db);
   const open = await payouts(ctx).find({ status: { $in: ['requested', 'transferring'] } }, { projection: { _id: 1 } }).toArray();
   for (let i = 0; i < open.length; i += 500) {
     const ids = open.slice(i, i + 500).map((p) => paidEntryId(p._id.toHexString()));
     for await (const entry of ctx.db.collection<JournalEntry>(JOURNAL).find({ _id: { $in: ids } })) await recordPaid(ctx, entry);
   }
-  const filter = status === 'all' ? {} : { status };
+  const filter = status === 'all' ? {} : { status: { $in: [status].flat() } };
   return payouts(ctx).find(filter).sort({ requestedAt: 1, _id: 1 }).toArray();
 }
 

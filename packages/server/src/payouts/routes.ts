@@ -3,14 +3,13 @@ import { z } from 'zod';
 import { isFirstPartyJwt } from '../auth/index.js';
 import type { ServerContext } from '../context.js';
 import { collections } from '../db/index.js';
-import { ForbiddenError } from '../errors/index.js';
+import { ForbiddenError, ValidationError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { storedText } from '../http/stored-text.js';
 import { payoutsCsv } from './csv.js';
-import { destinationOf, destinations, setBankAccount, startStripeOnboarding, useManualPayouts, type PayoutDestinationDoc } from './destinations.js';
+import { destinationOf, setBankAccount, startStripeOnboarding, useManualPayouts, type PayoutDestinationDoc } from './destinations.js';
 import { approvePayout } from './transfers.js';
-import { sepaCreditTransfer } from './sepa.js';
-import { ValidationError } from '../errors/index.js';
+import { sepaExportOfDue } from './sepa.js';
 import {
   availableForPayout, listPayouts, listPayoutsOf, markPaid, publicStatus, requestPayout, type PayoutDoc,
 } from './payouts.js';
@@ -29,6 +28,13 @@ export const payoutSchema = z.object({
   method: z.enum(['manual', 'stripe']),
   failure: z.string().nullable(),
   reversedAmount: z.number().int().describe('Transferred money that came back to the wallet (Stripe transfer reversals)'),
+});
+
+/** A bank account for payouts by hand, as the API and the /creator form take it (the IBAN's checksum is checked by `setBankAccount`). */
+export const bankAccountSchema = z.object({
+  holder: storedText('holder', 70, { min: 1 }),
+  iban: z.string().min(15, 'iban is too short for an IBAN').max(42, 'iban is too long for an IBAN'),
+  bic: z.string().max(14, 'bic is at most 14 characters').optional(),
 });
 
 const destinationSchema = z.object({
@@ -131,9 +137,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
         const emails = new Map(users.map((u) => [u._id.toHexString(), u.email]));
         if (query.format === 'sepa') {
           if (query.status !== 'requested') throw new ValidationError('format=sepa exports the payouts due: status=requested');
-          const manual = docs.filter((d) => (d.method ?? 'manual') === 'manual');
-          const rows = await destinations(ctx).find({ _id: { $in: manual.map((d) => d.userId.toHexString()) }, 'bank.iban': { $exists: true } }).toArray();
-          const xml = sepaCreditTransfer(ctx, manual, new Map(rows.filter((r) => r.bank).map((r) => [r._id, r.bank!])));
+          const xml = await sepaExportOfDue(ctx, docs);
           res.status(200)
             .type('application/xml; charset=utf-8')
             .set('Content-Disposition', 'attachment; filename="payouts-sepa.xml"')
@@ -198,7 +202,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Your bank account for payouts by hand (the operator\'s SEPA export uses it); login token, verified email',
       tags: ['payouts', 'me'],
       auth: { scope: 'read' },
-      body: z.object({ holder: z.string().trim().min(1).max(70), iban: z.string().min(15).max(42), bic: z.string().max(14).optional() }),
+      body: bankAccountSchema,
       responses: {
         200: { description: 'The destination', schema: destinationSchema },
         400: problem('`validation_failed`: not a valid IBAN (checksum) or BIC'),

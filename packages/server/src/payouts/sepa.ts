@@ -2,7 +2,7 @@ import SEPA from 'sepa';
 import type { ServerContext } from '../context.js';
 import { ForbiddenError, UnprocessableError } from '../errors/index.js';
 import { formatMinorUnits } from './csv.js';
-import type { PayoutDestinationDoc } from './destinations.js';
+import { destinations, type PayoutDestinationDoc } from './destinations.js';
 import type { PayoutDoc } from './payouts.js';
 
 /** An IBAN as banks print it or as typed (spaces, lower case) → the compact upper-case form, or null if its checksum fails. */
@@ -52,4 +52,11 @@ export function sepaCreditTransfer(ctx: ServerContext, due: PayoutDoc[], banks: 
     info.addTransaction(tx);
   }
   return doc.toString();
+}
+
+/** The SEPA file of the payouts due that are paid by hand (Stripe payouts are transfers), with their creators' bank accounts. */
+export async function sepaExportOfDue(ctx: ServerContext, due: PayoutDoc[]): Promise<string> {
+  const manual = due.filter((d) => d.status === 'requested' && (d.method ?? 'manual') === 'manual');
+  const rows = await destinations(ctx).find({ _id: { $in: manual.map((d) => d.userId.toHexString()) }, 'bank.iban': { $exists: true } }).toArray();
+  return sepaCreditTransfer(ctx, manual, new Map(rows.filter((r) => r.bank).map((r) => [r._id, r.bank!])));
 }

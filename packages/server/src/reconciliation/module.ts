@@ -3,7 +3,6 @@ import type { ServerModule } from '../context.js';
 import { defineRoute } from '../http/route.js';
 import { PERIOD_PATTERN } from '../money/index.js';
 import { reconcileStripe } from './reconcile-stripe.js';
-import { paymentsAdminPageRoutes } from './admin-page.js';
 
 const rowSchema = z.object({
   status: z.enum(['matched', 'amount_differs', 'only_in_stripe', 'only_in_journal', 'not_journaled']),
@@ -16,11 +15,10 @@ const rowSchema = z.object({
   created: z.string(),
 });
 
-/** Stripe's records beside the journal, for the admin. */
+/** Stripe's records beside the journal, for the admin (its page is /admin/payments, admin-pages/). */
 export const reconciliationModule: ServerModule = {
   name: 'reconciliation',
   routes: (ctx) => [
-    ...paymentsAdminPageRoutes(ctx),
     defineRoute({
       method: 'get',
       path: '/v1/admin/reconciliation/stripe',

@@ -6,5 +6,4 @@ export { livedInDemo, DEMO_PAGES, DEMO_VIEWER_EMAILS, type LivedInDemo, type Dem
 export { startStripeMock, type StripeMock, type RecordedStripeCall } from './stripe-mock.js';
 export { startMailpit, type Mailpit, type MailpitMessage } from './mailpit.js';
 export { ensureGoTool, goToolPath, GO_TOOLS, type GoTool } from './go-tools.js';
-export { testBrowser, csrfOf, type TestBrowser } from './browser.js';
 export { stripeEvent, deliverStripeEvent, stripeTestEnv, TEST_WEBHOOK_SECRET } from './stripe-webhooks.js';

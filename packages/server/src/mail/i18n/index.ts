@@ -1,4 +1,5 @@
 import { WIDGET_LANGUAGES } from '../../widget/serve-translations.js';
+import { languageFromAcceptLanguage } from '../../pages/i18n/index.js';
 import { de } from './de.js';
 import { en } from './en.js';
 import { es } from './es.js';
@@ -18,15 +19,7 @@ export function isMailLanguage(value: unknown): value is MailLanguage {
   return typeof value === 'string' && (MAIL_LANGUAGES as readonly string[]).includes(value);
 }
 
-/** The first language of an `Accept-Language` header that emails speak (`de-AT` → `de`), else English. */
+/** The first language of an `Accept-Language` header that emails speak (`de-AT` → `de`), else English: the pages' rule, as the two speak the same languages. */
 export function languageFromHeader(header: string | undefined): MailLanguage {
-  const ranked = (header ?? '').split(',')
-    .map((part, index) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? 1);
-      return { primary: (tag ?? '').trim().toLowerCase().split('-')[0], q: Number.isFinite(q) ? q : 0, index };
-    })
-    .filter((x) => x.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  return (ranked.find((x) => isMailLanguage(x.primary))?.primary as MailLanguage | undefined) ?? 'en';
+  return languageFromAcceptLanguage(header) ?? 'en';
 }
