@@ -30,8 +30,8 @@ import { reconciliationModule } from './reconciliation/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
- * The auth module must stay first: it provides `authenticate`. Rate limits come
- * next: their `mount` must run before the modules that mount files and pages.
+ * The auth module must stay first: it provides `authenticate`. Rate limits count
+ * every request through their `guard`, which runs before any module's `mount`.
  */
 export const modules: ServerModule[] = [
   authModule,
