@@ -118,9 +118,11 @@ function payoutsCard(page: PageRequest, data: AdminData): SafeHtml {
 <tbody>${data.due.map((p) => {
     const id = p._id.toHexString();
     const who = data.emails.get(p.userId.toHexString()) ?? p.userId.toHexString();
+    const approve = p.status === 'transferring' ? t('admin.payouts.approveAgain') : t('admin.payouts.approve');
     const settle = p.method === 'stripe'
-      ? buttonForm(`/admin/payouts/${id}/approve`, page.csrfField(), p.status === 'transferring' ? t('admin.payouts.approveAgain') : t('admin.payouts.approve'), {
-        secondary: false, ariaLabel: t('admin.payouts.approveLabel', { amount: fmt.money(p.amount), user: who }),
+      ? buttonForm(`/admin/payouts/${id}/approve`, page.csrfField(), approve, {
+        // The accessible name starts with the visible text (WCAG 2.5.3) and says whose payout it is.
+        secondary: false, ariaLabel: t('admin.payouts.approveLabel', { action: approve, amount: fmt.money(p.amount), user: who }),
       })
       : html`<form method="post" action="/admin/payouts/${id}/paid" class="inline">${page.csrfField()}<label><span class="sr-only">${t('admin.payouts.referenceFor', { user: who })}</span><input type="text" name="reference" required maxlength="200" placeholder="${t('admin.payouts.reference')}"></label><button type="submit" class="small">${t('admin.payouts.paid')}</button></form>`;
     return html`<tr data-payout="${id}"><td>${fmt.date(p.requestedAt)}</td><td>${who}</td><td class="num">${money(fmt, p.amount)}</td>

@@ -363,7 +363,7 @@ export const de: Messages = {
   'admin.payouts.settle': 'Bezahlen',
   'admin.payouts.approve': 'Freigeben: über Stripe überweisen',
   'admin.payouts.approveAgain': 'Erneut freigeben',
-  'admin.payouts.approveLabel': 'Stripe-Überweisung von {amount} an {user} freigeben',
+  'admin.payouts.approveLabel': '{action}: {amount} an {user}',
   'admin.payouts.explain': 'Auszahlungen per Überweisung werden mit deren Referenz als bezahlt markiert; Auszahlungen auf ein Stripe-Konto werden freigegeben, und Stripe überweist sie.',
   'admin.payouts.sepa': 'SEPA-Datei der fälligen Auszahlungen von Hand (XML)',
   'admin.payments.link': 'Zahlungen: Leser mit Schulden und der Stripe-Abgleich',

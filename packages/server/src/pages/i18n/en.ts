@@ -369,7 +369,7 @@ export const en = {
   'admin.payouts.settle': 'Pay',
   'admin.payouts.approve': 'Approve: transfer with Stripe',
   'admin.payouts.approveAgain': 'Approve again',
-  'admin.payouts.approveLabel': 'Approve the Stripe transfer of {amount} to {user}',
+  'admin.payouts.approveLabel': '{action}: {amount} to {user}',
   'admin.payouts.explain': 'Payouts by bank transfer are marked paid with the transfer’s reference; payouts to a Stripe account are approved, and Stripe transfers them.',
   'admin.payouts.sepa': 'SEPA file of the payouts due by hand (XML)',
   'admin.payments.link': 'Payments: readers who owe, and the Stripe reconciliation',

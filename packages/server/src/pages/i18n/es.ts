@@ -363,7 +363,7 @@ export const es: Messages = {
   'admin.payouts.settle': 'Pagar',
   'admin.payouts.approve': 'Aprobar: transferir con Stripe',
   'admin.payouts.approveAgain': 'Aprobar de nuevo',
-  'admin.payouts.approveLabel': 'Aprobar la transferencia de Stripe de {amount} a {user}',
+  'admin.payouts.approveLabel': '{action}: {amount} a {user}',
   'admin.payouts.explain': 'Los pagos por transferencia se marcan como pagados con la referencia; los pagos a una cuenta de Stripe se aprueban y Stripe los transfiere.',
   'admin.payouts.sepa': 'archivo SEPA de los pagos a mano pendientes (XML)',
   'admin.payments.link': 'Pagos: lectores que deben y la conciliación de Stripe',

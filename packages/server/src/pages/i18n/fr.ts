@@ -363,7 +363,7 @@ export const fr: Messages = {
   'admin.payouts.settle': 'Payer',
   'admin.payouts.approve': 'Approuver : virer avec Stripe',
   'admin.payouts.approveAgain': 'Approuver à nouveau',
-  'admin.payouts.approveLabel': 'Approuver le virement Stripe de {amount} à {user}',
+  'admin.payouts.approveLabel': '{action} : {amount} à {user}',
   'admin.payouts.explain': 'Les versements par virement sont marqués payés avec la référence du virement ; les versements vers un compte Stripe sont approuvés, et Stripe les vire.',
   'admin.payouts.sepa': 'fichier SEPA des versements à la main dus (XML)',
   'admin.payments.link': 'Paiements : lecteurs débiteurs et rapprochement Stripe',

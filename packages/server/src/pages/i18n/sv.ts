@@ -363,7 +363,7 @@ export const sv: Messages = {
   'admin.payouts.settle': 'Betala',
   'admin.payouts.approve': 'Godkänn: för över med Stripe',
   'admin.payouts.approveAgain': 'Godkänn igen',
-  'admin.payouts.approveLabel': 'Godkänn Stripe-överföringen på {amount} till {user}',
+  'admin.payouts.approveLabel': '{action}: {amount} till {user}',
   'admin.payouts.explain': 'Utbetalningar med banköverföring markeras som betalda med överföringens referens; utbetalningar till ett Stripe-konto godkänns, och Stripe för över dem.',
   'admin.payouts.sepa': 'SEPA-fil med utbetalningar för hand som ska göras (XML)',
   'admin.payments.link': 'Betalningar: läsare som är skyldiga, och Stripe-avstämningen',
