@@ -1,16 +1,19 @@
 // Screenshots of every page of the service, light and dark, into docs/pages/:
-// the demo after a month of use (the same fixture the browser tests use), each
+// the demo after a month of use (the same fixture the browser tests use, with
+// Stripe against stripe-mock and mail in the development outbox), each
 // page seen by the person it is for, in Debian's Chromium.
 //   npm run screenshots -w @flattr/server   (build the widget first: npm run build)
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { DEMO_ADMIN, DEMO_PASSWORD } from '../src/demo-sites/index.js';
-import { DEMO_PAGES, DEMO_VIEWER_EMAILS, livedInDemo, startTestServer, type DemoViewer } from '../src/testing/index.js';
+import { DEMO_PASSWORD } from '../src/demo-sites/index.js';
+import { DEMO_PAGES, DEMO_VIEWER_EMAILS, livedInDemo, livedInDemoEnv, startStripeMock, startTestServer, type DemoViewer } from '../src/testing/index.js';
 
 const docs = path.resolve(import.meta.dirname, '..', '..', '..', 'docs', 'pages');
 await mkdir(docs, { recursive: true });
-const server = await startTestServer({ env: { DEMO_MODE: 'true', DEMO_TOPUP: 'true', ADMIN_EMAILS: DEMO_ADMIN.email } });
+// Stripe's pieces (card top-up, payout destination, approvals, reconciliation) need Stripe's API: stripe-mock on loopback.
+const stripe = await startStripeMock();
+const server = await startTestServer({ env: livedInDemoEnv(stripe.url) });
 const browser = await chromium.launch({
   executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
@@ -50,4 +53,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await stripe.stop();
 }

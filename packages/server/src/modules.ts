@@ -24,6 +24,9 @@ import { creatorPagesModule } from './creator-pages/index.js';
 import { adminPagesModule } from './admin-pages/index.js';
 import { publicPagesModule } from './public-pages/index.js';
 import { demoSitesModule } from './demo-sites/index.js';
+import { mailModule } from './mail/index.js';
+import { stripeModule } from './stripe/index.js';
+import { reconciliationModule } from './reconciliation/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
@@ -33,6 +36,7 @@ import { demoSitesModule } from './demo-sites/index.js';
 export const modules: ServerModule[] = [
   authModule,
   rateLimitsModule,
+  mailModule,
   accountsModule,
   pagesModule,
   moneyModule,
@@ -57,4 +61,6 @@ export const modules: ServerModule[] = [
   adminPagesModule,
   publicPagesModule,
   demoMonthModule,
+  stripeModule,
+  reconciliationModule,
 ];

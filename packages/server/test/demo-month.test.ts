@@ -6,6 +6,7 @@ import { ObjectId } from 'mongodb';
 import { DemoClock, DEMO_CLOCK } from '../src/demo-month/index.js';
 import { DEMO_CREATORS, DEMO_PASSWORD, DEMO_READER, demoBlogOrigin } from '../src/demo-sites/index.js';
 import { runs } from '../src/distribution/index.js';
+import { manualProvider, recordDeposit } from '../src/deposits/index.js';
 import { accounts, balanceOf, JOURNAL, periodEnd, periodOf, type JournalEntry } from '../src/money/index.js';
 import { seedDemo } from '../src/seed/index.js';
 import { startServer } from '../src/server.js';
@@ -163,5 +164,29 @@ describe('outside demo mode', () => {
     assert.equal((await getAs(server, `ada.localhost:${new URL(server.url).port}`, '/.well-known/flattr')).status, 404);
     assert.ok(!(server.ctx.clock instanceof DemoClock));
     assert.ok(new ObjectId(user.id));
+  });
+});
+
+describe('the demo with mail to the development outbox, as npm start runs it', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ env: { DEMO_MODE: 'true', DEMO_TOPUP: 'true', DEV_MAIL_OUTBOX: 'true', ADMIN_EMAILS: 'admin@example.test' } });
+    server.clock.set('2026-11-20T12:00:00Z');
+    await seedDemo(server.ctx, server.url);
+  });
+  after(async () => { await server.close(); });
+
+  it('counts the demo people\'s addresses as confirmed, so a demo creator can take money out (example.test gets no mail)', async () => {
+    assert.equal(server.ctx.config.emailVerificationRequired, true, 'npm start requires confirmed addresses');
+    const api = testClient(server.url);
+    const [ada] = DEMO_CREATORS;
+    const login = await api.post('/v1/auth/login', { email: ada!.email, password: DEMO_PASSWORD });
+    assert.equal(login.body.user.emailVerified, true);
+    await recordDeposit(server.ctx, manualProvider, { userId: login.body.user.id, amount: 300, reference: 'demo-outbox-earnings' });
+    const payout = await api.post('/v1/me/payouts', { amount: 300 }, { token: login.body.accessToken });
+    assert.equal(payout.status, 201, payout.text);
+    const browser = new PageBrowser(server.url);
+    await browser.logIn(DEMO_READER.email, DEMO_PASSWORD);
+    assert.doesNotMatch((await browser.get('/account')).text, /id="email"/, 'no "confirm your address" card');
   });
 });

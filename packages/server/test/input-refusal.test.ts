@@ -108,6 +108,7 @@ describe('input that must be refused', () => {
       { field: 'POST /v1/flattrs title', method: 'POST', path: () => '/v1/flattrs', token: () => user.token, body: (v) => ({ url: 'https://c.example/f1', title: `T${v}t` }) },
       { field: 'POST /v1/flattrs creator', method: 'POST', path: () => '/v1/flattrs', token: () => user.token, body: (v) => ({ url: 'https://c.example/f2', creator: `ada${v}a` }) },
       { field: 'POST /v1/admin/payouts/:id/paid reference', method: 'POST', path: () => payoutPath, token: () => admin.token, body: (v) => ({ reference: `bank-${v}-1` }) },
+      { field: 'PUT /v1/me/payout-destination/bank holder', method: 'PUT', path: () => '/v1/me/payout-destination/bank', token: () => user.token, body: (v) => ({ holder: `Ada${v}L`, iban: 'DE89370400440532013000' }) },
     ];
 
     /**
@@ -129,6 +130,10 @@ describe('input that must be refused', () => {
         field: 'POST /admin/payouts/{id}/paid reference',
         post: (v) => adminPages.postForm(`/admin/payouts/${payoutDue}/paid`, { _csrf: adminCsrf, reference: `bank-${v}-1` }),
       },
+      {
+        field: 'POST /creator/payouts/bank holder',
+        post: (v) => adminPages.postForm('/creator/payouts/bank', { _csrf: adminCsrf, holder: `Ada${v}L`, iban: 'DE89370400440532013000' }),
+      },
     ];
 
     it('covers every string field of every JSON request body in the OpenAPI document', () => {
@@ -143,6 +148,10 @@ describe('input that must be refused', () => {
         'POST /v1/subscriptions thingId', 'POST /v1/subscriptions url', 'POST /v1/admin/users/{id}/roles roles[]',
         'POST /v1/admin/deposits userId', 'POST /v1/admin/deposits reference', 'POST /v1/admin/deposits provider',
         'POST /v1/admin/distributions period',
+        // One of the mail languages (an enumeration).
+        'PATCH /v1/me language',
+        // A bank account: the IBAN is stored compact after its checksum passed, the BIC only in its pattern.
+        'PUT /v1/me/payout-destination/bank iban', 'PUT /v1/me/payout-destination/bank bic',
         // HTML forms (their stored text is in formFields): credentials, where to go next, the OAuth request.
         'POST /account/login email', 'POST /account/login password', 'POST /account/login next',
         'POST /account/signup email', 'POST /account/signup password', 'POST /account/signup next',
@@ -155,6 +164,10 @@ describe('input that must be refused', () => {
         'POST /admin/deposits user', 'POST /admin/deposits amount', 'POST /admin/deposits reference',
         'POST /admin/users/{id}/roles roles', 'POST /admin/users/{id}/roles roles[]',
         'POST /demo/end-month period', 'POST /demo/end-month back',
+        // The email links' forms: a link's secret (stored hashed), a password (hashed), an address to look up;
+        // the bank form's IBAN and BIC as in the API.
+        'POST /account/verify token', 'POST /account/forgot email', 'POST /account/reset token', 'POST /account/reset password',
+        'POST /creator/payouts/bank iban', 'POST /creator/payouts/bank bic',
       ]);
       // Every form's CSRF token: a secret compared, never stored.
       const isCsrfToken = (key: string) => key.endsWith(' _csrf') && key.startsWith('POST ') && !key.startsWith('POST /v1/');

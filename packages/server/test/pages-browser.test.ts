@@ -2,21 +2,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_READER } from '../src/demo-sites/index.js';
+import { DEMO_PASSWORD, DEMO_READER } from '../src/demo-sites/index.js';
 import { runs } from '../src/distribution/index.js';
-import { DEMO_PAGES, DEMO_VIEWER_EMAILS, livedInDemo, startTestServer, type DemoViewer, type LivedInDemo, type TestServer } from '../src/testing/index.js';
+import {
+  DEMO_PAGES, DEMO_VIEWER_EMAILS, deliverStripeEvent, livedInDemo, livedInDemoEnv, startStripeMock, startTestServer, stripeEvent,
+  type DemoViewer, type LivedInDemo, type StripeMock, type TestServer,
+} from '../src/testing/index.js';
 import { axeViolations, launchChromium, logInWith } from './helpers/browser.js';
 
 type Role = DemoViewer;
 
 describe('the pages in Chromium', () => {
   let server: TestServer;
+  let stripe: StripeMock;
   let browser: Browser;
   let demo: LivedInDemo;
   const contexts = new Map<Role, BrowserContext>();
 
   before(async () => {
-    server = await startTestServer({ env: { DEMO_MODE: 'true', DEMO_TOPUP: 'true', ADMIN_EMAILS: DEMO_ADMIN.email } });
+    stripe = await startStripeMock();
+    server = await startTestServer({ env: livedInDemoEnv(stripe.url) });
     server.clock.set('2026-11-12T10:00:00Z');
     demo = await livedInDemo(server);
     browser = await launchChromium();
@@ -30,6 +35,7 @@ describe('the pages in Chromium', () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await stripe?.stop();
   });
 
   /** Opens a page and waits for its Flattr buttons (if any) to settle. */
@@ -130,6 +136,29 @@ describe('the pages in Chromium', () => {
       await page.getByText('Copied.').waitFor();
       const copied = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
       assert.equal(copied, await page.locator('#snippet-element').inputValue());
+      await page.close();
+    });
+
+    it('sends a card top-up to Stripe Checkout (the CSP lets the form follow the redirect), then shows the credited payment on /account', async () => {
+      const { page, problems } = await open('reader', '/account');
+      const before = Number(await page.locator('[data-figure="available"]').getAttribute('data-amount'));
+      await page.getByLabel(/Amount/).fill('12.50');
+      const toStripe = page.waitForEvent('request', (r) => r.url().startsWith('https://checkout.stripe.com/'));
+      await page.getByRole('button', { name: 'Pay by card (Stripe)' }).click();
+      await toStripe;
+      assert.deepEqual(problems.filter((p) => /Content Security Policy|form-action/i.test(p)), [], 'no CSP refusal of the redirect');
+      const session = [...stripe.calls].reverse().find((c) => c.path === '/v1/checkout/sessions')!;
+      assert.equal(session.params['line_items[0][price_data][unit_amount]'], '1250');
+      const reader = session.params['client_reference_id']!;
+      const webhook = await deliverStripeEvent(server.url, stripeEvent('checkout.session.completed', {
+        id: session.response.id, object: 'checkout.session', mode: 'payment', payment_status: 'paid', status: 'complete', amount_total: 1250,
+        currency: 'eur', payment_intent: 'pi_browser_topup', client_reference_id: reader, metadata: { flattrUserId: reader },
+      }));
+      assert.equal(webhook.status, 200);
+      // Where Stripe sends the reader back.
+      await page.goto(session.params['success_url']!.replace('{CHECKOUT_SESSION_ID}', session.response.id));
+      await page.getByText('Thank you: €12.50 is in your account.').waitFor();
+      assert.equal(Number(await page.locator('[data-figure="available"]').getAttribute('data-amount')), before + 1250);
       await page.close();
     });
 

@@ -7,7 +7,12 @@ import { manualProvider, recordDeposit } from '../src/deposits/index.js';
 import type { AnyRouteSpec } from '../src/http/route.js';
 import { addMonths, periodOf } from '../src/money/index.js';
 import { startProofServer, type ProofServer } from '../src/sites/testing/proof-server.js';
-import { createAdmin, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
+import { createEmailToken } from '../src/auth/email-tokens.js';
+import { flushMail } from '../src/mail/index.js';
+import {
+  createAdmin, deliverStripeEvent, signup, startStripeMock, startTestServer, stripeEvent, stripeTestEnv, testClient,
+  type StripeMock, type TestClient, type TestServer, type TestUser,
+} from '../src/testing/index.js';
 import { hiddenField, PageBrowser, type PageResponse } from '../src/widget/testing/page-browser.js';
 
 const REDIRECT = 'https://app.example/callback';
@@ -23,9 +28,10 @@ function formRoutes(routes: AnyRouteSpec[]): AnyRouteSpec[] {
 }
 
 /**
- * The one specification of CSRF on the service's forms: the account pages,
- * the OAuth consent, the confirm window, /settings, and the reader's,
- * creator's, admin's and demo's pages. Each form has one case below; every
+ * The one specification of CSRF on the service's forms: the account pages
+ * (and the email-link and password-reset forms), the OAuth consent, the
+ * confirm window, /settings, and the reader's, creator's (payout
+ * destination), admin's (Stripe approvals) and demo's pages. Each form has one case below; every
  * case is tried every way a foreign page could forge it, by an admin whose
  * form would otherwise act (real ids, money to move, a proof in place), and
  * once as the service's own page, where it must act.
@@ -42,6 +48,7 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
   let clientId: string;
   let serial = 0;
   let monthsBack = 0;
+  let mock: StripeMock;
   const proofServers: ProofServer[] = [];
 
   /** A logged-in admin with money: every form of every page would act for them. */
@@ -241,6 +248,76 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
         tookEffect: async () => ((await col('users').findOne({ _id: oid(other.id) }))?.roles as string[]).includes('admin'),
       };
     },
+    '/account/verify/resend': async (v) => {
+      // The signup's own link went out in the background, and links are sent at most once a minute.
+      await flushMail(server.ctx);
+      server.clock.advance(61_000);
+      const before = await col('email_tokens').countDocuments({ userId: oid(v.user.id), kind: 'verify' });
+      return {
+        path: '/account/verify/resend',
+        fields: {},
+        tookEffect: async () => (await col('email_tokens').countDocuments({ userId: oid(v.user.id), kind: 'verify' })) > before,
+      };
+    },
+    '/account/verify': async (v) => {
+      const token = await createEmailToken(server.ctx, { kind: 'verify', userId: oid(v.user.id), email: v.user.email.toLowerCase(), ttlMs: 3_600_000 });
+      return {
+        path: '/account/verify',
+        fields: { token: token.secret },
+        tookEffect: async () => (await col('users').findOne({ _id: oid(v.user.id) }))?.emailVerifiedAt instanceof Date,
+      };
+    },
+    '/account/forgot': async (v) => {
+      await flushMail(server.ctx);
+      server.clock.advance(61_000);
+      const before = await col('email_tokens').countDocuments({ userId: oid(v.user.id), kind: 'reset' });
+      return {
+        path: '/account/forgot',
+        fields: { email: v.user.email },
+        tookEffect: async () => (await col('email_tokens').countDocuments({ userId: oid(v.user.id), kind: 'reset' })) > before,
+      };
+    },
+    '/account/reset': async (v) => {
+      const token = await createEmailToken(server.ctx, { kind: 'reset', userId: oid(v.user.id), email: v.user.email.toLowerCase(), ttlMs: 3_600_000 });
+      const before = (await col('users').findOne({ _id: oid(v.user.id) }))?.passwordHash;
+      return {
+        path: '/account/reset',
+        fields: { token: token.secret, password: 'a new password for csrf' },
+        tookEffect: async () => (await col('users').findOne({ _id: oid(v.user.id) }))?.passwordHash !== before,
+      };
+    },
+    '/creator/payouts/bank': async (v) => ({
+      path: '/creator/payouts/bank',
+      fields: { holder: 'CSRF Holder', iban: 'DE89370400440532013000' },
+      tookEffect: async () => (await col('payout_destinations').findOne({ _id: v.user.id as never }))?.bank?.holder === 'CSRF Holder',
+    }),
+    '/creator/payouts/stripe': async (v) => ({
+      path: '/creator/payouts/stripe',
+      fields: {},
+      tookEffect: async () => typeof (await col('payout_destinations').findOne({ _id: v.user.id as never }))?.stripeAccountId === 'string',
+    }),
+    '/creator/payouts/manual': async (v) => {
+      const connected = await api.post('/v1/me/payout-destination/stripe', undefined, { token: v.user.token });
+      assert.equal(connected.status, 200, connected.text);
+      return {
+        path: '/creator/payouts/manual',
+        fields: {},
+        tookEffect: async () => (await col('payout_destinations').findOne({ _id: v.user.id as never }))?.method === 'manual',
+      };
+    },
+    '/admin/payouts/:id/approve': async (v) => {
+      const connected = await api.post('/v1/me/payout-destination/stripe', undefined, { token: v.user.token });
+      assert.equal(connected.status, 200, connected.text);
+      const ready = stripeEvent('account.updated', { id: connected.body.accountId, object: 'account', type: 'express', details_submitted: true, capabilities: { transfers: 'active' } });
+      assert.equal((await deliverStripeEvent(server.url, ready)).status, 200);
+      const payout = await api.post('/v1/me/payouts', { amount: 100 }, { token: v.user.token });
+      assert.equal(payout.body.method, 'stripe', payout.text);
+      return {
+        path: `/admin/payouts/${payout.body.id}/approve`,
+        fields: {},
+        tookEffect: async () => (await col('payouts').findOne({ _id: oid(payout.body.id) }))?.status === 'paid',
+      };
+    },
     '/demo/end-month': async () => {
       // An ended month: the button distributes it without moving the demo clock (the other cases keep their month).
       const period = endedPeriod();
@@ -264,7 +341,9 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
   }
 
   before(async () => {
-    server = await startTestServer({ env: { DEMO_MODE: 'true', DEMO_TOPUP: 'true' } });
+    // Stripe (stripe-mock) and mail (the dev outbox) on, so that their forms act too; payouts need no confirmed address here.
+    mock = await startStripeMock();
+    server = await startTestServer({ env: { DEMO_MODE: 'true', DEMO_TOPUP: 'true', ...stripeTestEnv(mock.url), DEV_MAIL_OUTBOX: 'true', EMAIL_VERIFICATION: 'off' } });
     api = testClient(server.url);
     const developer = await signup(api);
     const client = await api.post('/v1/oauth/clients', { name: 'Some App', redirectUris: [REDIRECT] }, { token: developer.token });
@@ -273,7 +352,8 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
   });
   after(async () => {
     await Promise.all(proofServers.map((s) => s.close()));
-    await server.close();
+    await server?.close();
+    await mock?.stop();
   });
 
   it('has a case for every form route of the app, and none for a route it lacks', () => {

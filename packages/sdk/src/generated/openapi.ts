@@ -26,7 +26,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up, past months, one-click sites (HTML) */
+        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up (one button per provider; `checkout`: the hosted checkout the reader came back from, with its state), email confirmation, past months, one-click sites (HTML) */
         get: operations["getPageAccount"];
         put?: never;
         post?: never;
@@ -53,6 +53,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forgot-password page: asks for the email address */
+        get: operations["getPageAccountForgot"];
+        put?: never;
+        /** Mail a password-reset link (form post with the CSRF token); the same answer whether or not the account exists */
+        post: operations["postPageAccountForgot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/login": {
         parameters: {
             query?: never;
@@ -60,7 +78,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Login page (`next`: a path on this service to return to) */
+        /** Login page (`next`: a path on this service to return to; `reset=done` after a password reset) */
         get: operations["getPageAccountLogin"];
         put?: never;
         /** Log in (form post with the CSRF token) */
@@ -82,6 +100,24 @@ export interface paths {
         put?: never;
         /** Log out of the service's pages (form post with the CSRF token) */
         post: operations["postPageAccountLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the password-reset email: the form for the new password */
+        get: operations["getPageAccountReset"];
+        put?: never;
+        /** Set the new password (form post with the CSRF token and the link's token); spends the link, logs out every session */
+        post: operations["postPageAccountReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -134,6 +170,41 @@ export interface paths {
         put?: never;
         /** Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token) */
         post: operations["postPageAccountTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the verification email: a page with the button that confirms the address */
+        get: operations["getPageAccountVerify"];
+        put?: never;
+        /** Confirm the address (form post with the CSRF token and the link's token) */
+        post: operations["postPageAccountVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the email-confirmation link again (form post with the CSRF token; at most once a minute) */
+        post: operations["postPageAccountVerifyResend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,6 +313,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readers who owe (refunds and disputes beyond their wallet) and the Stripe reconciliation of a month (`period`, default: last month) (HTML, admins only) */
+        get: operations["getPageAdminPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/payouts.csv": {
         parameters: {
             query?: never;
@@ -253,6 +341,40 @@ export interface paths {
         get: operations["getPageAdminPayoutsCsv"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payouts due by hand as a SEPA credit-transfer file (pain.001.001.09) for the operator's bank (admin session; needs SEPA_DEBTOR_NAME/IBAN) */
+        get: operations["getPageAdminPayoutsXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (form post with the CSRF token; approving again never transfers twice) */
+        post: operations["postPageAdminPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -372,6 +494,91 @@ export interface paths {
         put?: never;
         /** Request a payout (form post: `amount` in major units, CSRF token) */
         post: operations["postPageCreatorPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the bank account for payouts by hand, which the SEPA export uses (form post: `holder`, `iban`, `bic`, CSRF token; verified email) */
+        post: operations["postPageCreatorPayoutsBank"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/manual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back to payouts by hand (form post with the CSRF token; the Stripe account stays known for a later switch back) */
+        post: operations["postPageCreatorPayoutsManual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect (or finish connecting) a Stripe Express account for payouts: redirects to Stripe's onboarding (form post with the CSRF token; verified email) */
+        post: operations["postPageCreatorPayoutsStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe sends a creator whose onboarding link expired: a fresh link */
+        get: operations["getPageCreatorPayoutsStripeRefresh"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe's onboarding returns: asks Stripe how the account stands, then back to /creator's payouts */
+        get: operations["getPageCreatorPayoutsStripeReturn"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -617,6 +824,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/debts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readers who owe the service: refunds and disputes took back more than their wallet held (docs/deposits.md) */
+        get: operations["getAdminDebts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/deposits": {
         parameters: {
             query?: never;
@@ -692,10 +916,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank */
+        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank, `format=sepa` as a SEPA credit-transfer file (pain.001.001.09) of the manual payouts due */
         get: operations["getAdminPayouts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (idempotent: approving again never transfers twice) */
+        post: operations["postAdminPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -713,6 +954,23 @@ export interface paths {
         put?: never;
         /** Mark a payout as sent, with the transfer's reference (idempotent) */
         post: operations["postAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliation/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stripe's balance transactions of a month beside the journal's Stripe entries, with every difference */
+        get: operations["getAdminReconciliationStripe"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -821,6 +1079,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deposits/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How readers can put money in here: card top-ups (with their bounds) and the demo top-up, each on or off */
+        get: operations["getDepositsOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/flattrs": {
         parameters: {
             query?: never;
@@ -869,7 +1144,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change name and/or monthly budget (budget needs the flattr scope) */
+        /** Change name, email language and/or monthly budget (budget needs the flattr scope) */
         patch: operations["patchMe"];
         trace?: never;
     };
@@ -882,6 +1157,40 @@ export interface paths {
         };
         /** Money available, monthly budget and the current period */
         get: operations["getMeBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a card top-up: a Stripe Checkout session for `amount`; the money is credited when Stripe's signed webhook confirms the payment */
+        post: operations["postMeDepositsCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a card top-up stands: pending (not paid, or paid and not yet confirmed by the webhook), succeeded (credited), failed, expired */
+        get: operations["getMeDepositsCheckoutById"];
         put?: never;
         post?: never;
         delete?: never;
@@ -924,6 +1233,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification email again (at most once a minute) */
+        post: operations["postMeEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/flattrs": {
         parameters: {
             query?: never;
@@ -936,6 +1262,58 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where your payouts go: by hand (bank transfer by the operator) or to your Stripe account */
+        get: operations["getMePayoutDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Your bank account for payouts by hand (the operator's SEPA export uses it); login token, verified email */
+        put: operations["putMePayoutDestinationBank"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect a Stripe Express account for payouts: answers Stripe's onboarding link (login token, verified email) */
+        post: operations["postMePayoutDestinationStripe"];
+        /** Back to payouts by hand (the Stripe account stays known for a later switch back) */
+        delete: operations["deleteMePayoutDestinationStripe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1202,6 +1580,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe webhook endpoint (signed with STRIPE_WEBHOOK_SECRET): payments, refunds, disputes, transfers, Connect accounts */
+        post: operations["postWebhooksStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/welcome": {
         parameters: {
             query?: never;
@@ -1396,6 +1791,7 @@ export interface operations {
     getPageAccount: {
         parameters: {
             query?: {
+                checkout?: string;
                 done?: string;
                 lang?: string;
             };
@@ -1487,10 +1883,86 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getPageAccountForgot: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAccountForgot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description "Check your email" */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form again: not an email address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getPageAccountLogin: {
         parameters: {
             query?: {
                 next?: string;
+                reset?: string;
             };
             header?: never;
             path?: never;
@@ -1608,6 +2080,90 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAccountReset: {
+        parameters: {
+            query?: {
+                lang?: string;
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `link_invalid`: the link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAccountReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    password?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form again (password too short), or `link_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -1804,6 +2360,129 @@ export interface operations {
             };
             /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAccountVerify: {
+        parameters: {
+            query?: {
+                lang?: string;
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page with the button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAccountVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `link_invalid`: the link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAccountVerifyResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2140,6 +2819,50 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getPageAdminPayments: {
+        parameters: {
+            query?: {
+                lang?: string;
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payments page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getPageAdminPayoutsCsv: {
         parameters: {
             query?: {
@@ -2177,6 +2900,115 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageAdminPayoutsXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SEPA XML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_role`, `sepa_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `bank_details_missing`: payouts whose creator gave no bank account (with `payoutIds`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with the outcome: transferred, refused by Stripe (the money is back in the wallet), or Stripe did not answer */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -2489,6 +3321,179 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                     "text/html": string;
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageCreatorPayoutsBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    bic?: string;
+                    holder?: string;
+                    iban?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageCreatorPayoutsManual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPageCreatorPayoutsStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To Stripe's onboarding */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageCreatorPayoutsStripeRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To a fresh onboarding link (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPageCreatorPayoutsStripeReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To /creator (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3132,6 +4137,37 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getAdminDebts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Debts, biggest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        items: {
+                            email: string | null;
+                            owed: number;
+                            userId: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     postAdminDeposits: {
         parameters: {
             query?: never;
@@ -3384,6 +4420,11 @@ export interface operations {
                     "application/json": {
                         accounts: number;
                         checkedAt: string;
+                        /** @description What readers owe: refunds and disputes that took more than their wallets held */
+                        debts: {
+                            accounts: number;
+                            owed: number;
+                        };
                         entries: number;
                         ok: boolean;
                         pendingEntries: number;
@@ -3412,8 +4453,8 @@ export interface operations {
     getAdminPayouts: {
         parameters: {
             query?: {
-                format?: "json" | "csv";
-                status?: "requested" | "paid" | "all";
+                format?: "json" | "csv" | "sepa";
+                status?: "requested" | "transferring" | "paid" | "failed" | "all";
             };
             header?: never;
             path?: never;
@@ -3421,7 +4462,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts, oldest first (JSON), or the CSV export (`format=csv`) */
+            /** @description Payouts, oldest first (JSON), or the CSV export (`format=csv`), or the SEPA file (`format=sepa`, application/xml) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,22 +4473,38 @@ export interface operations {
                             amount: number;
                             currency: string;
                             email: string | null;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
+                    "application/xml": string;
                     "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description `insufficient_scope` / `insufficient_role` */
+            /** @description `insufficient_scope` / `insufficient_role`; `sepa_not_configured` (format=sepa without SEPA_DEBTOR_NAME/IBAN) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `bank_details_missing` (format=sepa; with `payoutIds`): payouts whose creator gave no bank account */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3457,6 +4514,76 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paid (`status: paid`, `reference` = the transfer id), or failed (`status: failed`, the money back in the wallet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        currency: string;
+                        failure: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
+                        reference: string | null;
+                        requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
+                        /** @enum {string} */
+                        status: "requested" | "transferring" | "paid" | "failed";
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `payout_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payout_manual`: paid by hand (mark it paid instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            /** @description `stripe_unavailable`: Stripe did not answer; approve again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3486,12 +4613,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -3507,8 +4640,66 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request */
+            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request; `payout_via_stripe`: approved for a Stripe transfer */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminReconciliationStripe: {
+        parameters: {
+            query: {
+                period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reconciliation; `differences` counts the rows that are neither matched nor Stripe's own (fees, bank payouts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        differences: number;
+                        from: string;
+                        period: string;
+                        rows: {
+                            created: string;
+                            entryId: string | null;
+                            journalAmount: number | null;
+                            /** @enum {string} */
+                            status: "matched" | "amount_differs" | "only_in_stripe" | "only_in_journal" | "not_journaled";
+                            stripeAmount: number | null;
+                            stripeFee: number | null;
+                            stripeId: string | null;
+                            type: string;
+                        }[];
+                        to: string;
+                        totals: {
+                            journal: number;
+                            stripeFees: number;
+                            stripeNet: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `insufficient_scope`, `insufficient_role`, `stripe_not_configured` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3549,7 +4740,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -3613,7 +4808,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -3701,7 +4900,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -3756,7 +4959,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -3835,6 +5042,39 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDepositsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        demo: {
+                            enabled: boolean;
+                        };
+                        stripe: {
+                            enabled: boolean;
+                            max: number;
+                            min: number;
+                            mode: ("test" | "live") | null;
+                        };
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4139,7 +5379,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -4161,6 +5405,11 @@ export interface operations {
             content: {
                 "application/json": {
                     budget?: number;
+                    /**
+                     * @description Language of emails to you
+                     * @enum {string}
+                     */
+                    language?: "en" | "de" | "sv" | "fr" | "es";
                     name?: string;
                 };
             };
@@ -4177,7 +5426,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -4223,6 +5476,134 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postMeDepositsCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key answers the same checkout */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Send the reader to `redirectUrl` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkoutId: string;
+                        /** @description Send the reader here to pay (Stripe Checkout) */
+                        redirectUrl: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `provider_disabled`: no card top-ups on this service (Stripe not configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: provider_disabled */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `amount_out_of_range` (with `min`, `max`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: amount_out_of_range */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMeDepositsCheckoutById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        checkoutId: string;
+                        currency: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed" | "expired";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `checkout_not_found` (not yours, or unknown) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: checkout_not_found */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4388,6 +5769,41 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    postMeEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent (`sent: true`), or this service sends no email (`sent: false`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        emailVerified: boolean;
+                        sent: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `verification_throttled`: one was sent less than a minute ago */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMeFlattrs: {
         parameters: {
             query?: {
@@ -4446,6 +5862,184 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getMePayoutDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putMePayoutDestinationBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bic?: string;
+                    holder: string;
+                    iban: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            /** @description `validation_failed`: not a valid IBAN (checksum) or BIC */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send the creator to `url` (one use, a few minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        url: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified`, `stripe_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMePayouts: {
         parameters: {
             query?: never;
@@ -4467,12 +6061,18 @@ export interface operations {
                         items: {
                             amount: number;
                             currency: string;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -4507,12 +6107,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -5633,6 +7239,62 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postWebhooksStripe: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe's signature of the raw body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded (also a repeat), ignored, or refused for good (logged) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        outcome: string;
+                        /** @constant */
+                        received: true;
+                    };
+                };
+            };
+            /** @description `invalid_signature`: not signed with this endpoint's secret (nothing written) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `stripe_not_configured`: this service has no Stripe keys */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            /** @description `event_not_ready`: the event depends on one not recorded yet (Stripe delivers it again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getPageWelcome: {

@@ -14,6 +14,8 @@ export interface UserJson {
   budget: number;
   currency: string;
   createdAt: string;
+  emailVerified: boolean;
+  language: string;
 }
 
 /** The user document plus fields only this concern reads. */
@@ -41,6 +43,8 @@ export function toUserJson(ctx: ServerContext, user: UserDoc): UserJson {
     budget: user.budget,
     currency: ctx.config.currency,
     createdAt: user.createdAt.toISOString(),
+    emailVerified: user.emailVerifiedAt instanceof Date,
+    language: user.language ?? 'en',
   };
 }
 
@@ -69,7 +73,7 @@ const STALE_RESERVATION_MS = 10 * 60_000;
  */
 export async function createUser(
   ctx: ServerContext,
-  input: { email: string; password: string; name?: string; roles?: Role[] },
+  input: { email: string; password: string; name?: string; roles?: Role[]; language?: string },
 ): Promise<UserDoc> {
   const email = normalizeEmail(input.email);
   const roles = new Set<Role>(['reader', ...(input.roles ?? [])]);
@@ -83,6 +87,8 @@ export async function createUser(
     budget: 0,
     createdAt: ctx.clock.now(),
     budgetVersion: 0,
+    emailVerifiedAt: null,
+    ...(input.language ? { language: input.language } : {}),
   };
   await reserveEmail(ctx, doc);
   doc.passwordHash = await hashPassword(input.password);

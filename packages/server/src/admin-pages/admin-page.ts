@@ -7,7 +7,7 @@ import { periodStats, type PeriodStats } from '../stats/index.js';
 import { demoEndMonthForm } from '../demo-month/index.js';
 import { buttonForm, card, html, money, notice, type PageRequest, type SafeHtml } from '../pages/index.js';
 
-export const ADMIN_NOTICES = ['deposit', 'paid', 'roles'] as const;
+export const ADMIN_NOTICES = ['deposit', 'paid', 'roles', 'approved', 'transfer-failed', 'transfer-error'] as const;
 export type AdminNotice = (typeof ADMIN_NOTICES)[number];
 
 interface AdminData {
@@ -21,7 +21,8 @@ interface AdminData {
 
 export async function loadAdmin(page: PageRequest, search: string | undefined): Promise<AdminData> {
   const { ctx } = page;
-  const [periods, due, users] = await Promise.all([listPeriods(ctx), listPayouts(ctx, 'requested'), listUsers(ctx, { search, limit: 50 })]);
+  // Due: requested (by hand, or waiting for approval as a Stripe transfer), and Stripe transfers that did not finish (approve again).
+  const [periods, due, users] = await Promise.all([listPeriods(ctx), listPayouts(ctx, ['requested', 'transferring']), listUsers(ctx, { search, limit: 50 })]);
   const stats = await Promise.all(periods.filter((p) => p.run?.status === 'done').slice(0, 12).map((p) => periodStats(ctx, p.period)));
   const payees = due.length === 0 ? [] : await collections.users(ctx.db)
     .find({ _id: { $in: [...new Set(due.map((p) => p.userId))] } }, { projection: { email: 1 } }).toArray();
@@ -108,22 +109,31 @@ ${page.csrfField()}
 }
 
 function payoutsCard(page: PageRequest, data: AdminData): SafeHtml {
-  const { t, fmt } = page;
+  const { t, fmt, ctx } = page;
   const total = data.due.reduce((sum, p) => sum + p.amount, 0);
   const content = data.due.length === 0
     ? html`<p class="muted">${t('admin.payouts.none')}</p>`
     : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">${t('col.requested')}</th><th scope="col">${t('col.user')}</th><th scope="col" class="num">${t('col.amount')}</th><th scope="col">${t('admin.payouts.markPaid')}</th></tr></thead>
+<thead><tr><th scope="col">${t('col.requested')}</th><th scope="col">${t('col.user')}</th><th scope="col" class="num">${t('col.amount')}</th><th scope="col">${t('col.method')}</th><th scope="col">${t('admin.payouts.settle')}</th></tr></thead>
 <tbody>${data.due.map((p) => {
     const id = p._id.toHexString();
     const who = data.emails.get(p.userId.toHexString()) ?? p.userId.toHexString();
+    const approve = p.status === 'transferring' ? t('admin.payouts.approveAgain') : t('admin.payouts.approve');
+    const settle = p.method === 'stripe'
+      ? buttonForm(`/admin/payouts/${id}/approve`, page.csrfField(), approve, {
+        // The accessible name starts with the visible text (WCAG 2.5.3) and says whose payout it is.
+        secondary: false, ariaLabel: t('admin.payouts.approveLabel', { action: approve, amount: fmt.money(p.amount), user: who }),
+      })
+      : html`<form method="post" action="/admin/payouts/${id}/paid" class="inline">${page.csrfField()}<label><span class="sr-only">${t('admin.payouts.referenceFor', { user: who })}</span><input type="text" name="reference" required maxlength="200" placeholder="${t('admin.payouts.reference')}"></label><button type="submit" class="small">${t('admin.payouts.paid')}</button></form>`;
     return html`<tr data-payout="${id}"><td>${fmt.date(p.requestedAt)}</td><td>${who}</td><td class="num">${money(fmt, p.amount)}</td>
-<td><form method="post" action="/admin/payouts/${id}/paid" class="inline">${page.csrfField()}<label><span class="sr-only">${t('admin.payouts.referenceFor', { user: who })}</span><input type="text" name="reference" required maxlength="200" placeholder="${t('admin.payouts.reference')}"></label><button type="submit" class="small">${t('admin.payouts.paid')}</button></form></td></tr>`;
+<td>${t(p.method === 'stripe' ? 'creator.payouts.method.stripe' : 'creator.payouts.method.manual')}${p.status === 'transferring' ? html` <span class="badge warn">${t('creator.payouts.transferring')}</span>` : ''}</td><td>${settle}</td></tr>`;
   })}</tbody>
-<tfoot><tr><td colspan="2">${t('account.month.total')}</td><td class="num">${money(fmt, total, 'payouts-due')}</td><td></td></tr></tfoot>
+<tfoot><tr><td colspan="2">${t('account.month.total')}</td><td class="num">${money(fmt, total, 'payouts-due')}</td><td colspan="2"></td></tr></tfoot>
 </table></div>`;
   return card('payouts', t('admin.payouts.heading'), html`${content}
-<p><a href="/admin/payouts.csv" download>${t('admin.payouts.csv')}</a> · <a href="/admin/payouts.csv?status=all" download>${t('admin.payouts.csvAll')}</a></p>`);
+<p class="muted">${t('admin.payouts.explain')}</p>
+<p><a href="/admin/payouts.csv" download>${t('admin.payouts.csv')}</a> · <a href="/admin/payouts.csv?status=all" download>${t('admin.payouts.csvAll')}</a>${ctx.config.sepa ? html` · <a href="/admin/payouts.xml" download>${t('admin.payouts.sepa')}</a>` : ''}</p>
+<p><a href="/admin/payments">${t('admin.payments.link')}</a></p>`);
 }
 
 function usersCard(page: PageRequest, users: UserDoc[], search: string | undefined): SafeHtml {

@@ -6,15 +6,16 @@ import { sessionFromRequest } from '../auth/index.js';
 import { collections } from '../db/index.js';
 import { manualProvider, recordDeposit } from '../deposits/index.js';
 import { backgroundRuns, getDistribution, startDistribution } from '../distribution/index.js';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors/index.js';
+import { AppError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { storedText } from '../http/stored-text.js';
 import type { Role } from '../http/auth-context.js';
 import { verifyLedger } from '../ledger/index.js';
-import { PERIOD_PATTERN } from '../money/index.js';
-import { listPayouts, markPaid, payoutsCsv } from '../payouts/index.js';
+import { addMonths, PERIOD_PATTERN, periodOf } from '../money/index.js';
+import { approvePayout, listPayouts, markPaid, payoutsCsv, sepaExportOfDue } from '../payouts/index.js';
 import { handleForm, openPage } from '../pages/index.js';
 import { ADMIN_NOTICES, loadAdmin, renderAdmin } from './admin-page.js';
+import { loadPayments, renderPayments } from './payments-page.js';
 import { renderRun, runFields } from './run-page.js';
 
 const htmlPage = (description: string) => ({ description, contentType: 'text/html' });
@@ -23,7 +24,7 @@ const refused = htmlPage('The refusal as a page: 403 (`csrf_failed`, not an admi
 const formText = z.string().max(2000).optional();
 const periodParam = z.object({ period: z.string().regex(PERIOD_PATTERN, 'must be a month like 2026-11') });
 
-/** `/admin`: distribution runs with live progress, the ledger check, deposits, payouts to pay, users and roles, the monthly statistics. */
+/** `/admin`: distribution runs with live progress, the ledger check, deposits, payouts to pay or approve (Stripe), users and roles, the monthly statistics; `/admin/payments`: debts and the Stripe reconciliation. */
 export const adminPagesModule: ServerModule = {
   name: 'admin-pages',
   routes: (ctx) => adminRoutes(ctx),
@@ -144,6 +145,60 @@ function adminRoutes(ctx: ServerContext): AnyRouteSpec[] {
           await markPaid(ctx, params.id, reference);
           page.redirect('/admin?done=paid#payouts');
         });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/admin/payouts/:id/approve',
+      summary: 'Approve a Stripe payout: a transfer to the creator\'s Stripe account (form post with the CSRF token; approving again never transfers twice)',
+      tags: ['pages'],
+      params: z.object({ id: z.string().max(64) }),
+      body: z.object({ _csrf: formText }),
+      responses: { 303: { description: 'Back to /admin with the outcome: transferred, refused by Stripe (the money is back in the wallet), or Stripe did not answer' }, 403: refused, 404: refused, 409: refused },
+      handler: async ({ req, res, params }) => {
+        await handleForm(ctx, req, res, 'admin', async (page) => {
+          let done: 'approved' | 'transfer-failed' | 'transfer-error';
+          try {
+            done = (await approvePayout(ctx, params.id)).status === 'failed' ? 'transfer-failed' : 'approved';
+          } catch (error) {
+            // Stripe not answering (5xx) leaves the payout `transferring`: the page says so and offers to approve again.
+            if (!(error instanceof AppError) || error.status < 500) throw error;
+            done = 'transfer-error';
+          }
+          page.redirect(`/admin?done=${done}#payouts`);
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/payments',
+      summary: 'Readers who owe (refunds and disputes beyond their wallet) and the Stripe reconciliation of a month (`period`, default: last month) (HTML, admins only)',
+      tags: ['pages'],
+      query: z.object({ period: z.string().regex(PERIOD_PATTERN).optional().catch(undefined), lang: formText }),
+      responses: { 200: htmlPage('The payments page'), 303: { description: 'No session: to the login page' }, 403: refused },
+      handler: async ({ req, res, query }) => {
+        const page = await openPage(ctx, req, res, 'admin');
+        if (!page) return;
+        renderPayments(page, await loadPayments(page, query.period ?? addMonths(periodOf(ctx.clock.now()), -1)));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/payouts.xml',
+      summary: 'The payouts due by hand as a SEPA credit-transfer file (pain.001.001.09) for the operator\'s bank (admin session; needs SEPA_DEBTOR_NAME/IBAN)',
+      tags: ['pages'],
+      responses: {
+        200: { description: 'SEPA XML', contentType: 'application/xml' },
+        401: { description: '`unauthorized`' },
+        403: { description: '`insufficient_role`, `sepa_not_configured`' },
+        422: { description: '`bank_details_missing`: payouts whose creator gave no bank account (with `payoutIds`)' },
+      },
+      handler: async ({ req, res }) => {
+        await requireAdminSession(ctx, req);
+        const xml = await sepaExportOfDue(ctx, await listPayouts(ctx, 'requested'));
+        res.status(200).type('application/xml; charset=utf-8')
+          .set({ 'Content-Disposition': 'attachment; filename="payouts-sepa.xml"', 'Cache-Control': 'no-store' })
+          .send(xml);
       },
     }),
     defineRoute({

@@ -2,7 +2,8 @@ import { ObjectId } from 'mongodb';
 import { BUTTON_SNIPPET_FORMATS, BUTTON_THEME_NAMES, buttonSnippets, type ButtonOptions, type ButtonTheme } from '../button-code/index.js';
 import { earningsOf, type Earnings } from '../earnings/index.js';
 import { periodOf } from '../money/index.js';
-import { availableForPayout, listPayoutsOf, type PayoutDoc } from '../payouts/index.js';
+import { isEmailVerified } from '../auth/index.js';
+import { availableForPayout, destinationOf, listPayoutsOf, type PayoutDestinationDoc, type PayoutDoc } from '../payouts/index.js';
 import { escrowHeldForHost, instructionsFor, listSites, type HeldEscrow, type SiteDoc } from '../sites/index.js';
 import { listOwnedThings, type OwnedThing } from '../things/index.js';
 import {
@@ -11,7 +12,7 @@ import {
 } from '../pages/index.js';
 import { BUTTON_THEMES_CSS_PATH } from './paths.js';
 
-export const CREATOR_NOTICES = ['site-added', 'verified', 'payout'] as const;
+export const CREATOR_NOTICES = ['site-added', 'verified', 'payout', 'bank-saved', 'manual', 'stripe-return'] as const;
 export type CreatorNotice = (typeof CREATOR_NOTICES)[number];
 
 /** A failed "check now", shown beside its site (the page answers 422). */
@@ -27,6 +28,7 @@ interface CreatorData {
   earnings: Earnings;
   available: number;
   payouts: PayoutDoc[];
+  destination: PayoutDestinationDoc;
   period: string;
 }
 
@@ -34,15 +36,16 @@ export async function loadCreator(page: PageRequest): Promise<CreatorData> {
   const { ctx } = page;
   const userId = page.session!.userId;
   const period = periodOf(ctx.clock.now());
-  const [sites, things, earnings, available, payouts] = await Promise.all([
+  const [sites, things, earnings, available, payouts, destination] = await Promise.all([
     listSites(ctx, userId),
     listOwnedThings(ctx.db, ObjectId.createFromHexString(userId), period),
     earningsOf(ctx, userId),
     availableForPayout(ctx, userId),
     listPayoutsOf(ctx, userId),
+    destinationOf(ctx, userId),
   ]);
   const withEscrow = await Promise.all(sites.map(async (site) => ({ site, escrow: site.verifiedAt ? [] : await escrowHeldForHost(ctx, site.host) })));
-  return { sites: withEscrow, things, earnings, available, payouts, period };
+  return { sites: withEscrow, things, earnings, available, payouts, destination, period };
 }
 
 export function renderCreator(
@@ -59,7 +62,8 @@ export function renderCreator(
     head: html`<link rel="stylesheet" href="${BUTTON_THEMES_CSS_PATH}">
 <script async src="/widget/flattr.js" data-api="${page.ctx.config.publicUrl}"></script>`,
     // The preview button fetches its count, the generator its snippets: both from this origin.
-    security: { connectSrc: ["'self'"] },
+    // "Connect a Stripe account" answers with a redirect to Stripe's onboarding: the CSP must let the form follow it.
+    security: { connectSrc: ["'self'"], formAction: page.ctx.config.stripe ? [...STRIPE_CONNECT_ORIGINS] : [] },
     body: html`<h1>${t('creator.title')}</h1>
 <p class="muted">${t('creator.intro')}</p>
 ${notice(view.done ? t(`creator.done.${view.done}`) : undefined)}
@@ -140,22 +144,71 @@ function earningsCard(page: PageRequest, earnings: Earnings): SafeHtml {
 </table></div>`);
 }
 
+/** Where Stripe hosts Connect onboarding (the connect form's answer redirects there). */
+export const STRIPE_CONNECT_ORIGINS = ['https://connect.stripe.com'] as const;
+
 function payoutsCard(page: PageRequest, data: CreatorData): SafeHtml {
-  const { t, fmt } = page;
+  const { t, fmt, ctx } = page;
+  const blocked = ctx.config.emailVerificationRequired && !isEmailVerified(page.session!.user);
   const history = data.payouts.length === 0
     ? html`<p class="muted">${t('creator.payouts.none')}</p>`
     : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">${t('col.requested')}</th><th scope="col" class="num">${t('col.amount')}</th><th scope="col">${t('col.status')}</th><th scope="col">${t('col.reference')}</th></tr></thead>
-<tbody>${data.payouts.map((p) => html`<tr data-payout="${p._id.toHexString()}"><td>${fmt.date(p.requestedAt)}</td><td class="num">${money(fmt, p.amount)}</td><td data-col="status">${p.status === 'paid' ? t('creator.payouts.paid', { date: p.paidAt ? fmt.date(p.paidAt) : '' }) : t('creator.payouts.requested')}</td><td>${p.reference ?? ''}</td></tr>`)}</tbody>
+<thead><tr><th scope="col">${t('col.requested')}</th><th scope="col" class="num">${t('col.amount')}</th><th scope="col">${t('col.method')}</th><th scope="col">${t('col.status')}</th><th scope="col">${t('col.reference')}</th></tr></thead>
+<tbody>${data.payouts.map((p) => html`<tr data-payout="${p._id.toHexString()}"><td>${fmt.date(p.requestedAt)}</td><td class="num">${money(fmt, p.amount)}</td><td>${t(p.method === 'stripe' ? 'creator.payouts.method.stripe' : 'creator.payouts.method.manual')}</td><td data-col="status">${payoutStatus(page, p)}</td><td>${p.reference ?? ''}</td></tr>`)}</tbody>
 </table></div>`;
   return card('payouts', t('creator.payouts.heading'), html`<dl class="figures">${figure(t('creator.payouts.available'), money(fmt, data.available, 'payout-available'))}</dl>
-${data.available > 0 ? html`<form method="post" action="/creator/payouts" class="row">
+${blocked ? html`<p class="notice">${t.html('creator.payouts.unverified', { account: html`<a href="/account#email">${t('nav.account')}</a>` })}</p>` : ''}
+${data.available > 0 && !blocked ? html`<form method="post" action="/creator/payouts" class="row">
 ${page.csrfField()}
 <label>${t('creator.payouts.amount', { currency: fmt.currency })} <input type="text" name="amount" inputmode="decimal" required value="${fmt.moneyInput(data.available)}"></label>
 <button type="submit">${t('creator.payouts.request')}</button>
 </form>` : ''}
-<p class="muted">${t('creator.payouts.explain')}</p>
-${history}`);
+<p class="muted">${t(data.destination.method === 'stripe' && data.destination.ready && ctx.config.stripe ? 'creator.payouts.explainStripe' : 'creator.payouts.explain')}</p>
+${history}
+${destinationSection(page, data.destination, blocked)}`);
+}
+
+function payoutStatus(page: PageRequest, payout: PayoutDoc): string {
+  const { t, fmt } = page;
+  switch (payout.status) {
+    case 'paid': return t('creator.payouts.paid', { date: payout.paidAt ? fmt.date(payout.paidAt) : '' })
+      + (payout.reversedAmount ? ` ${t('creator.payouts.reversed', { amount: fmt.money(payout.reversedAmount) })}` : '');
+    case 'transferring': return t('creator.payouts.transferring');
+    case 'failed': return t('creator.payouts.failed', { reason: payout.failure ?? '' });
+    default: return t('creator.payouts.requested');
+  }
+}
+
+/**
+ * Where payouts go: by hand (the operator's bank transfer, to the bank
+ * account given here, which the SEPA export uses) or to a Stripe Express
+ * account (Connect onboarding on Stripe's pages).
+ */
+function destinationSection(page: PageRequest, destination: PayoutDestinationDoc, blocked: boolean): SafeHtml {
+  const { t, ctx } = page;
+  const stripeOn = ctx.config.stripe !== null;
+  const status = destination.method === 'stripe' && destination.stripeAccountId
+    ? html`<span data-destination="stripe">${t(destination.ready ? 'creator.destination.stripeReady' : 'creator.destination.stripePending', { account: destination.stripeAccountId })}</span>`
+    : html`<span data-destination="manual">${t('creator.destination.manual')}</span>`;
+  const stripeForms = !stripeOn
+    ? html`<p class="muted">${t('creator.destination.noStripe')}</p>`
+    : blocked ? '' : html`<div class="actions">
+<form method="post" action="/creator/payouts/stripe" class="inline">${page.csrfField()}<button type="submit">${t(destination.stripeAccountId ? 'creator.destination.continueStripe' : 'creator.destination.connectStripe')}</button></form>
+${destination.method === 'stripe' ? html`<form method="post" action="/creator/payouts/manual" class="inline">${page.csrfField()}<button type="submit" class="secondary">${t('creator.destination.useManual')}</button></form>` : ''}
+</div>`;
+  const bank = destination.bank;
+  return html`<h3 id="payout-destination">${t('creator.destination.heading')}</h3>
+<p role="status">${status}</p>
+${stripeForms}
+<h4>${t('creator.destination.bankHeading')}</h4>
+<p>${bank ? html`<span data-bank="${bank.iban.slice(-4)}">${t('creator.destination.bankSaved', { holder: bank.holder, iban: `…${bank.iban.slice(-4)}` })}</span>` : html`<span class="muted">${t('creator.destination.bankNone')}</span>`}</p>
+${blocked ? '' : html`<form method="post" action="/creator/payouts/bank">
+${page.csrfField()}
+<label>${t('creator.destination.holder')} <input type="text" name="holder" maxlength="70" required autocomplete="name" value="${bank?.holder ?? page.session!.user.name}"></label>
+<label>${t('creator.destination.iban')} <input type="text" name="iban" maxlength="42" required autocomplete="off" spellcheck="false"></label>
+<label>${t('creator.destination.bic')} <input type="text" name="bic" maxlength="14" autocomplete="off" spellcheck="false"></label>
+<div class="actions"><button type="submit" class="secondary">${t('creator.destination.saveBank')}</button></div>
+</form>`}`;
 }
 
 function buttonCodeCard(page: PageRequest, options: ButtonOptions): SafeHtml {

@@ -3,7 +3,9 @@ import type { ServerContext, ServerModule } from '../context.js';
 import { AppError, ValidationError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { buttonSnippets, themesStylesheet } from '../button-code/index.js';
-import { requestPayout } from '../payouts/index.js';
+import {
+  bankAccountSchema, refreshStripeAccount, requestPayout, setBankAccount, startStripeOnboarding, useManualPayouts,
+} from '../payouts/index.js';
 import { addSite, verifySite } from '../sites/index.js';
 import { handleForm, openPage, type PageRequest } from '../pages/index.js';
 import { buttonOptionsOf, type ButtonQuery } from './button-options.js';
@@ -16,7 +18,7 @@ const refused = htmlPage('The refusal as a page: `csrf_failed` (403), or what th
 const formText = z.string().max(2000).optional();
 const buttonQuery = { url: formText, title: formText, size: formText, count: formText, buttonLang: formText, theme: formText };
 
-/** `/creator`: sites and their verification, things, earnings, escrow, payouts and the button-code generator. */
+/** `/creator`: sites and their verification, things, earnings, escrow, payouts and where they go (bank account, Stripe Connect), and the button-code generator. */
 export const creatorPagesModule: ServerModule = {
   name: 'creator-pages',
   routes: (ctx) => creatorRoutes(ctx),
@@ -108,6 +110,81 @@ function creatorRoutes(ctx: ServerContext): AnyRouteSpec[] {
           await requestPayout(ctx, page.session!.userId, amount);
           page.redirect('/creator?done=payout#payouts');
         });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/creator/payouts/bank',
+      summary: 'Set the bank account for payouts by hand, which the SEPA export uses (form post: `holder`, `iban`, `bic`, CSRF token; verified email)',
+      tags: ['pages'],
+      body: z.object({ holder: formText, iban: formText, bic: formText, _csrf: formText }),
+      responses: { 303: back, 400: refused, 403: refused },
+      handler: async ({ req, res, body }) => {
+        await handleForm(ctx, req, res, 'user', async (page) => {
+          const parsed = bankAccountSchema.safeParse({ holder: body.holder ?? '', iban: body.iban ?? '', bic: body.bic?.trim() || undefined });
+          if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => i.message).join('; '));
+          await setBankAccount(ctx, page.session!.userId, parsed.data);
+          page.redirect('/creator?done=bank-saved#payout-destination');
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/creator/payouts/stripe',
+      summary: 'Connect (or finish connecting) a Stripe Express account for payouts: redirects to Stripe\'s onboarding (form post with the CSRF token; verified email)',
+      tags: ['pages'],
+      body: z.object({ _csrf: formText }),
+      responses: { 303: { description: 'To Stripe\'s onboarding' }, 403: refused },
+      handler: async ({ req, res }) => {
+        await handleForm(ctx, req, res, 'user', async (page) => {
+          const { url } = await startStripeOnboarding(ctx, page.session!.userId);
+          // Stripe's page, not ours: the /creator page's CSP form-action lists its origin.
+          page.redirect(url);
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/creator/payouts/manual',
+      summary: 'Back to payouts by hand (form post with the CSRF token; the Stripe account stays known for a later switch back)',
+      tags: ['pages'],
+      body: z.object({ _csrf: formText }),
+      responses: { 303: back, 403: refused },
+      handler: async ({ req, res }) => {
+        await handleForm(ctx, req, res, 'user', async (page) => {
+          await useManualPayouts(ctx, page.session!.userId);
+          page.redirect('/creator?done=manual#payout-destination');
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/creator/payouts/stripe/return',
+      summary: 'Where Stripe\'s onboarding returns: asks Stripe how the account stands, then back to /creator\'s payouts',
+      tags: ['pages'],
+      responses: { 303: { description: 'To /creator (or to the login page without a session)' } },
+      handler: async ({ req, res }) => {
+        const page = await openPage(ctx, req, res, 'user');
+        if (!page) return;
+        await refreshStripeAccount(ctx, page.session!.userId);
+        page.redirect('/creator?done=stripe-return#payout-destination');
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/creator/payouts/stripe/refresh',
+      summary: 'Where Stripe sends a creator whose onboarding link expired: a fresh link',
+      tags: ['pages'],
+      responses: { 303: { description: 'To a fresh onboarding link (or to the login page without a session)' }, 403: refused },
+      handler: async ({ req, res }) => {
+        const page = await openPage(ctx, req, res, 'user');
+        if (!page) return;
+        try {
+          page.redirect((await startStripeOnboarding(ctx, page.session!.userId)).url);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          page.problem(error.status, error.code, error.message, '/creator#payouts');
+        }
       },
     }),
   ];

@@ -6,7 +6,8 @@ import { startServer, type RunningServer } from '../server.js';
 /**
  * `npm start`: development defaults on top of the environment (demo mode with
  * its clock and "end the month now", the demo top-up, loopback fetches
- * allowed), then the demo seeded into a new database (a restart finds it there).
+ * allowed, mail to the dev outbox at /dev/mail unless SMTP_URL is set), then
+ * the demo seeded into a new database (a restart finds it there).
  */
 export async function startDevServer(mongodbUri: string): Promise<RunningServer> {
   const config = loadConfig({
@@ -15,6 +16,8 @@ export async function startDevServer(mongodbUri: string): Promise<RunningServer>
     DEMO_MODE: 'true',
     ALLOW_PRIVATE_FETCH: 'true',
     ADMIN_EMAILS: 'admin@example.test',
+    // Without an SMTP server, mail is logged and listed at /dev/mail instead of sent.
+    ...(process.env.SMTP_URL ? {} : { DEV_MAIL_OUTBOX: 'true' }),
     ...process.env,
     MONGODB_URI: process.env.MONGODB_URI ?? mongodbUri,
   });

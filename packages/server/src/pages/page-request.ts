@@ -42,7 +42,11 @@ export interface PageRequest {
   lang: Lang;
   t: Translate;
   fmt: Formatters;
-  /** The session's CSRF token ('' without a session: public pages have no forms that change anything). */
+  /**
+   * The CSRF token of the page's forms: the session's; without a session, the
+   * pre-login double-submit token when the page has forms (`openPage`'s
+   * `forms`), else '' (most public pages change nothing, and set no cookie).
+   */
   csrf: string;
   /** `<input type="hidden" name="_csrf">` for a form. */
   csrfField(): SafeHtml;
@@ -60,10 +64,12 @@ export interface PageRequest {
  * afterwards), a missing role gets a 403 page. Returns undefined when it
  * answered.
  */
-export async function openPage(ctx: ServerContext, req: Request, res: Response, access: PageAccess): Promise<PageRequest | undefined> {
+export async function openPage(
+  ctx: ServerContext, req: Request, res: Response, access: PageAccess, options: { forms?: boolean } = {},
+): Promise<PageRequest | undefined> {
   const lang = pageLanguage(ctx, req, res);
   const session = await sessionFromRequest(ctx, req);
-  const page = createPageRequest(ctx, req, res, lang, session, session ? await csrfToken(ctx, req, res) : '');
+  const page = createPageRequest(ctx, req, res, lang, session, session || options.forms ? await csrfToken(ctx, req, res) : '');
   if (access === 'public') return page;
   if (!session) {
     // A form post has no page to come back to: return to the page it came from, its referrer path if ours.
@@ -79,15 +85,16 @@ export async function openPage(ctx: ServerContext, req: Request, res: Response, 
 }
 
 /**
- * A form post: the session (else the login page), the role, the CSRF token
- * (403 `csrf_failed` page, nothing done), then `action`. A refusal from the
- * domain (4xx AppError) becomes its problem page; anything else stays a 500.
+ * A form post: the session (else the login page; `public` forms, such as
+ * "forgot password", need none), the role, the CSRF token (403 `csrf_failed`
+ * page, nothing done), then `action`. A refusal from the domain (4xx
+ * AppError) becomes its problem page; anything else stays a 500.
  */
 export async function handleForm(
-  ctx: ServerContext, req: Request, res: Response, access: Exclude<PageAccess, 'public'>,
+  ctx: ServerContext, req: Request, res: Response, access: PageAccess,
   action: (page: PageRequest) => Promise<void>,
 ): Promise<void> {
-  const page = await openPage(ctx, req, res, access);
+  const page = await openPage(ctx, req, res, access, { forms: true });
   if (!page) return;
   try {
     await verifyCsrf(ctx, req);

@@ -1,4 +1,4 @@
-import { listSiteTokens, type SiteTokenJson } from '../auth/index.js';
+import { isEmailVerified, listSiteTokens, type SiteTokenJson } from '../auth/index.js';
 import { userNames } from '../accounts/index.js';
 import { collections, type ThingDoc } from '../db/index.js';
 import { previewReaderMonth, type ReaderMonthPreview } from '../distribution/index.js';
@@ -10,9 +10,9 @@ import {
   buttonForm, card, creatorLink, figure, html, isMessageKey, money, notice, thingLink, type PageRequest, type SafeHtml,
 } from '../pages/index.js';
 import { demoEndMonthForm } from '../demo-month/index.js';
-import { newTopUpReference, topUpLimit, topUpProviders } from './top-up.js';
+import { newTopUpReference, topUpBounds, topUpFormOrigins, topUpProviders, type CheckoutReturn } from './top-up.js';
 
-export const DASHBOARD_NOTICES = ['topup', 'withdrawn', 'paused', 'resumed', 'cancelled', 'month-ended'] as const;
+export const DASHBOARD_NOTICES = ['topup', 'withdrawn', 'paused', 'resumed', 'cancelled', 'month-ended', 'verification-sent'] as const;
 export type DashboardNotice = (typeof DASHBOARD_NOTICES)[number];
 
 interface DashboardData {
@@ -50,14 +50,24 @@ export async function loadDashboard(page: PageRequest): Promise<DashboardData> {
   return { preview, history, subscriptions, siteTokens: tokens, providers: topUpProviders(ctx), things, names };
 }
 
-export function renderDashboard(page: PageRequest, data: DashboardData, done: DashboardNotice | undefined): void {
+/**
+ * @param done the notice after a form (`?done=`)
+ * @param checkout a hosted checkout the reader came back from (`?checkout=`): its state above the top-up form
+ */
+export function renderDashboard(page: PageRequest, data: DashboardData, done: DashboardNotice | undefined, checkout?: CheckoutReturn): void {
   const { t, session } = page;
   page.send({
     title: t('account.title'),
     current: 'account',
+    // A payment Stripe has taken but whose webhook has not credited it yet: look again shortly.
+    head: checkout?.state === 'pending' ? html`<meta http-equiv="refresh" content="3">` : undefined,
+    // The top-up form's answer redirects to a hosted checkout's page: the CSP must let the browser follow.
+    security: { formAction: topUpFormOrigins(data.providers) },
     body: html`<h1>${t('account.title')}</h1>
-<p class="muted">${t.html('account.signedInAs', { name: html`<strong>${session!.user.name}</strong>`, email: session!.user.email })}</p>
+<p class="muted">${t.html('account.signedInAs', { name: html`<strong>${session!.user.name}</strong>`, email: session!.user.email })}${isEmailVerified(session!.user) ? html` ${t('account.email.confirmed')}` : ''}</p>
 ${notice(done ? t(`account.done.${done}`) : undefined)}
+${checkout ? checkoutNotice(page, checkout) : ''}
+${emailCard(page)}
 <div class="grid">
 ${balanceCard(page, data.preview)}
 ${topUpCard(page, data.providers)}
@@ -85,17 +95,46 @@ ${figure(t('account.balance.budget'), money(fmt, preview.budget, 'budget'))}
 }
 
 function topUpCard(page: PageRequest, providers: PaymentProvider[]): SafeHtml {
-  const { t, fmt } = page;
+  const { t, fmt, ctx } = page;
   if (providers.length === 0) return card('top-up', t('topup.heading'), html`<p class="muted">${t('topup.none')}</p>`);
-  const limit = Math.min(...providers.map(topUpLimit));
+  const bounds = providers.map((p) => ({ provider: p, ...topUpBounds(ctx, p) }));
+  const max = Math.min(...bounds.map((b) => b.max));
+  const start = Math.max(Math.min(1000, max), ...bounds.map((b) => Math.min(b.min, max)));
   return card('top-up', t('topup.heading'), html`<form method="post" action="/account/top-up">
 ${page.csrfField()}
 <input type="hidden" name="reference" value="${newTopUpReference()}">
-<label>${t('topup.amount', { currency: fmt.currency })} <input type="text" name="amount" inputmode="decimal" required value="${fmt.moneyInput(Math.min(1000, limit))}" aria-describedby="top-up-hint"></label>
-<p class="muted" id="top-up-hint">${t('topup.hint', { max: fmt.money(limit) })}</p>
+<label>${t('topup.amount', { currency: fmt.currency })} <input type="text" name="amount" inputmode="decimal" required value="${fmt.moneyInput(start)}" aria-describedby="top-up-hint"></label>
+<p class="muted" id="top-up-hint">${t('topup.hint', { max: fmt.money(max) })}${bounds.filter((b) => b.min > 1).map((b) => html` ${t('topup.minimum', { provider: providerLabel(page, b.provider), min: fmt.money(b.min) })}`)}</p>
 <div class="actions">${providers.map((p) => html`<button type="submit" name="provider" value="${p.name}">${providerLabel(page, p)}</button>`)}</div>
+${providers.some((p) => p.startCheckout) ? html`<p class="muted">${t('topup.checkoutNote')}</p>` : ''}
+${ctx.config.stripe?.mode === 'test' && providers.some((p) => p.name === 'stripe') ? html`<p class="muted">${t('topup.stripeTestMode')}</p>` : ''}
 ${providers.some((p) => p.demo) ? html`<p class="muted">${t('topup.demoNote')}</p>` : ''}
 </form>`);
+}
+
+/** How a hosted checkout the reader came back from stands: pending (the page looks again), succeeded, failed, expired, cancelled. */
+function checkoutNotice(page: PageRequest, checkout: CheckoutReturn): SafeHtml | '' {
+  const { t, fmt } = page;
+  switch (checkout.state) {
+    case 'pending': return notice(t('topup.return.pending', { amount: fmt.money(checkout.amount) }));
+    case 'succeeded': return notice(t('topup.return.succeeded', { amount: fmt.money(checkout.amount) }));
+    case 'failed': return notice(t('topup.return.failed', { amount: fmt.money(checkout.amount) }), 'error');
+    case 'expired': return notice(t('topup.return.expired', { amount: fmt.money(checkout.amount) }), 'error');
+    case 'cancelled': return notice(t('topup.return.cancelled'));
+    case 'unknown': return notice(t('topup.return.unknown'), 'error');
+  }
+}
+
+/**
+ * An address not confirmed yet, where this service sends mail: the reader
+ * can flattr but not take money out (EMAIL_VERIFICATION); a button sends the
+ * link again.
+ */
+function emailCard(page: PageRequest): SafeHtml | '' {
+  const { t, ctx, session } = page;
+  if (isEmailVerified(session!.user) || ctx.config.mail.transport === 'none') return '';
+  return card('email', t('account.email.heading'), html`<p>${t(ctx.config.emailVerificationRequired ? 'account.email.unconfirmedRequired' : 'account.email.unconfirmed', { email: session!.user.email })}</p>
+<form method="post" action="/account/verify/resend">${page.csrfField()}<div class="actions"><button type="submit" class="secondary">${t('account.email.resend')}</button></div></form>`);
 }
 
 /** `topup.provider.<name>` when the pages have a label for the provider, else a generic one naming it. */

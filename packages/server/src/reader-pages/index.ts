@@ -1,2 +1,2 @@
 export { readerPagesModule } from './module.js';
-export { topUpProviders, topUpLimit } from './top-up.js';
+export { topUpProviders, topUpBounds } from './top-up.js';

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { ServerContext, ServerModule } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { isEmailVerified, sendVerificationEmail } from '../auth/index.js';
+import { UnprocessableError } from '../errors/index.js';
 import { withdrawFlattr } from '../flattrs/index.js';
 import { cancelSubscription, setPaused } from '../subscriptions/index.js';
 import { handleForm, openPage } from '../pages/index.js';
 import { DASHBOARD_NOTICES, loadDashboard, renderDashboard } from './dashboard.js';
-import { topUp } from './top-up.js';
+import { checkoutReturn, topUp } from './top-up.js';
 
 const htmlPage = (description: string) => ({ description, contentType: 'text/html' });
 const back = { description: 'Back to /account with a notice (or to the login page without a session)' };
@@ -23,14 +25,35 @@ function readerRoutes(ctx: ServerContext): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/account',
-      summary: 'The reader\'s dashboard: balance, this month\'s flattrs with their share if the month ended now, subscriptions, top-up, past months, one-click sites (HTML)',
+      summary: 'The reader\'s dashboard: balance, this month\'s flattrs with their share if the month ended now, subscriptions, top-up (one button per provider; `checkout`: the hosted checkout the reader came back from, with its state), email confirmation, past months, one-click sites (HTML)',
       tags: ['pages'],
-      query: z.object({ done: z.enum(DASHBOARD_NOTICES).optional().catch(undefined), lang: formText }),
+      query: z.object({
+        done: z.enum(DASHBOARD_NOTICES).optional().catch(undefined),
+        checkout: z.string().regex(/^[A-Za-z0-9_]{1,200}$/).optional().catch(undefined).describe('`cancelled`, or the id of a hosted checkout (Stripe: `cs_…`) the reader came back from'),
+        lang: formText,
+      }),
       responses: { 200: htmlPage('The dashboard'), 303: { description: 'No session: to the login page' } },
       handler: async ({ req, res, query }) => {
         const page = await openPage(ctx, req, res, 'user');
         if (!page) return;
-        renderDashboard(page, await loadDashboard(page), query.done);
+        const checkout = query.checkout ? await checkoutReturn(page, query.checkout) : undefined;
+        renderDashboard(page, await loadDashboard(page), query.done, checkout);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/account/verify/resend',
+      summary: 'Send the email-confirmation link again (form post with the CSRF token; at most once a minute)',
+      tags: ['pages'],
+      body: z.object({ _csrf: formText }),
+      responses: { 303: back, 403: refused, 422: refused },
+      handler: async ({ req, res }) => {
+        await handleForm(ctx, req, res, 'user', async (page) => {
+          if (isEmailVerified(page.session!.user)) return page.redirect('/account');
+          const outcome = await sendVerificationEmail(ctx, page.session!.user);
+          if (outcome === 'off') throw new UnprocessableError(page.t('account.email.off'), 'mail_off');
+          page.redirect('/account?done=verification-sent');
+        });
       },
     }),
     defineRoute({

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerContext } from '../context.js';
 import { ValidationError } from '../errors/index.js';
-import { builtInProviders, MAX_DEMO_TOPUP, MAX_DEPOSIT, recordDeposit, type PaymentProvider } from '../deposits/index.js';
+import { builtInProviders, MAX_DEMO_TOPUP, MAX_DEPOSIT, recordDeposit, type CheckoutState, type PaymentProvider } from '../deposits/index.js';
 import type { PageRequest } from '../pages/index.js';
 
 /**
@@ -15,14 +15,24 @@ export function topUpProviders(ctx: ServerContext, providers: readonly PaymentPr
   return providers.filter((p) => p.isEnabled(ctx.config) && (p.startCheckout !== undefined || p.demo));
 }
 
-/** Most a reader may add in one go with this provider. */
-export function topUpLimit(provider: PaymentProvider): number {
-  return provider.demo ? MAX_DEMO_TOPUP : MAX_DEPOSIT;
+/** Least and most a reader may add in one go with this provider. */
+export function topUpBounds(ctx: ServerContext, provider: PaymentProvider): { min: number; max: number } {
+  return provider.topUpBounds?.(ctx.config) ?? { min: 1, max: provider.demo ? MAX_DEMO_TOPUP : MAX_DEPOSIT };
+}
+
+/**
+ * The origins the top-up form's answer may redirect to (hosted checkouts):
+ * the dashboard's CSP `form-action` lists them, or the browser would refuse
+ * to follow the redirect to the provider's payment page.
+ */
+export function topUpFormOrigins(providers: readonly PaymentProvider[]): string[] {
+  return [...new Set(providers.flatMap((p) => p.checkoutOrigins ?? []))];
 }
 
 /**
  * A fresh reference for one rendering of the top-up form: the form posts it
- * back, so a form sent twice (double click, reload of the POST) credits once.
+ * back, so a form sent twice (double click, reload of the POST) credits once,
+ * or, with a hosted checkout, opens the same checkout (its idempotency key).
  */
 export function newTopUpReference(): string {
   return `page-${randomBytes(12).toString('hex')}`;
@@ -40,15 +50,33 @@ export async function topUp(page: PageRequest, body: Record<string, unknown>, pr
   const provider = topUpProviders(ctx, providers).find((p) => p.name === body.provider);
   if (!provider) throw new ValidationError(`No top-up provider "${String(body.provider)}" is enabled`);
   const amount = fmt.parseMoney(body.amount);
-  const limit = topUpLimit(provider);
-  if (amount === null || amount < 1 || amount > limit) {
-    throw new ValidationError(page.t('topup.badAmount', { max: fmt.money(limit) }));
+  const { min, max } = topUpBounds(ctx, provider);
+  if (amount === null || amount < min || amount > max) {
+    throw new ValidationError(min > 1
+      ? page.t('topup.badAmountRange', { min: fmt.money(min), max: fmt.money(max) })
+      : page.t('topup.badAmount', { max: fmt.money(max) }));
   }
+  const reference = typeof body.reference === 'string' && REFERENCE.test(body.reference) ? body.reference : undefined;
   if (provider.startCheckout) {
-    const { redirectUrl } = await provider.startCheckout(ctx, { userId, amount, returnUrl: `${ctx.config.publicUrl}/account?done=topup` });
+    // The amount is part of the key: the same form sent again opens the same checkout, a changed amount a new one.
+    const idempotencyKey = reference && `${reference}:${amount}`;
+    const { redirectUrl } = await provider.startCheckout(ctx, { userId, email: page.session!.user.email, amount, idempotencyKey });
     return redirectUrl;
   }
-  if (typeof body.reference !== 'string' || !REFERENCE.test(body.reference)) throw new ValidationError('The form has no valid reference; reload the page');
-  await recordDeposit(ctx, provider, { userId, amount, reference: `${userId}:${body.reference}` });
+  if (!reference) throw new ValidationError('The form has no valid reference; reload the page');
+  await recordDeposit(ctx, provider, { userId, amount, reference: `${userId}:${reference}` });
   return '/account?done=topup';
+}
+
+/** A hosted checkout the reader came back from (`?checkout=` on /account), as the dashboard shows it. */
+export type CheckoutReturn = { state: 'cancelled' } | { state: CheckoutState; amount: number } | { state: 'unknown' };
+
+/** `cancelled`, or a checkout id of one of the reader's hosted checkouts: how it stands, asked of the provider that made it. */
+export async function checkoutReturn(page: PageRequest, checkout: string, providers: readonly PaymentProvider[] = builtInProviders): Promise<CheckoutReturn> {
+  if (checkout === 'cancelled') return { state: 'cancelled' };
+  for (const provider of topUpProviders(page.ctx, providers)) {
+    const found = await provider.checkoutState?.(page.ctx, checkout, page.session!.userId);
+    if (found) return found;
+  }
+  return { state: 'unknown' };
 }

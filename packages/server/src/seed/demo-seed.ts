@@ -1,6 +1,6 @@
 import type { ServerContext } from '../context.js';
 import { createUser, findUserByEmail, setBudget } from '../accounts/index.js';
-import type { UserDoc } from '../db/index.js';
+import { collections, type UserDoc } from '../db/index.js';
 import { demoProvider, manualProvider, recordDeposit } from '../deposits/index.js';
 import { DEMO_ADMIN, DEMO_CREATORS, DEMO_PASSWORD, DEMO_READER, demoBlogOrigin, type DemoPerson } from '../demo-sites/index.js';
 import { addSite, listSites, verifySite } from '../sites/index.js';
@@ -67,6 +67,16 @@ export async function seedDemo(ctx: ServerContext, serviceUrl: string): Promise<
   return { ...summary, seeded: true };
 }
 
+/**
+ * A demo person, with their address counted as confirmed: `example.test`
+ * receives no mail, and `npm start` requires confirmed addresses for payouts
+ * (its mail goes to the dev outbox, so EMAIL_VERIFICATION is `required`).
+ */
 async function person(ctx: ServerContext, who: DemoPerson): Promise<UserDoc> {
-  return (await findUserByEmail(ctx, who.email)) ?? createUser(ctx, { email: who.email, password: DEMO_PASSWORD, name: who.name });
+  const user = (await findUserByEmail(ctx, who.email)) ?? await createUser(ctx, { email: who.email, password: DEMO_PASSWORD, name: who.name });
+  if (!(user.emailVerifiedAt instanceof Date)) {
+    user.emailVerifiedAt = ctx.clock.now();
+    await collections.users(ctx.db).updateOne({ _id: user._id, emailVerifiedAt: { $in: [null] } }, { $set: { emailVerifiedAt: user.emailVerifiedAt } });
+  }
+  return user;
 }

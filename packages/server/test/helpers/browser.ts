@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  // Stripe's hosted pages (a top-up's redirect to Checkout, Connect onboarding) resolve to a closed loopback port:
+  // a test sees the browser go there, and no request leaves the machine.
+  '--host-resolver-rules=MAP *.stripe.com 127.0.0.1:9'];
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

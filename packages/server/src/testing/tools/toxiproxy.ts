@@ -1,35 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import path from 'node:path';
-import { flattrCacheRoot } from '../../localdb/index.js';
-import { exists, requireCommand, run } from './cached-install.js';
+import { ensureGoTool, GO_TOOLS } from './go-tools.js';
 
 /**
  * Toxiproxy (Shopify), a TCP proxy driven over HTTP: a test puts it between the server and the
  * database and cuts the line (`disable`: the listener closes and every open connection is reset)
- * or blackholes it (a `timeout` toxic: bytes stop, nothing closes), then restores it. Pinned:
- * v2.5.0 is the newest the Go module proxy serves here.
+ * or blackholes it (a `timeout` toxic: bytes stop, nothing closes), then restores it. Built once
+ * with `go install` like the payments' peers (go-tools.ts).
  */
-export const TOXIPROXY_VERSION = 'v2.5.0';
-const MODULE = 'github.com/Shopify/toxiproxy/v2/cmd/server';
+export const TOXIPROXY_VERSION = GO_TOOLS.toxiproxy.version;
 
-/** Builds `toxiproxy-server` once with `go install` into `~/.cache/flattr/bin` (≈ 10 s to a few minutes); returns its path. */
-export async function ensureToxiproxy(log: (line: string) => void = () => {}): Promise<string> {
-  const bin = path.join(flattrCacheRoot(), 'bin');
-  const binary = path.join(bin, `toxiproxy-server-${TOXIPROXY_VERSION}`);
-  if (await exists(binary)) return binary;
-  await requireCommand('go', ['version'], 'install Go (https://go.dev/dl/) so the fault tests can build Toxiproxy, or run .ci/run once');
-  log(`Building Toxiproxy ${TOXIPROXY_VERSION} with go install into ${bin} (once)…`);
-  const partial = path.join(bin, `.toxiproxy.${process.pid}.partial`);
-  await mkdir(partial, { recursive: true });
-  try {
-    await run('go', ['install', `${MODULE}@${TOXIPROXY_VERSION}`], { env: { ...process.env, GOBIN: partial }, maxBuffer: 16 * 1024 * 1024 });
-    await rename(path.join(partial, 'server'), binary);
-  } finally {
-    await rm(partial, { recursive: true, force: true });
-  }
-  return binary;
+/** Builds `toxiproxy-server` once into `~/.cache/flattr/bin` (≈ 10 s); returns its path. */
+export function ensureToxiproxy(log: (line: string) => void = () => {}): Promise<string> {
+  return ensureGoTool('toxiproxy', log);
 }
 
 export interface ToxiProxy {
