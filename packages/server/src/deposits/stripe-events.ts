@@ -3,33 +3,39 @@ import type { ServerContext } from '../context.js';
 import { AppError } from '../errors/index.js';
 import { JOURNAL } from '../money/index.js';
 import { stripeClient } from '../stripe/client.js';
+import {
+  chargeFields, checkoutSessionFields, disputeFields, paymentIntentFields, readStripeObject, refundFields, stripeObjectId,
+} from '../stripe/objects.js';
 import type { DepositEvent } from './provider.js';
 import { USER_METADATA_KEY } from './stripe-provider.js';
 
 /** The deposit events of a verified Stripe event ([] for events about anything else). */
 export async function depositEventsOf(ctx: ServerContext, event: Stripe.Event): Promise<DepositEvent[]> {
+  // Each object is checked for the fields read from it before they are read (src/stripe/objects.ts).
+  const object = event.data.object;
+  const what = `${event.type} event's object`;
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':
-      return fromPaidSession(event.data.object);
+      return fromPaidSession(readStripeObject(checkoutSessionFields, object, what));
     case 'checkout.session.async_payment_failed':
-      return [{ type: 'checkout.closed', checkoutId: event.data.object.id, state: 'failed' }];
+      return [{ type: 'checkout.closed', checkoutId: readStripeObject<Stripe.Checkout.Session>(stripeObjectId, object, what).id, state: 'failed' }];
     case 'checkout.session.expired':
-      return [{ type: 'checkout.closed', checkoutId: event.data.object.id, state: 'expired' }];
+      return [{ type: 'checkout.closed', checkoutId: readStripeObject<Stripe.Checkout.Session>(stripeObjectId, object, what).id, state: 'expired' }];
     case 'payment_intent.succeeded':
-      return fromPaymentIntent(event.data.object);
+      return fromPaymentIntent(readStripeObject(paymentIntentFields, object, what));
     case 'charge.refunded':
-      return refundsOfCharge(ctx, event.data.object);
+      return refundsOfCharge(ctx, readStripeObject(chargeFields, object, what));
     case 'refund.created':
     case 'refund.updated':
     case 'refund.failed':
-      return fromRefund(ctx, event.data.object);
+      return fromRefund(ctx, readStripeObject(refundFields, object, what));
     case 'charge.dispute.created':
     case 'charge.dispute.funds_withdrawn':
-      return fromDispute(ctx, event.data.object, false);
+      return fromDispute(ctx, readStripeObject(disputeFields, object, what), false);
     case 'charge.dispute.closed':
     case 'charge.dispute.funds_reinstated':
-      return fromDispute(ctx, event.data.object, true);
+      return fromDispute(ctx, readStripeObject(disputeFields, object, what), true);
     default:
       return [];
   }
@@ -67,7 +73,7 @@ async function refundsOfCharge(ctx: ServerContext, charge: Stripe.Charge): Promi
   let refunds = charge.refunds?.data;
   if (!refunds || charge.refunds?.has_more) {
     refunds = [];
-    for await (const refund of stripeClient(ctx).refunds.list({ charge: charge.id, limit: 100 })) refunds.push(refund);
+    for await (const refund of stripeClient(ctx).refunds.list({ charge: charge.id, limit: 100 })) refunds.push(readStripeObject(refundFields, refund, `refund of charge ${charge.id}`));
   }
   const ours = refunds.filter((r) => idOf(r.charge) === charge.id);
   const counted = ours.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((sum, r) => sum + r.amount, 0);
@@ -79,7 +85,7 @@ async function refundsOfCharge(ctx: ServerContext, charge: Stripe.Charge): Promi
 
 async function fromRefund(ctx: ServerContext, refund: Stripe.Refund): Promise<DepositEvent[]> {
   let paymentIntent = idOf(refund.payment_intent);
-  if (!paymentIntent && refund.charge) paymentIntent = idOf((await stripeClient(ctx).charges.retrieve(idOf(refund.charge)!)).payment_intent);
+  if (!paymentIntent && refund.charge) paymentIntent = idOf((await retrieveCharge(ctx, idOf(refund.charge)!)).payment_intent);
   if (!paymentIntent || !(await isOurDeposit(ctx, paymentIntent))) return [];
   return refundEvents(refund, paymentIntent);
 }
@@ -93,7 +99,7 @@ function refundEvents(refund: Stripe.Refund, paymentIntent: string): DepositEven
 /** A dispute takes the money when it opens; one the operator wins brings it back (`won`); a lost one changes nothing more. */
 async function fromDispute(ctx: ServerContext, dispute: Stripe.Dispute, closing: boolean): Promise<DepositEvent[]> {
   let paymentIntent = idOf(dispute.payment_intent);
-  if (!paymentIntent) paymentIntent = idOf((await stripeClient(ctx).charges.retrieve(idOf(dispute.charge)!)).payment_intent);
+  if (!paymentIntent) paymentIntent = idOf((await retrieveCharge(ctx, idOf(dispute.charge)!)).payment_intent);
   if (!paymentIntent || !(await isOurDeposit(ctx, paymentIntent))) return [];
   const common = { reference: dispute.id, depositReference: paymentIntent, amount: dispute.amount, currency: dispute.currency.toUpperCase() };
   if (!closing) return [{ type: 'reversed', reversal: { kind: 'dispute', ...common } }];
@@ -110,7 +116,7 @@ async function fromDispute(ctx: ServerContext, dispute: Stripe.Dispute, closing:
  */
 async function isOurDeposit(ctx: ServerContext, paymentIntent: string): Promise<boolean> {
   if (await ctx.db.collection(JOURNAL).findOne({ _id: `deposit:stripe:${paymentIntent}` as never }, { projection: { _id: 1 } })) return true;
-  const intent = await stripeClient(ctx).paymentIntents.retrieve(paymentIntent);
+  const intent = await retrievePaymentIntent(ctx, paymentIntent);
   if (!intent.metadata?.[USER_METADATA_KEY]) return false;
   if (intent.status !== 'succeeded') throw new AppError(503, 'deposit_not_recorded', `Payment ${paymentIntent} has not succeeded yet; deliver again later`);
   return true;
@@ -119,7 +125,7 @@ async function isOurDeposit(ctx: ServerContext, paymentIntent: string): Promise<
 /** The payment intent to credit first when a reversal arrives before its deposit (see isOurDeposit). */
 export async function missingDepositOf(ctx: ServerContext, paymentIntent: string): Promise<DepositEvent | null> {
   if (await ctx.db.collection(JOURNAL).findOne({ _id: `deposit:stripe:${paymentIntent}` as never }, { projection: { _id: 1 } })) return null;
-  const [event] = fromPaymentIntent(await stripeClient(ctx).paymentIntents.retrieve(paymentIntent));
+  const [event] = fromPaymentIntent(await retrievePaymentIntent(ctx, paymentIntent));
   return event ?? null;
 }
 
@@ -131,6 +137,14 @@ async function refundedInJournal(ctx: ServerContext, paymentIntent: string): Pro
     if (entry.kind === 'refund.failed') total -= Number(entry.meta.amount);
   }
   return total;
+}
+
+async function retrieveCharge(ctx: ServerContext, id: string): Promise<Stripe.Charge> {
+  return readStripeObject(chargeFields, await stripeClient(ctx).charges.retrieve(id), `charge ${id}`);
+}
+
+async function retrievePaymentIntent(ctx: ServerContext, id: string): Promise<Stripe.PaymentIntent> {
+  return readStripeObject(paymentIntentFields, await stripeClient(ctx).paymentIntents.retrieve(id), `payment intent ${id}`);
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { ServerContext } from '../context.js';
 import { UnprocessableError } from '../errors/index.js';
 import { stripeClient } from '../stripe/client.js';
+import { isStripeError } from '../stripe/errors.js';
 import { checkouts, markCheckout } from './checkouts.js';
 import { CHECKOUT_RETURN_PATH, type CheckoutState, type PaymentProvider } from './provider.js';
 
@@ -62,9 +63,14 @@ export const stripeProvider: PaymentProvider = {
     if (doc.state === 'paid') return { state: 'succeeded', amount: doc.amount };
     if (doc.state === 'expired' || doc.state === 'failed') return { state: doc.state, amount: doc.amount };
     // No webhook yet: ask Stripe how the session stands (paid but not yet credited is still pending).
-    const session = await stripeClient(ctx).checkout.sessions.retrieve(checkoutId);
+    // Stripe failing to say leaves it pending, which it is as far as this service knows (the webhook settles it).
+    const session = await stripeClient(ctx).checkout.sessions.retrieve(checkoutId).catch((error: unknown) => {
+      if (!isStripeError(error)) throw error;
+      ctx.log.warn(`stripe: checkout ${checkoutId} could not be looked up (${error.type}); shown as pending`);
+      return null;
+    });
     let state: CheckoutState = 'pending';
-    if (session.status === 'expired') {
+    if (session?.status === 'expired') {
       state = 'expired';
       await markCheckout(ctx, checkoutId, 'expired');
     }

@@ -6,6 +6,7 @@ import { AppError, NotFoundError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { problemResponse } from '../things/index.js';
 import { getUser } from '../accounts/users.js';
+import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
 import { listDebts } from './debts.js';
 import { stripeProvider } from './stripe-provider.js';
 
@@ -51,6 +52,7 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
         201: { description: 'Send the reader to `redirectUrl`', schema: checkoutSchema },
         422: problemResponse('`amount_out_of_range` (with `min`, `max`)', ['amount_out_of_range']),
         403: problemResponse('`provider_disabled`: no card top-ups on this service (Stripe not configured)', ['provider_disabled']),
+        502: STRIPE_UNAVAILABLE_RESPONSE,
       },
       handler: async ({ body, auth, req }) => {
         if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service (Stripe is not configured)');

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { AppError } from '../errors/index.js';
+import { isStripeError, stripeUnavailable } from '../stripe/errors.js';
 import { clientErrorOf } from './client-errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://flattr.dev/problems/';
@@ -12,6 +13,11 @@ export function problemHandler(log: (message: string, error: unknown) => void): 
     let code = 'internal_error';
     let detail = 'An unexpected error occurred';
     let extra: Record<string, unknown> = {};
+    // Stripe's errors carry Stripe's status: a peer's answer, never the client's fault (checked before clientErrorOf reads it).
+    if (isStripeError(error)) {
+      log(`Stripe failed ${req.method} ${req.originalUrl}`, error);
+      error = stripeUnavailable(error);
+    }
     const clientError = clientErrorOf(error);
     if (error instanceof AppError) {
       ({ status, code } = error);
@@ -50,7 +56,7 @@ function titleFor(status: number): string {
   const titles: Record<number, string> = {
     400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
     409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-    429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+    429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
   };
   return titles[status] ?? 'Error';
 }

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { ServerContext } from '../context.js';
 import { AppError } from '../errors/index.js';
 import { stripeClient } from '../stripe/client.js';
+import { accountFields, readStripeObject, transferFields, transferReversalFields } from '../stripe/objects.js';
 import { recordAccountUpdate } from './destinations.js';
 import { payouts } from './payouts.js';
 import { failPayout, PAYOUT_METADATA_KEY, recordTransferPaid, recordTransferReversal } from './transfers.js';
@@ -24,12 +25,14 @@ import { failPayout, PAYOUT_METADATA_KEY, recordTransferPaid, recordTransferReve
 export async function applyPayoutEvent(ctx: ServerContext, event: Stripe.Event): Promise<string | null> {
   // The legacy transfer events are not in the package's Event union (their API versions are gone).
   const type = event.type as string;
+  // Each object is checked for the fields read from it before they are read (src/stripe/objects.ts).
   if (type === 'account.updated') {
-    const known = await recordAccountUpdate(ctx, event.data.object as Stripe.Account);
-    return known ? `account ${(event.data.object as Stripe.Account).id} updated` : null;
+    const account = readStripeObject<Stripe.Account>(accountFields, event.data.object, `${type} event's object`);
+    const known = await recordAccountUpdate(ctx, account);
+    return known ? `account ${account.id} updated` : null;
   }
   if (!['transfer.created', 'transfer.paid', 'transfer.reversed', 'transfer.updated', 'transfer.failed'].includes(type)) return null;
-  const transfer = event.data.object as Stripe.Transfer;
+  const transfer = readStripeObject<Stripe.Transfer>(transferFields, event.data.object, `${type} event's object`);
   const payoutId = transfer.metadata?.[PAYOUT_METADATA_KEY];
   if (!payoutId || !/^[0-9a-f]{24}$/i.test(payoutId)) return null; // a transfer this server did not make
   const doc = await payouts(ctx).findOne({ _id: new ObjectId(payoutId) });
@@ -46,7 +49,9 @@ export async function applyPayoutEvent(ctx: ServerContext, event: Stripe.Event):
     let reversals = transfer.reversals?.data;
     if (!reversals || transfer.reversals?.has_more) {
       reversals = [];
-      for await (const reversal of stripeClient(ctx).transfers.listReversals(transfer.id, { limit: 100 })) reversals.push(reversal);
+      for await (const reversal of stripeClient(ctx).transfers.listReversals(transfer.id, { limit: 100 })) {
+        reversals.push(readStripeObject(transferReversalFields, reversal, `reversal of transfer ${transfer.id}`));
+      }
     }
     const ours = reversals.filter((r) => r.transfer === transfer.id);
     if (ours.reduce((sum, r) => sum + r.amount, 0) < transfer.amount_reversed) {

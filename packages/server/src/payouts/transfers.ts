@@ -1,10 +1,11 @@
 import { ObjectId } from 'mongodb';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { ServerContext } from '../context.js';
 import { AppError, ConflictError, NotFoundError } from '../errors/index.js';
 import { recipientOf, sendMail, trackBackground, type MailContent } from '../mail/index.js';
 import { accounts, JOURNAL, postEntry, type JournalEntry } from '../money/index.js';
 import { stripeClient } from '../stripe/client.js';
+import { isDefinitiveStripeRefusal } from '../stripe/errors.js';
 import { paidEntryId, payouts, recordPaid, type PayoutDoc } from './payouts.js';
 
 /** The Stripe objects of one payout carry its id here, so a webhook finds the payout. */
@@ -62,7 +63,7 @@ export async function approvePayout(ctx: ServerContext, payoutId: string): Promi
       metadata: { [PAYOUT_METADATA_KEY]: payoutId },
     }, { idempotencyKey: transferGroup(payoutId) });
   } catch (error) {
-    if (isDefinitiveRefusal(error)) return failPayout(ctx, doc, `${(error as Stripe.errors.StripeError).code ?? (error as Error).name}: ${(error as Error).message}`);
+    if (isDefinitiveStripeRefusal(error)) return failPayout(ctx, doc, `${(error as Stripe.errors.StripeError).code ?? (error as Error).name}: ${(error as Error).message}`);
     throw new AppError(502, 'stripe_unavailable', `Stripe did not answer the transfer of payout ${payoutId}; approve it again (${(error as Error).message})`);
   }
   return recordTransferPaid(ctx, payoutId, transfer);
@@ -158,13 +159,6 @@ export async function recordTransferReversal(
   await payouts(ctx).updateOne({ _id: doc._id }, { $set: { reversedAmount: reversed } });
   if (created) notify(ctx, `payout.reversed:${reversal.id}`, doc, { kind: 'payout.reversed', name: '', amount: reversal.amount, reference: transfer.id });
   return created;
-}
-
-/** A 4xx from Stripe is its final word on this request; anything else (network, 5xx, rate limit) may work when tried again. */
-function isDefinitiveRefusal(error: unknown): boolean {
-  return error instanceof Stripe.errors.StripeError
-    && (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError || error instanceof Stripe.errors.StripePermissionError)
-    && (error.statusCode ?? 0) >= 400 && (error.statusCode ?? 0) < 500;
 }
 
 /** The payout notice to the creator, once per key. */

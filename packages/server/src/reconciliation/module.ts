@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ServerModule } from '../context.js';
 import { defineRoute } from '../http/route.js';
 import { PERIOD_PATTERN } from '../money/index.js';
+import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
 import { reconcileStripe } from './reconcile-stripe.js';
 
 const rowSchema = z.object({
@@ -27,6 +28,7 @@ export const reconciliationModule: ServerModule = {
       auth: { scope: 'admin', role: 'admin' },
       query: z.object({ period: z.string().regex(PERIOD_PATTERN, 'must be a month like 2026-11') }),
       responses: {
+        502: STRIPE_UNAVAILABLE_RESPONSE,
         200: {
           description: 'The reconciliation; `differences` counts the rows that are neither matched nor Stripe\'s own (fees, bank payouts)',
           schema: z.object({

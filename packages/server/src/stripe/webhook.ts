@@ -4,6 +4,7 @@ import { AppError } from '../errors/index.js';
 import { applyDepositEvent, depositEventsOf, missingDepositOf, stripeProvider } from '../deposits/index.js';
 import { applyPayoutEvent } from '../payouts/index.js';
 import { stripeClient } from './client.js';
+import { isDefinitiveStripeRefusal, isStripeError } from './errors.js';
 import { logStripeEvent } from './event-log.js';
 
 /** Stripe's default tolerance: a signature older than five minutes is refused (replays). */
@@ -32,8 +33,11 @@ export function verifyStripeEvent(ctx: ServerContext, rawBody: Buffer, signature
  * Answers 200 for everything done (also again: each write has its
  * deterministic id), for events this server does not act on, and for events
  * it refuses for good (a 4xx of the domain, logged: Stripe would retry in
- * vain); 503 when the event depends on one not recorded yet, so Stripe
- * delivers it again later. Other errors propagate (500: Stripe retries).
+ * vain, also for an object Stripe's API says it does not know, and for an
+ * object without the fields read from it: src/stripe/objects.ts); 503 when
+ * the event depends on one not recorded yet or Stripe failed a call made for
+ * it, so Stripe delivers it again later. Other errors propagate (500: Stripe
+ * retries; the database's own outage is 503 `database_unavailable`).
  */
 export async function handleStripeEvent(ctx: ServerContext, event: Stripe.Event): Promise<WebhookOutcome> {
   const live = ctx.config.stripe!.mode === 'live';
@@ -53,7 +57,11 @@ export async function handleStripeEvent(ctx: ServerContext, event: Stripe.Event)
     result = done.length
       ? { status: 200, outcome: 'processed', detail: done.join('; ') }
       : { status: 200, outcome: 'ignored', detail: `${event.type}: nothing to do` };
-  } catch (error) {
+  } catch (caught) {
+    // Stripe failing a call made for the event: its 4xx is final (the event names what Stripe does not know), anything else may pass later.
+    const error = isStripeError(caught)
+      ? new AppError(isDefinitiveStripeRefusal(caught) ? 422 : 503, 'stripe_refused', `Stripe answered ${caught.type}${caught.statusCode ? ` ${caught.statusCode}` : ''}: ${caught.message}`)
+      : caught;
     if (!(error instanceof AppError) || error.status === 500) throw error;
     if (error.status === 503 || error.status === 502) result = { status: 503, outcome: 'retry', detail: `${error.code}: ${error.message}` };
     else {

@@ -41,7 +41,7 @@ export interface FuzzTarget {
   readerPages: PageBrowser;
   adminPages: PageBrowser;
   /** Ids the seed made, for path parameters that should name something real. */
-  seeded: { payoutId: string; checkoutId: string; thingId: string };
+  seeded: { payoutId: string; checkoutId: string; thingId: string; stripeAccountId: string };
   close(): Promise<void>;
 }
 
@@ -106,7 +106,7 @@ async function seed(server: TestServer, api: TestClient, reader: TestUser, admin
   await must('a personal token', api.post('/v1/me/tokens', { name: 'fuzz', scopes: ['read'] }, { token: reader.token }));
   await must('a bank account', api.put('/v1/me/payout-destination/bank', { holder: 'Fuzz Reader', iban: 'DE89 3704 0044 0532 0130 00' }, { token: reader.token }));
   const payout = await must('a payout', api.post('/v1/me/payouts', { amount: 100 }, { token: reader.token }));
-  await must('a Stripe account', api.post('/v1/me/payout-destination/stripe', undefined, { token: reader.token }));
+  const connected = await must('a Stripe account', api.post('/v1/me/payout-destination/stripe', undefined, { token: reader.token }));
   const checkout = await must('a card top-up', api.post('/v1/me/deposits/checkout', { amount: 1000 }, { token: reader.token }));
   // A paid one too: a deposit with a Stripe id, which refunds and disputes the fuzzer makes up could name.
   const paid = await must('a second card top-up', api.post('/v1/me/deposits/checkout', { amount: 1500 }, { token: reader.token }));
@@ -116,5 +116,5 @@ async function seed(server: TestServer, api: TestClient, reader: TestUser, admin
     client_reference_id: reader.id, metadata: { flattrUserId: reader.id },
   }));
   assert.equal(delivered.status, 200, JSON.stringify(delivered.body));
-  return { payoutId: payout.id, checkoutId: checkout.checkoutId, thingId: thing.id };
+  return { payoutId: payout.id, checkoutId: checkout.checkoutId, thingId: thing.id, stripeAccountId: connected.accountId };
 }
