@@ -2,7 +2,10 @@
  * What the OpenAPI document cannot express, as properties (fast-check) over
  * every route the server mounts: bytes and bad percent-encodings in paths,
  * bodies whose Content-Type or Content-Encoding lie, bodies too large or too
- * deep, and garbage in every HTML form. For each: never a 5xx or a hang, a
+ * deep, and garbage in every HTML form (each form its own cases, the payments'
+ * forms with their kinds of values; the admin's forms in the admin's session),
+ * against the server with payments and mail on (helpers/fuzz-target.ts).
+ * For each: never a 5xx or a hang, a
  * refusal is a 4xx in the route's error format (problem+json; an HTML error
  * page where the route serves pages; RFC 6749 JSON at the OAuth token
  * endpoint), and a refused request writes nothing (refusalAudit: the
@@ -15,47 +18,37 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { AnyRouteSpec } from '../src/http/route.js';
-import { modules } from '../src/modules.js';
-import { RATE_LIMIT_COLLECTIONS } from '../src/rate-limits/index.js';
-import {
-  createAdmin, rawRequest, refusalAudit, signup, startTestServer, testClient,
-  type RawResponse, type RefusalAudit, type TestServer, type TestUser,
-} from '../src/testing/index.js';
-import { hiddenField, PageBrowser } from '../src/widget/testing/page-browser.js';
+import { rawRequest, type RawResponse } from '../src/testing/index.js';
+import { hiddenField, type PageBrowser } from '../src/widget/testing/page-browser.js';
+import { startFuzzTarget, type FuzzTarget } from './helpers/fuzz-target.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-/** Collections a refused request may change: the rate limiters' counters only (why: fuzz-openapi.test.ts). */
-const MAY_CHANGE_WHEN_REFUSED: string[] = Object.values(RATE_LIMIT_COLLECTIONS);
 
 describe('malformed input on every route (property tests, fast-check)', { timeout: 10 * 60_000 }, () => {
-  let server: TestServer;
-  let audit: RefusalAudit;
-  let reader: TestUser;
-  let admin: TestUser;
-  let browser: PageBrowser;
+  let target: FuzzTarget;
   let routes: AnyRouteSpec[];
 
   before(async () => {
-    audit = refusalAudit({ exclude: MAY_CHANGE_WHEN_REFUSED });
-    server = await startTestServer({ monitorCommands: true, modules: [audit.module, ...modules] });
-    const api = testClient(server.url);
-    reader = await signup(api);
-    admin = await createAdmin(server, api);
-    browser = new PageBrowser(server.url);
-    await browser.logIn(reader.email, reader.password);
-    await api.post('/v1/flattrs', { url: 'https://props.example/post', title: 'A post' }, { token: reader.token });
-    routes = server.app.routes;
+    // Payments and mail on (stripe-mock, the development outbox, SEPA), so their forms act too.
+    target = await startFuzzTarget();
+    await target.api.post('/v1/flattrs', { url: 'https://props.example/post', title: 'A post' }, { token: target.reader.token });
+    routes = target.server.app.routes;
   });
   after(async () => {
-    if (audit) console.log(`property tests: ${await audit.refused()} requests answered 4xx, ${await audit.rehashed()} of them sent write commands and had those collections hashed again, ${(await audit.writes()).length} changed the database`);
-    await server?.close();
+    if (target) console.log(`property tests: ${await target.audit.refused()} requests answered 4xx, ${await target.audit.rehashed()} of them sent write commands and had those collections hashed again, ${(await target.audit.writes()).length} changed the database`);
+    await target?.close();
   });
 
-  /** The reader's (or for admin routes the admin's) token, and the reader's page session. */
+  /** The admin's routes and pages (the API's admin role, the /admin pages) are the admin's; everything else the reader's. */
+  const isAdmin = (route: AnyRouteSpec) => route.auth?.role === 'admin' || route.path.startsWith('/admin');
+  /** The page session that may use the route's form. */
+  const pagesFor = (route: AnyRouteSpec): PageBrowser => (isAdmin(route) ? target.adminPages : target.readerPages);
+
+  /** The reader's (or for admin routes the admin's) token and page session. */
   const credentials = (route: AnyRouteSpec): Record<string, string> => ({
-    authorization: `Bearer ${route.auth?.role === 'admin' ? admin.token : reader.token}`,
-    cookie: `flattr_session=${encodeURIComponent(browser.cookies.get('flattr_session') ?? '')}`,
+    authorization: `Bearer ${isAdmin(route) ? target.admin.token : target.reader.token}`,
+    cookie: `flattr_session=${encodeURIComponent(pagesFor(route).cookies.get('flattr_session') ?? '')}`,
   });
 
   /** Routes drawn by `METHOD /path`, so a counterexample names its route instead of printing the whole spec. */
@@ -83,7 +76,7 @@ describe('malformed input on every route (property tests, fast-check)', { timeou
   }
 
   async function assertNothingWrittenByRefusals(writesBefore: number): Promise<void> {
-    assert.deepEqual((await audit.writes()).slice(writesBefore), [], 'refused requests changed the database');
+    assert.deepEqual((await target.audit.writes()).slice(writesBefore), [], 'refused requests changed the database');
   }
 
   it('answers odd bytes and bad percent-encodings in every path parameter and query with a 4xx, never a 5xx', async () => {
@@ -96,21 +89,21 @@ describe('malformed input on every route (property tests, fast-check)', { timeou
       fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }).map((s) => Buffer.from(encodeURIComponent(s))),
     );
     const query = fc.option(fc.constantFrom('?url=%FF', '?period=%E0%A4%A', '?next=%', '?x=%00&y=%%', '?url[]=a&url[b]=c', '?__proto__[x]=1'), { nil: '' });
-    const writesBefore = (await audit.writes()).length;
+    const writesBefore = (await target.audit.writes()).length;
     let sent = 0;
     await fc.assert(fc.asyncProperty(pick(withParams), segment, query, async (name, bytes, suffix) => {
       const route = routeOf(name);
       const parts = route.path.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(':') ? bytes : Buffer.from(part)));
-      const target = Buffer.concat([...parts, Buffer.from(suffix)]);
-      const res = await rawRequest(server.url, {
+      const requestTarget = Buffer.concat([...parts, Buffer.from(suffix)]);
+      const res = await rawRequest(target.server.url, {
         method: route.method.toUpperCase(),
-        target,
+        target: requestTarget,
         headers: { ...credentials(route), ...(route.method === 'get' ? {} : { 'content-type': 'application/json' }) },
         body: route.method === 'get' ? undefined : '{}',
       });
       sent += 1;
       // A target Node cannot parse is refused before any route: it must be a problem+json 400 too.
-      assertProperAnswer(res.headers['content-type']?.includes('problem') ? undefined : route, `${route.method.toUpperCase()} ${JSON.stringify(target.toString('latin1'))}`, res);
+      assertProperAnswer(res.headers['content-type']?.includes('problem') ? undefined : route, `${route.method.toUpperCase()} ${JSON.stringify(requestTarget.toString('latin1'))}`, res);
     }), { seed: SEED, numRuns: RUNS * 2 });
     console.log(`paths: ${sent} requests over ${withParams.length} routes with parameters`);
     await assertNothingWrittenByRefusals(writesBefore);
@@ -127,17 +120,17 @@ describe('malformed input on every route (property tests, fast-check)', { timeou
       fc.json().map((text) => gzipSync(text)),
       fc.constant(Buffer.from('{"url": "https://props.example/x", ')),
     );
-    const writesBefore = (await audit.writes()).length;
+    const writesBefore = (await target.audit.writes()).length;
     await fc.assert(fc.asyncProperty(pick(withBody), contentType, encoding, body, async (name, type, coding, bytes) => {
       const route = routeOf(name);
-      const target = route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => (name === 'period' ? '2026-01' : '0123456789abcdef01234567'));
-      const res = await rawRequest(server.url, {
+      const requestTarget = route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => (name === 'period' ? '2026-01' : '0123456789abcdef01234567'));
+      const res = await rawRequest(target.server.url, {
         method: route.method.toUpperCase(),
-        target,
+        target: requestTarget,
         headers: { ...credentials(route), ...(type ? { 'content-type': type } : {}), ...(coding ? { 'content-encoding': coding } : {}) },
         body: bytes,
       });
-      assertProperAnswer(route, `${route.method.toUpperCase()} ${target} (${type ?? 'no type'}, ${coding ?? 'no encoding'}, ${bytes.length} B)`, res);
+      assertProperAnswer(route, `${route.method.toUpperCase()} ${requestTarget} (${type ?? 'no type'}, ${coding ?? 'no encoding'}, ${bytes.length} B)`, res);
     }), { seed: SEED, numRuns: RUNS * 2 });
     await assertNothingWrittenByRefusals(writesBefore);
   });
@@ -155,47 +148,71 @@ describe('malformed input on every route (property tests, fast-check)', { timeou
         bytes: Buffer.from(`{"url":${arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)}}`),
       })),
     );
-    const writesBefore = (await audit.writes()).length;
+    const writesBefore = (await target.audit.writes()).length;
     await fc.assert(fc.asyncProperty(pick(withBody), shape, async (name, { type, bytes }) => {
       const route = routeOf(name);
-      const target = route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => (name === 'period' ? '2026-01' : '0123456789abcdef01234567'));
-      const res = await rawRequest(server.url, { method: route.method.toUpperCase(), target, headers: { ...credentials(route), 'content-type': type }, body: bytes });
-      assertProperAnswer(route, `${route.method.toUpperCase()} ${target} (${type}, ${bytes.length} B)`, res);
+      const requestTarget = route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => (name === 'period' ? '2026-01' : '0123456789abcdef01234567'));
+      const res = await rawRequest(target.server.url, { method: route.method.toUpperCase(), target: requestTarget, headers: { ...credentials(route), 'content-type': type }, body: bytes });
+      assertProperAnswer(route, `${route.method.toUpperCase()} ${requestTarget} (${type}, ${bytes.length} B)`, res);
       // A handful of routes read no body at all and may answer without it; every other one must refuse.
-      if (route.body || route.path === '/settings/budget') assert.ok(res.status >= 400, `${route.method.toUpperCase()} ${target} (${type}, ${bytes.length} B) → ${res.status}`);
+      if (route.body || route.path === '/settings/budget') assert.ok(res.status >= 400, `${route.method.toUpperCase()} ${requestTarget} (${type}, ${bytes.length} B) → ${res.status}`);
     }), { seed: SEED, numRuns: Math.ceil(RUNS / 2) });
     await assertNothingWrittenByRefusals(writesBefore);
   });
 
   it('answers garbage in every HTML form (with and without the session\'s CSRF token) with a page, a redirect or a 4xx, and writes nothing when it refuses', async () => {
     const forms = routes.filter((r) => r.method === 'post' && (servesPages(r) || r.tags.includes('pages') || r.path.startsWith('/oauth/authorize')));
-    assert.ok(forms.length >= 6, `form routes: ${forms.map((r) => r.path).join(', ')}`);
-    const known = ['email', 'password', 'name', 'next', 'budget', 'decision', 'url', 'title', 'creator', 'origin', 'oneClick',
-      'client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'state', 'scope', '_csrf'];
-    const garbage = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '0', '-1', '1e308', 'NaN', '5.00', 'approve', 'javascript:alert(1)', '//evil.example', 'https://evil.example/', '\u0000', '%FF', 'x'.repeat(3000)));
-    const fields = fc.dictionary(fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', '_csrf[]', 'email[]')), garbage, { maxKeys: 8 });
-    const csrf = fc.constantFrom('session', 'none', 'garbage');
-    const writesBefore = (await audit.writes()).length;
-    let sessionToken = '';
-    const refreshSession = async () => {
-      if (!browser.cookies.has('flattr_session')) await browser.logIn(reader.email, reader.password);
-      sessionToken = hiddenField((await browser.get('/account')).text, '_csrf');
-    };
-    await refreshSession();
-    await fc.assert(fc.asyncProperty(pick(forms), fields, csrf, async (name, form, token) => {
-      const route = routeOf(name);
+    assert.ok(forms.length >= 25, `form routes: ${forms.map((r) => r.path).join(', ')}`);
+    /** Each form's own fields (its body schema), and the fields of the forms that read their body by hand. */
+    const fieldsOf = (route: AnyRouteSpec) => Object.keys((route.body as unknown as { shape?: Record<string, unknown> } | undefined)?.shape ?? {});
+    const byHand = ['budget', 'monthlyCap', 'decision', 'url', 'title', 'creator', 'origin', 'oneClick'];
+    const everyField = [...new Set([...forms.flatMap(fieldsOf), ...byHand])];
+    const { reader, seeded } = target;
+    const garbage = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constantFrom('', '0', '-1', '1e308', 'NaN', '5.00', '12.50', 'approve', 'deny', 'javascript:alert(1)', '//evil.example', 'https://evil.example/', '\u0000', '%FF', 'x'.repeat(3000)),
+      // Values the payments' forms take, so that some garbage gets past their first checks.
+      fc.constantFrom('stripe', 'demo', 'manual', 'DE89 3704 0044 0532 0130 00', 'DE89370400440532013001', 'GENODEM1GLS', 'Ada Lovelace', '2026-01', 'admin', 'reader', reader.email, reader.id, seeded.payoutId),
+    );
+    /** A path parameter: nothing, or something real (the seed's payout, thing). */
+    const pathParameter = fc.constantFrom('0123456789abcdef01234567', seeded.payoutId, seeded.thingId);
+    const cases = (route: AnyRouteSpec) => fc.record({
+      form: fc.dictionary(fc.oneof(fc.constantFrom(...(fieldsOf(route).length ? fieldsOf(route) : byHand)), fc.constantFrom(...everyField), fc.string({ maxLength: 12 }),
+        fc.constantFrom('__proto__', 'constructor', '_csrf[]', 'email[]', 'amount[]')), garbage, { maxKeys: 8 }),
+      csrf: fc.constantFrom('session', 'session', 'none', 'garbage'),
+      id: pathParameter,
+    });
+    const writesBefore = (await target.audit.writes()).length;
+    const csrfOf = new Map<PageBrowser, string>();
+    const sessionOf = async (route: AnyRouteSpec): Promise<{ browser: PageBrowser; csrf: string }> => {
+      const browser = pagesFor(route);
       // Logging out (a form among the others) ends the session: start a new one for the next case.
-      if (!browser.cookies.has('flattr_session')) await refreshSession();
-      const target = route.path.replace(/:([A-Za-z0-9_]+)/g, '0123456789abcdef01234567');
-      const body = new URLSearchParams(Object.entries(form) as Array<[string, string]>);
-      if (token === 'session') body.set('_csrf', sessionToken);
-      else if (token === 'garbage') body.set('_csrf', 'x'.repeat(43));
-      else body.delete('_csrf');
-      const res = await browser.postForm(target, Object.fromEntries(body), { origin: server.url });
-      const answer: RawResponse = { status: res.status, headers: Object.fromEntries(res.headers), body: res.text };
-      assertProperAnswer(route, `POST ${target} ${JSON.stringify(Object.fromEntries(body)).slice(0, 300)}`, answer);
-      if (token !== 'session') assert.ok(res.status === 403 || res.status === 400 || res.status === 303, `POST ${target} without the session's CSRF token → ${res.status}`);
-    }), { seed: SEED, numRuns: RUNS });
+      if (!browser.cookies.has('flattr_session')) {
+        const user = browser === target.adminPages ? target.admin : target.reader;
+        await browser.logIn(user.email, user.password);
+        csrfOf.delete(browser);
+      }
+      if (!csrfOf.has(browser)) csrfOf.set(browser, hiddenField((await browser.get('/account')).text, '_csrf'));
+      return { browser, csrf: csrfOf.get(browser)! };
+    };
+    const statuses: Record<string, Record<number, number>> = {};
+    // Every form, each with its own cases (a new form is fuzzed without a line here).
+    for (const route of forms) {
+      await fc.assert(fc.asyncProperty(cases(route), async ({ form, csrf, id }) => {
+        const { browser, csrf: sessionToken } = await sessionOf(route);
+        const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => (name === 'action' ? 'pause' : id));
+        const body = new URLSearchParams(Object.entries(form) as Array<[string, string]>);
+        if (csrf === 'session') body.set('_csrf', sessionToken);
+        else if (csrf === 'garbage') body.set('_csrf', 'x'.repeat(43));
+        else body.delete('_csrf');
+        const res = await browser.postForm(path, Object.fromEntries(body), { origin: target.server.url });
+        (statuses[`POST ${route.path}`] ??= {})[res.status] = (statuses[`POST ${route.path}`]![res.status] ?? 0) + 1;
+        const answer: RawResponse = { status: res.status, headers: Object.fromEntries(res.headers), body: res.text };
+        assertProperAnswer(route, `POST ${path} ${JSON.stringify(Object.fromEntries(body)).slice(0, 300)}`, answer);
+        if (csrf !== 'session') assert.ok(res.status === 403 || res.status === 400 || res.status === 303, `POST ${path} without the session's CSRF token → ${res.status}`);
+      }), { seed: SEED, numRuns: Math.max(8, Math.ceil(RUNS / 5)) });
+    }
+    console.log(`forms: ${forms.length} forms, ${Object.values(statuses).reduce((n, byStatus) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0)} posts; ${JSON.stringify(statuses)}`);
     await assertNothingWrittenByRefusals(writesBefore);
   });
 
@@ -203,12 +220,12 @@ describe('malformed input on every route (property tests, fast-check)', { timeou
     const pages = routes.filter((r) => r.method === 'get' && (servesPages(r) || r.tags.includes('pages')));
     const query = fc.dictionary(fc.oneof(fc.constantFrom('next', 'done', 'url', 'title', 'origin', 'client_id', 'redirect_uri', 'state'), fc.string({ maxLength: 8 })),
       fc.string({ unit: 'binary', maxLength: 60 }), { maxKeys: 6 });
-    const writesBefore = (await audit.writes()).length;
+    const writesBefore = (await target.audit.writes()).length;
     await fc.assert(fc.asyncProperty(pick(pages), query, fc.boolean(), async (name, fields, withSession) => {
       const route = routeOf(name);
-      const target = `${route.path}?${new URLSearchParams(fields)}`;
-      const res = await rawRequest(server.url, { method: 'GET', target, headers: withSession ? credentials(route) : {} });
-      assertProperAnswer(route, `GET ${target.slice(0, 300)}`, res);
+      const requestTarget = `${route.path}?${new URLSearchParams(fields)}`;
+      const res = await rawRequest(target.server.url, { method: 'GET', target: requestTarget, headers: withSession ? credentials(route) : {} });
+      assertProperAnswer(route, `GET ${requestTarget.slice(0, 300)}`, res);
     }), { seed: SEED, numRuns: RUNS });
     await assertNothingWrittenByRefusals(writesBefore);
   });
