@@ -12,14 +12,13 @@
  */
 import assert from 'node:assert/strict';
 import { backgroundRuns } from '../../src/distribution/index.js';
-import { flushMail, mailTransport, type DevOutbox } from '../../src/mail/index.js';
 import { modules } from '../../src/modules.js';
 import { RATE_LIMIT_COLLECTIONS } from '../../src/rate-limits/index.js';
 import {
   createAdmin, deliverStripeEvent, refusalAudit, signup, startStripeMock, startTestServer, stripeEvent, stripeTestEnv, testClient,
   type RefusalAudit, type StripeMock, type TestClient, type TestServer, type TestUser,
 } from '../../src/testing/index.js';
-import { PageBrowser } from './pages.js';
+import { confirmAddressFromOutbox, PageBrowser } from './pages.js';
 
 /**
  * Collections a refused request may change: only the rate limiters' counters (docs/security.md,
@@ -65,7 +64,7 @@ export async function startFuzzTarget(env: Record<string, string> = {}): Promise
   const api = testClient(server.url);
   const reader = await signup(api);
   const admin = await createAdmin(server, api);
-  await confirmAddress(server, reader);
+  await confirmAddressFromOutbox(server, reader);
   const readerPages = new PageBrowser(server.url);
   await readerPages.logIn(reader.email, reader.password);
   const adminPages = new PageBrowser(server.url);
@@ -79,17 +78,6 @@ export async function startFuzzTarget(env: Record<string, string> = {}): Promise
       await stripe.stop();
     },
   };
-}
-
-/** Follows the verification link of the reader's signup email (development outbox) through the real page. */
-async function confirmAddress(server: TestServer, user: TestUser): Promise<void> {
-  await flushMail(server.ctx);
-  const outbox = (mailTransport(server.ctx) as unknown as { outbox: DevOutbox }).outbox.list();
-  const message = outbox.find((m) => m.to === user.email && m.text.includes('/account/verify?token='));
-  assert.ok(message, `no verification email to ${user.email} in the development outbox`);
-  const link = new URL(/https?:\/\/\S+\/account\/verify\?token=\S+/.exec(message.text)![0]);
-  const res = await new PageBrowser(server.url).submit(`${link.pathname}${link.search}`, '/account/verify', { token: link.searchParams.get('token')! });
-  assert.equal(res.status, 200, `confirming ${user.email}: ${res.text.slice(0, 300)}`);
 }
 
 async function seed(server: TestServer, api: TestClient, reader: TestUser, admin: TestUser): Promise<FuzzTarget['seeded']> {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { startProofServer, type ProofServer } from '../../src/sites/testing/proof-server.js';
+import { flushMail, mailTransport, type DevOutbox } from '../../src/mail/index.js';
 import { login, signup, type TestClient, type TestServer, type TestUser } from '../../src/testing/index.js';
 import { hiddenField, PageBrowser } from '../../src/widget/testing/page-browser.js';
 
@@ -74,4 +75,15 @@ export function formsOf(html: string): Array<{ action: string; csrf: string | nu
     action: m[1]!.replace(/&amp;/g, '&'),
     csrf: /name="_csrf" value="([^"]*)"/.exec(m[2]!)?.[1] ?? null,
   }));
+}
+
+/** Confirms the user's address by the link of their signup's verification email (development outbox), through the real page. */
+export async function confirmAddressFromOutbox(server: TestServer, user: TestUser): Promise<void> {
+  await flushMail(server.ctx);
+  const outbox = (mailTransport(server.ctx) as unknown as { outbox: DevOutbox }).outbox.list();
+  const message = outbox.find((m) => m.to === user.email && m.text.includes('/account/verify?token='));
+  assert.ok(message, `no verification email to ${user.email} in the development outbox`);
+  const link = new URL(/https?:\/\/\S+\/account\/verify\?token=\S+/.exec(message.text)![0]);
+  const res = await new PageBrowser(server.url).submit(`${link.pathname}${link.search}`, '/account/verify', { token: link.searchParams.get('token')! });
+  assert.equal(res.status, 200, `confirming ${user.email}: ${res.text.slice(0, 300)}`);
 }
