@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { collectDebt, recordDeposit, recordReversal, stripeProvider } from '../src/deposits/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
-import { accounts, balanceFromJournal, balanceOf, postEntry } from '../src/money/index.js';
-import { signup, startTestServer, testClient, type TestServer } from '../src/testing/index.js';
+import { accounts, balanceFromJournal, balanceOf, JOURNAL, postEntry } from '../src/money/index.js';
+import { collectionHash, signup, startTestServer, testClient, type TestServer } from '../src/testing/index.js';
 
 /** Debts from refunds and disputes: the ledger check's new invariants, and collection that never pays a debt twice. */
 describe('debts', () => {
@@ -45,6 +45,24 @@ describe('debts', () => {
     assert.equal(await balanceFromJournal(server.db, accounts.debt(user.id)), -500);
     assert.equal(await balanceOf(server.db, accounts.user(user.id)), 0);
     assert.deepEqual((await verifyLedger(server.ctx)).debts.owed >= 500, true);
+  });
+
+  it('writes nothing for a payout request it refuses, also for a debtor whose wallet holds earnings not yet collected', async () => {
+    const user = await owingReader(1000, 1000, 1000);
+    // Earnings reach the wallet without a collection (a distribution's shares): 1500 in the wallet, 1000 owed.
+    await postEntry(server.db, { _id: `test.shares:${user.id}`, kind: 'deposit', postings: [{ account: accounts.deposits, amount: -1500 }, { account: accounts.user(user.id), amount: 1500 }] });
+    const api = testClient(server.url);
+    const { token } = user;
+    const journal = await collectionHash(server.db, JOURNAL);
+    const refused = await api.post('/v1/me/payouts', { amount: 1000 }, { token });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.body.code, 'insufficient_funds');
+    assert.equal(refused.body.available, 500, 'what is left once the debt is paid');
+    assert.equal((await collectionHash(server.db, JOURNAL)).hash, journal.hash, 'the refused request collected the debt');
+    const paid = await api.post('/v1/me/payouts', { amount: 500 }, { token });
+    assert.equal(paid.status, 201, paid.text);
+    assert.equal(await balanceFromJournal(server.db, accounts.debt(user.id)), 0, 'the debt is paid before the payout');
+    assert.equal(await balanceOf(server.db, accounts.user(user.id)), 0);
   });
 
   it('reports a debt account above zero (debt_positive) and reversals beyond their deposit (the check can fail)', async () => {

@@ -2,12 +2,12 @@ import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors/index.js';
 import {
-  accounts, balanceOf, ensureValidator, InsufficientFundsError, JOURNAL, positive, postEntry, repairBalances,
+  accounts, balanceOf, balances, ensureValidator, InsufficientFundsError, JOURNAL, positive, postEntry, repairBalances,
   type JournalEntry,
 } from '../money/index.js';
 import { toObjectId } from '../things/index.js';
 import { requireVerifiedEmail } from '../auth/email-verification.js';
-import { collectDebt } from '../deposits/debts.js';
+import { collectDebt, debtOf } from '../deposits/debts.js';
 import { destinationOf } from './destinations.js';
 
 export const PAYOUTS = 'payouts';
@@ -65,8 +65,16 @@ export async function availableForPayout(ctx: ServerContext, userId: string): Pr
  */
 export async function requestPayout(ctx: ServerContext, userId: string, amount: number, options: { payoutId?: ObjectId } = {}): Promise<PayoutDoc> {
   await requireVerifiedEmail(ctx, userId);
-  // Money owed for a refund or dispute is paid first: a debtor cannot take money out before.
-  await collectDebt(ctx, userId);
+  // Money owed for a refund or dispute is paid first: a debtor cannot take money out before. A request
+  // the wallet cannot cover once the debt is paid is refused before anything is collected (a refusal writes nothing).
+  // Most users never owe: the cached debt account decides before the journal is read (as collectDebt does).
+  const cachedDebt = await balances(ctx.db).findOne({ _id: accounts.debt(userId) }, { projection: { amount: 1 } });
+  const owed = cachedDebt && cachedDebt.amount < 0 ? await debtOf(ctx, userId) : 0;
+  if (owed > 0) {
+    const available = Math.max(0, (await balanceOf(ctx.db, accounts.user(userId))) - owed);
+    if (amount > available) throw new UnprocessableError(`You can request at most ${available} (your balance less what you owe)`, 'insufficient_funds', { available });
+    await collectDebt(ctx, userId);
+  }
   const destination = await destinationOf(ctx, userId);
   const viaStripe = destination.method === 'stripe' && destination.ready && destination.stripeAccountId !== null && ctx.config.stripe !== null;
   const doc: PayoutDoc = {
