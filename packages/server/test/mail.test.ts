@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readdirSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { EMAILS, MAIL_LANGUAGES, MAIL_STRINGS, flushMail, sendMail } from '../src/mail/index.js';
 import { EMAIL_TOKENS } from '../src/auth/email-tokens.js';
 import {
@@ -241,6 +242,44 @@ describe('email through a real SMTP server (Mailpit)', () => {
         assert.deepEqual(text.match(/\{\w+\}/g)?.sort() ?? [], MAIL_STRINGS.en[key as keyof typeof MAIL_STRINGS.en].match(/\{\w+\}/g)?.sort() ?? [], `${language}.${key} placeholders`);
       }
     }
+  });
+});
+
+describe('password reset against a mail server that does not answer', { timeout: 90_000 }, () => {
+  // An SMTP server that accepts connections and never says a word: mail to it waits for nodemailer's timeouts.
+  const sockets = new Set<Socket>();
+  let closedByClient = 0;
+  let released = false;
+  let smtp: Server;
+  let server: TestServer;
+  before(async () => {
+    smtp = createServer((socket) => {
+      if (released) return void socket.destroy();
+      sockets.add(socket);
+      socket.on('close', () => { if (sockets.delete(socket)) closedByClient += 1; });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer({ env: { SMTP_URL: `smtp://127.0.0.1:${(smtp.address() as AddressInfo).port}`, MAIL_FROM: 'Flattr Test <noreply@flattr.test>' } });
+  });
+  after(async () => {
+    // The mails waiting on the silent server fail now (recorded as failed), so the server's close does not wait for them.
+    released = true;
+    for (const socket of [...sockets]) { sockets.delete(socket); socket.destroy(); }
+    await server?.close();
+    await new Promise((resolve) => smtp?.close(resolve));
+  });
+
+  it('answers a known address without waiting for the mail, as it answers an unknown one (no enumeration by timing)', async () => {
+    const known = await signup(testClient(server.url));
+    const forgot = (email: string) => new PageBrowser(server.url).submit('/account/forgot', '/account/forgot', { email });
+    const closedBefore = closedByClient;
+    const unknown = await forgot('nobody-here@example.test');
+    const page = await forgot(known.email);
+    // Waiting for the mail would last until nodemailer gives up on the silent server and closes its connection.
+    assert.equal(closedByClient, closedBefore, 'the answer waited for the mail server');
+    assert.equal(page.status, 200);
+    assert.equal(page.text.replace(known.email, 'X'), unknown.text.replace('nobody-here@example.test', 'X'));
   });
 });
 

@@ -7,7 +7,7 @@ import { findUser } from '../accounts/users.js';
 import { CSRF_FIELD } from './csrf.js';
 import { peekEmailToken } from './email-tokens.js';
 import { isEmailVerified, sendVerificationEmail, verifyEmail } from './email-verification.js';
-import { requestPasswordReset, resetPassword, RESET_TTL_MINUTES } from './password-reset.js';
+import { requestPasswordResetLater, resetPassword, RESET_TTL_MINUTES } from './password-reset.js';
 import { emailSchema, passwordSchema } from './schemas.js';
 
 const htmlPage = (description: string) => ({ description, contentType: 'text/html' });
@@ -93,7 +93,7 @@ ${notice(page.t('email.verify.confirmed', { email: user.email }))}
         await handleForm(ctx, req, res, 'public', async (page) => {
           const email = emailSchema.safeParse(body.email ?? '');
           if (!email.success) return showForgot(page, page.t('email.forgot.badEmail'), 400);
-          await requestPasswordReset(ctx, email.data);
+          requestPasswordResetLater(ctx, email.data);
           page.send({
             title: page.t('email.forgot.sentTitle'),
             current: 'account',

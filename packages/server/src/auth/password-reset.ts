@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { findUserByEmail, users } from '../accounts/users.js';
-import { isMailLanguage, sendMail } from '../mail/index.js';
+import { isMailLanguage, sendMail, trackBackground } from '../mail/index.js';
 import { createEmailToken, lastEmailTokenAt, spendAllEmailTokens, spendEmailToken } from './email-tokens.js';
 import { hashPassword } from './passwords.js';
 import { REFRESH_FAMILIES } from './refresh-tokens.js';
@@ -35,6 +35,15 @@ export async function requestPasswordReset(ctx: ServerContext, email: string): P
       link: `${ctx.config.publicUrl}/account/reset?${new URLSearchParams({ token: token.secret })}`,
     },
   });
+}
+
+/**
+ * The forgot form's way: the reset link is looked up, made and mailed in the
+ * background, so the answer comes as fast for an address with an account as
+ * for one without (waiting for the mail server would tell them apart).
+ */
+export function requestPasswordResetLater(ctx: ServerContext, email: string): void {
+  trackBackground(ctx, requestPasswordReset(ctx, email).catch((error) => ctx.log.error('mail: a password reset could not be sent', error)));
 }
 
 /**
