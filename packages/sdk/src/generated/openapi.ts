@@ -26,7 +26,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up, past months, one-click sites (HTML) */
+        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up (one button per provider; `checkout`: the hosted checkout the reader came back from, with its state), email confirmation, past months, one-click sites (HTML) */
         get: operations["getPageAccount"];
         put?: never;
         post?: never;
@@ -78,7 +78,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Login page (`next`: a path on this service to return to) */
+        /** Login page (`next`: a path on this service to return to; `reset=done` after a password reset) */
         get: operations["getPageAccountLogin"];
         put?: never;
         /** Log in (form post with the CSRF token) */
@@ -176,41 +176,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/account/topup": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Top-up page: pay by card through Stripe (or says that this service has no card top-ups) */
-        get: operations["getPageAccountTopup"];
-        put?: never;
-        /** Start a card top-up (form post with the CSRF token; amount in major units): redirects to Stripe Checkout */
-        post: operations["postPageAccountTopup"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/account/topup/return": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Where Stripe Checkout sends the reader back: pending (reloads), succeeded, failed, expired or cancelled */
-        get: operations["getPageAccountTopupReturn"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/account/verify": {
         parameters: {
             query?: never;
@@ -238,7 +203,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send the verification email again (form post with the CSRF token; logged in) */
+        /** Send the email-confirmation link again (form post with the CSRF token; at most once a minute) */
         post: operations["postPageAccountVerifyResend"];
         delete?: never;
         options?: never;
@@ -355,27 +320,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin page: debts, Stripe payouts to approve, the Stripe reconciliation of a month (`period`, default last month) */
+        /** Readers who owe (refunds and disputes beyond their wallet) and the Stripe reconciliation of a month (`period`, default: last month) (HTML, admins only) */
         get: operations["getPageAdminPayments"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/payments/payouts/{id}/approve": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve a Stripe payout from the admin page (form post with the CSRF token) */
-        post: operations["postPageAdminPaymentsPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -393,6 +341,40 @@ export interface paths {
         get: operations["getPageAdminPayoutsCsv"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payouts due by hand as a SEPA credit-transfer file (pain.001.001.09) for the operator's bank (admin session; needs SEPA_DEBTOR_NAME/IBAN) */
+        get: operations["getPageAdminPayoutsXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (form post with the CSRF token; approving again never transfers twice) */
+        post: operations["postPageAdminPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -527,25 +509,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set the bank account for payouts by hand (form post with the CSRF token) */
+        /** Set the bank account for payouts by hand, which the SEPA export uses (form post: `holder`, `iban`, `bic`, CSRF token; verified email) */
         post: operations["postPageCreatorPayoutsBank"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/creator/payouts/destination": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Payout destination page: by hand or to a Stripe account */
-        get: operations["getPageCreatorPayoutsDestination"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -561,7 +526,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Back to payouts by hand (form post with the CSRF token) */
+        /** Back to payouts by hand (form post with the CSRF token; the Stripe account stays known for a later switch back) */
         post: operations["postPageCreatorPayoutsManual"];
         delete?: never;
         options?: never;
@@ -578,7 +543,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Connect (or finish connecting) a Stripe account: redirects to Stripe's onboarding (form post with the CSRF token) */
+        /** Connect (or finish connecting) a Stripe Express account for payouts: redirects to Stripe's onboarding (form post with the CSRF token; verified email) */
         post: operations["postPageCreatorPayoutsStripe"];
         delete?: never;
         options?: never;
@@ -610,7 +575,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where Stripe's onboarding returns: asks Stripe how the account stands and shows it */
+        /** Where Stripe's onboarding returns: asks Stripe how the account stands, then back to /creator's payouts */
         get: operations["getPageCreatorPayoutsStripeReturn"];
         put?: never;
         post?: never;
@@ -1805,7 +1770,8 @@ export interface operations {
     getPageAccount: {
         parameters: {
             query?: {
-                done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended";
+                checkout?: string;
+                done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended" | "verification-sent";
                 lang?: string;
             };
             header?: never;
@@ -1891,14 +1857,16 @@ export interface operations {
     };
     getPageAccountForgot: {
         parameters: {
-            query?: never;
+            query?: {
+                lang?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The form */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1907,6 +1875,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1926,7 +1895,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description HTML page */
+            /** @description "Check your email" */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1944,12 +1913,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_failed` */
+            /** @description The refusal as a page: `csrf_failed` (403) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -1958,6 +1929,7 @@ export interface operations {
         parameters: {
             query?: {
                 next?: string;
+                reset?: "done";
             };
             header?: never;
             path?: never;
@@ -2074,6 +2046,7 @@ export interface operations {
     getPageAccountReset: {
         parameters: {
             query?: {
+                lang?: string;
                 token?: string;
             };
             header?: never;
@@ -2082,7 +2055,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The form */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2091,7 +2064,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is unknown, used or expired */
+            /** @description `link_invalid`: the link is unknown, used or expired */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,7 +2100,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The form again (password too short), or the link is not valid */
+            /** @description The form again (password too short), or `link_invalid` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,12 +2109,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_failed` */
+            /** @description The refusal as a page: `csrf_failed` (403) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2333,98 +2308,10 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    getPageAccountTopup: {
-        parameters: {
-            query?: {
-                error?: "amount";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description HTML page */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description To the login page without a session */
-            303: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            429: components["responses"]["TooManyRequests"];
-        };
-    };
-    postPageAccountTopup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description To Stripe Checkout (or back to the form with an error) */
-            303: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `csrf_failed`, `provider_disabled` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            429: components["responses"]["TooManyRequests"];
-        };
-    };
-    getPageAccountTopupReturn: {
-        parameters: {
-            query?: {
-                cancelled?: string;
-                session_id?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description HTML page */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description To the login page without a session */
-            303: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            429: components["responses"]["TooManyRequests"];
-        };
-    };
     getPageAccountVerify: {
         parameters: {
             query?: {
+                lang?: string;
                 token?: string;
             };
             header?: never;
@@ -2433,7 +2320,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The page with the button */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2462,7 +2349,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description HTML page */
+            /** @description Confirmed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2471,7 +2358,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is unknown, used or expired */
+            /** @description `link_invalid`: the link is unknown, used or expired */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2480,12 +2367,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_failed` */
+            /** @description The refusal as a page: `csrf_failed` (403) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2505,16 +2394,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description HTML page */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description To the login page without a session */
+            /** @description Back to /account with a notice (or to the login page without a session) */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -2522,12 +2402,23 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
-            /** @description `csrf_failed` */
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2535,7 +2426,7 @@ export interface operations {
     getPageAdmin: {
         parameters: {
             query?: {
-                done?: "deposit" | "paid" | "roles";
+                done?: "deposit" | "paid" | "roles" | "approved" | "transfer-failed" | "transfer-error";
                 lang?: string;
                 q?: string;
             };
@@ -2833,7 +2724,7 @@ export interface operations {
     getPageAdminPayments: {
         parameters: {
             query?: {
-                done?: "approved" | "failed" | "error";
+                lang?: string;
                 period?: string;
             };
             header?: never;
@@ -2842,7 +2733,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The payments page */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2851,7 +2742,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description To the login page without a session */
+            /** @description No session: to the login page */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -2859,41 +2750,14 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
-            /** @description `insufficient_role` */
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            429: components["responses"]["TooManyRequests"];
-        };
-    };
-    postPageAdminPaymentsPayoutsByIdApprove: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Back to /admin/payments with a notice */
-            303: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "text/html": string;
                 };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            /** @description `csrf_failed`, `insufficient_role` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -2932,6 +2796,103 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminPayoutsXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SEPA XML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_role`, `sepa_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bank_details_missing`: payouts whose creator gave no bank account (with `payoutIds`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with the outcome: transferred, refused by Stripe (the money is back in the wallet), or Stripe did not answer */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -3082,7 +3043,7 @@ export interface operations {
             query?: {
                 buttonLang?: string;
                 count?: string;
-                done?: "site-added" | "verified" | "payout";
+                done?: "site-added" | "verified" | "payout" | "bank-saved" | "manual" | "stripe-return";
                 lang?: string;
                 size?: string;
                 theme?: string;
@@ -3232,18 +3193,25 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    bic?: string;
+                    holder?: string;
+                    iban?: string;
+                };
+            };
+        };
         responses: {
-            /** @description The page with a notice */
-            200: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "text/html": string;
-                };
+                content?: never;
             };
-            /** @description The page with the error */
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3252,40 +3220,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_failed`, `email_unverified` */
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            429: components["responses"]["TooManyRequests"];
-        };
-    };
-    getPageCreatorPayoutsDestination: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description HTML page */
-            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
                 };
-            };
-            /** @description To the login page without a session */
-            303: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -3297,21 +3239,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
         responses: {
-            /** @description Back to the destination page */
+            /** @description Back to /creator with a notice (or to the login page without a session) */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description `csrf_failed` */
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -3323,21 +3274,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
         responses: {
-            /** @description To Stripe */
+            /** @description To Stripe's onboarding */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description `csrf_failed`, `email_unverified` */
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -3351,12 +3311,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To a fresh onboarding link */
+            /** @description To a fresh onboarding link (or to the login page without a session) */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
             };
             429: components["responses"]["TooManyRequests"];
         };
@@ -3370,16 +3339,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description To the login page without a session */
+            /** @description To /creator (or to the login page without a session) */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -4512,6 +4472,13 @@ export interface operations {
                 content?: never;
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     postAdminUsersByIdRoles: {
@@ -5323,6 +5290,25 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: stripe_unavailable, stripe_error */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     getMeDepositsCheckoutById: {
@@ -5373,6 +5359,25 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: stripe_unavailable, stripe_error */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     postMeDepositsDemo: {
@@ -5749,6 +5754,13 @@ export interface operations {
                 content?: never;
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     deleteMePayoutDestinationStripe: {
