@@ -12,8 +12,10 @@ import { hiddenField, PageBrowser } from './helpers/pages.js';
  * (a revoked key's 401, a restricted key's 403, an unknown object's 404, a
  * refused request's 400, its own 500 or 429) is never passed on as the
  * client's own status (a 401 would tell the SDK the reader's token is bad).
- * Every route that needs Stripe's answer answers 502 `stripe_unavailable`
- * instead, documented (a checkout Stripe cannot look up stays pending); the webhook refuses for good (200, logged) an event naming
+ * Every route that needs Stripe's answer answers 502 `stripe_error` instead
+ * (Stripe refused: the operator's to look at; Stripe not answering is 502
+ * `stripe_unavailable`, stripe-unreachable.test.ts), documented (a checkout
+ * Stripe cannot look up stays pending); the webhook refuses for good (200, logged) an event naming
  * what Stripe does not know, and asks to be delivered again (503) when
  * Stripe fails. stripe-mock answers as told (`failNext`).
  */
@@ -43,11 +45,11 @@ describe('Stripe\'s errors are not the client\'s', () => {
     404: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such object' },
   } as const;
 
-  function assertStripeUnavailable(res: { status: number; headers: Headers | Record<string, string>; text: string }, what: string): void {
+  function assertStripeRefused(res: { status: number; headers: Headers | Record<string, string>; text: string }, what: string): void {
     const header = (name: string) => (res.headers instanceof Headers ? res.headers.get(name) : res.headers[name]) ?? null;
     assert.equal(res.status, 502, `${what}: ${res.status} ${res.text.slice(0, 300)}`);
     assert.match(header('content-type') ?? '', /^application\/problem\+json/, what);
-    assert.equal(JSON.parse(res.text).code, 'stripe_unavailable', what);
+    assert.equal(JSON.parse(res.text).code, 'stripe_error', what);
     assert.equal(header('www-authenticate'), null, `${what}: not a challenge for the client's credentials`);
   }
 
@@ -56,14 +58,14 @@ describe('Stripe\'s errors are not the client\'s', () => {
   }
 
   for (const status of [400, 401, 403, 404] as const) {
-    it(`answers 502 stripe_unavailable on every route that asks Stripe when Stripe answers ${status}`, async () => {
+    it(`answers 502 stripe_error on every route that asks Stripe when Stripe answers ${status}`, async () => {
       const reader = await signup(api);
       const browser = new PageBrowser(server.url);
       await browser.logIn(reader.email, reader.password);
       const fail = (method: string, path: string) => mock.failNext(method, path, status, STRIPE_ERRORS[status]);
 
       fail('POST', '/v1/checkout/sessions');
-      assertStripeUnavailable(await api.post('/v1/me/deposits/checkout', { amount: 1000 }, { token: reader.token }), 'POST /v1/me/deposits/checkout');
+      assertStripeRefused(await api.post('/v1/me/deposits/checkout', { amount: 1000 }, { token: reader.token }), 'POST /v1/me/deposits/checkout');
       assertDocuments502('post', '/v1/me/deposits/checkout');
 
       // Where Stripe is only asked whether an open checkout expired, it stays pending, as far as this service knows.
@@ -79,30 +81,30 @@ describe('Stripe\'s errors are not the client\'s', () => {
       assert.match(back.text, /http-equiv="refresh"/, 'pending: the dashboard looks again shortly');
 
       fail('POST', '/v1/accounts');
-      assertStripeUnavailable(await api.post('/v1/me/payout-destination/stripe', undefined, { token: reader.token }), 'POST /v1/me/payout-destination/stripe');
+      assertStripeRefused(await api.post('/v1/me/payout-destination/stripe', undefined, { token: reader.token }), 'POST /v1/me/payout-destination/stripe');
       assertDocuments502('post', '/v1/me/payout-destination/stripe');
 
       fail('GET', '/v1/balance_transactions');
-      assertStripeUnavailable(await api.get('/v1/admin/reconciliation/stripe?period=2026-01', { token: admin.token }), 'GET /v1/admin/reconciliation/stripe');
+      assertStripeRefused(await api.get('/v1/admin/reconciliation/stripe?period=2026-01', { token: admin.token }), 'GET /v1/admin/reconciliation/stripe');
       assertDocuments502('get', '/v1/admin/reconciliation/stripe');
 
       // The pages' forms and links that ask Stripe.
       fail('POST', '/v1/checkout/sessions');
       const account = await browser.get('/account');
       const topUp = await browser.postForm('/account/top-up', { provider: 'stripe', amount: '12.50', reference: hiddenField(account.text, 'reference'), _csrf: hiddenField(account.text, '_csrf') });
-      assertStripeUnavailable(topUp, 'POST /account/top-up');
+      assertStripeRefused(topUp, 'POST /account/top-up');
       assertDocuments502('post', '/account/top-up');
 
       fail('POST', '/v1/accounts');
-      assertStripeUnavailable(await browser.submit('/creator', '/creator/payouts/stripe', {}), 'POST /creator/payouts/stripe');
+      assertStripeRefused(await browser.submit('/creator', '/creator/payouts/stripe', {}), 'POST /creator/payouts/stripe');
       assertDocuments502('post', '/creator/payouts/stripe');
 
       assert.equal((await browser.submit('/creator', '/creator/payouts/stripe', {})).status, 303, 'connected now');
       fail('GET', '/v1/accounts/acct_');
-      assertStripeUnavailable(await browser.get('/creator/payouts/stripe/return'), 'GET /creator/payouts/stripe/return');
+      assertStripeRefused(await browser.get('/creator/payouts/stripe/return'), 'GET /creator/payouts/stripe/return');
       assertDocuments502('get', '/creator/payouts/stripe/return');
       fail('POST', '/v1/account_links');
-      assertStripeUnavailable(await browser.get('/creator/payouts/stripe/refresh'), 'GET /creator/payouts/stripe/refresh');
+      assertStripeRefused(await browser.get('/creator/payouts/stripe/refresh'), 'GET /creator/payouts/stripe/refresh');
       assertDocuments502('get', '/creator/payouts/stripe/refresh');
     });
   }

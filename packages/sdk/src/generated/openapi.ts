@@ -2369,7 +2369,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3455,7 +3455,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3494,7 +3494,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3523,7 +3523,7 @@ export interface operations {
                 content?: never;
             };
             429: components["responses"]["TooManyRequests"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -4611,7 +4611,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later: approve again (never transfers twice) */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request: approve again (never transfers twice) */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -4745,7 +4745,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -5597,13 +5597,23 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: stripe_unavailable, stripe_error */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
@@ -6052,7 +6062,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            /** @description `stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server's request); try again later */
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;

@@ -8,7 +8,7 @@ import {
 } from '../payouts/index.js';
 import { addSite, verifySite } from '../sites/index.js';
 import { handleForm, openPage, type PageRequest } from '../pages/index.js';
-import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
+import { STRIPE_FAILURE_RESPONSE } from '../stripe/errors.js';
 import { buttonOptionsOf, type ButtonQuery } from './button-options.js';
 import { CREATOR_NOTICES, loadCreator, previewButton, renderCreator, type CreatorNotice, type VerifyFailure } from './creator-page.js';
 import { BUTTON_THEMES_CSS_PATH } from './paths.js';
@@ -135,7 +135,7 @@ function creatorRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Connect (or finish connecting) a Stripe Express account for payouts: redirects to Stripe\'s onboarding (form post with the CSRF token; verified email)',
       tags: ['pages'],
       body: z.object({ _csrf: formText }),
-      responses: { 303: { description: 'To Stripe\'s onboarding' }, 403: refused, 502: STRIPE_UNAVAILABLE_RESPONSE },
+      responses: { 303: { description: 'To Stripe\'s onboarding' }, 403: refused, 502: STRIPE_FAILURE_RESPONSE },
       handler: async ({ req, res }) => {
         await handleForm(ctx, req, res, 'user', async (page) => {
           const { url } = await startStripeOnboarding(ctx, page.session!.userId);
@@ -163,7 +163,7 @@ function creatorRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/creator/payouts/stripe/return',
       summary: 'Where Stripe\'s onboarding returns: asks Stripe how the account stands, then back to /creator\'s payouts',
       tags: ['pages'],
-      responses: { 303: { description: 'To /creator (or to the login page without a session)' }, 502: STRIPE_UNAVAILABLE_RESPONSE },
+      responses: { 303: { description: 'To /creator (or to the login page without a session)' }, 502: STRIPE_FAILURE_RESPONSE },
       handler: async ({ req, res }) => {
         const page = await openPage(ctx, req, res, 'user');
         if (!page) return;
@@ -176,7 +176,7 @@ function creatorRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/creator/payouts/stripe/refresh',
       summary: 'Where Stripe sends a creator whose onboarding link expired: a fresh link',
       tags: ['pages'],
-      responses: { 303: { description: 'To a fresh onboarding link (or to the login page without a session)' }, 403: refused, 502: STRIPE_UNAVAILABLE_RESPONSE },
+      responses: { 303: { description: 'To a fresh onboarding link (or to the login page without a session)' }, 403: refused, 502: STRIPE_FAILURE_RESPONSE },
       handler: async ({ req, res }) => {
         const page = await openPage(ctx, req, res, 'user');
         if (!page) return;

@@ -6,7 +6,6 @@ import { AppError, NotFoundError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { problemResponse } from '../things/index.js';
 import { getUser } from '../accounts/users.js';
-import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
 import { listDebts } from './debts.js';
 import { stripeProvider } from './stripe-provider.js';
 
@@ -52,7 +51,7 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
         201: { description: 'Send the reader to `redirectUrl`', schema: checkoutSchema },
         422: problemResponse('`amount_out_of_range` (with `min`, `max`)', ['amount_out_of_range']),
         403: problemResponse('`provider_disabled`: no card top-ups on this service (Stripe not configured)', ['provider_disabled']),
-        502: STRIPE_UNAVAILABLE_RESPONSE,
+        502: problemResponse('`stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request', ['stripe_unavailable', 'stripe_error']),
       },
       handler: async ({ body, auth, req }) => {
         if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service (Stripe is not configured)');
@@ -72,6 +71,7 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tags: ['me', 'deposits'],
       auth: { scope: 'read' },
       params: z.object({ id: z.string().regex(/^cs_[A-Za-z0-9_]{1,200}$/, 'must be a Checkout Session id (cs_…)') }),
+      // No 502: a checkout Stripe cannot look up stays pending (stripe-provider.ts).
       responses: { 200: { description: 'The state', schema: stateSchema }, 404: problemResponse('`checkout_not_found` (not yours, or unknown)', ['checkout_not_found']) },
       handler: async ({ params, auth }) => {
         if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service');

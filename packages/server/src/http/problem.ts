@@ -1,28 +1,27 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { AppError } from '../errors/index.js';
-import { isStripeError, stripeUnavailable } from '../stripe/errors.js';
+import { stripeFailureOf } from '../stripe/errors.js';
 import { clientErrorOf } from './client-errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://flattr.dev/problems/';
 
 /** The one error middleware: every failure leaves as RFC 9457 problem+json. */
 export function problemHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+  return (thrown, req, res, _next) => {
+    // An upstream's failure (Stripe) becomes the AppError that names it; logged below all the same.
+    const upstream = stripeFailureOf(thrown);
+    const error: unknown = upstream ?? thrown;
     let status = 500;
     let code = 'internal_error';
     let detail = 'An unexpected error occurred';
     let extra: Record<string, unknown> = {};
-    // Stripe's errors carry Stripe's status: a peer's answer, never the client's fault (checked before clientErrorOf reads it).
-    if (isStripeError(error)) {
-      log(`Stripe failed ${req.method} ${req.originalUrl}`, error);
-      error = stripeUnavailable(error);
-    }
     const clientError = clientErrorOf(error);
     if (error instanceof AppError) {
       ({ status, code } = error);
       detail = error.message;
       extra = error.extra;
+      if (upstream) log(`Stripe failed on ${req.method} ${req.originalUrl}`, thrown);
     } else if (clientError) {
       // Express's and body-parser's errors with a 4xx status (bad escapes, bodies, aborted requests): the client's fault.
       ({ status, code, detail } = clientError);

@@ -6,7 +6,7 @@ import { collections } from '../db/index.js';
 import { ForbiddenError, ValidationError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { storedText } from '../http/stored-text.js';
-import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
+import { STRIPE_FAILURE_RESPONSE } from '../stripe/errors.js';
 import { payoutsCsv } from './csv.js';
 import { destinationOf, setBankAccount, startStripeOnboarding, useManualPayouts, type PayoutDestinationDoc } from './destinations.js';
 import { approvePayout } from './transfers.js';
@@ -173,7 +173,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
         200: { description: 'Paid (`status: paid`, `reference` = the transfer id), or failed (`status: failed`, the money back in the wallet)', schema: payoutSchema },
         404: problem('`payout_not_found`'),
         409: problem('`payout_manual`: paid by hand (mark it paid instead)'),
-        502: { description: `${STRIPE_UNAVAILABLE_RESPONSE.description}: approve again (never transfers twice)` },
+        502: { description: `${STRIPE_FAILURE_RESPONSE.description}: approve again (never transfers twice)` },
       },
       handler: async ({ params }) => ({ body: toPayout(await approvePayout(ctx, params.id)) }),
     }),
@@ -195,7 +195,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Send the creator to `url` (one use, a few minutes)', schema: z.object({ url: z.string(), accountId: z.string() }) },
         403: problem('`credential_not_allowed`, `email_unverified`, `stripe_not_configured`'),
-        502: STRIPE_UNAVAILABLE_RESPONSE,
+        502: STRIPE_FAILURE_RESPONSE,
       },
       handler: async ({ auth }) => {
         if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Payout accounts can only be connected with a login access token', 'credential_not_allowed');

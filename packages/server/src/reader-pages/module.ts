@@ -6,7 +6,7 @@ import { UnprocessableError } from '../errors/index.js';
 import { withdrawFlattr } from '../flattrs/index.js';
 import { cancelSubscription, setPaused } from '../subscriptions/index.js';
 import { handleForm, openPage } from '../pages/index.js';
-import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
+import { STRIPE_FAILURE_RESPONSE } from '../stripe/errors.js';
 import { DASHBOARD_NOTICES, loadDashboard, renderDashboard } from './dashboard.js';
 import { checkoutReturn, topUp } from './top-up.js';
 
@@ -63,7 +63,7 @@ function readerRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token)',
       tags: ['pages'],
       body: z.object({ provider: formText, amount: formText, reference: formText, _csrf: formText }),
-      responses: { 303: { description: 'Credited (instant provider): back to /account; hosted checkout: to the provider' }, 400: refused, 403: refused, 502: STRIPE_UNAVAILABLE_RESPONSE },
+      responses: { 303: { description: 'Credited (instant provider): back to /account; hosted checkout: to the provider' }, 400: refused, 403: refused, 502: STRIPE_FAILURE_RESPONSE },
       handler: async ({ req, res, body }) => {
         await handleForm(ctx, req, res, 'user', async (page) => page.redirect(await topUp(page, body)));
       },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServerModule } from '../context.js';
 import { defineRoute } from '../http/route.js';
 import { PERIOD_PATTERN } from '../money/index.js';
-import { STRIPE_UNAVAILABLE_RESPONSE } from '../stripe/errors.js';
+import { STRIPE_FAILURE_RESPONSE } from '../stripe/errors.js';
 import { reconcileStripe } from './reconcile-stripe.js';
 
 const rowSchema = z.object({
@@ -28,7 +28,6 @@ export const reconciliationModule: ServerModule = {
       auth: { scope: 'admin', role: 'admin' },
       query: z.object({ period: z.string().regex(PERIOD_PATTERN, 'must be a month like 2026-11') }),
       responses: {
-        502: STRIPE_UNAVAILABLE_RESPONSE,
         200: {
           description: 'The reconciliation; `differences` counts the rows that are neither matched nor Stripe\'s own (fees, bank payouts)',
           schema: z.object({
@@ -38,6 +37,7 @@ export const reconciliationModule: ServerModule = {
           }),
         },
         403: { description: '`insufficient_scope`, `insufficient_role`, `stripe_not_configured`' },
+        502: STRIPE_FAILURE_RESPONSE,
       },
       handler: async ({ query }) => ({ body: await reconcileStripe(ctx, query.period), headers: { 'Cache-Control': 'no-store' } }),
     }),

@@ -1,6 +1,32 @@
 import Stripe from 'stripe';
 import { AppError } from '../errors/index.js';
 
+/** Seconds a client should wait before trying again when Stripe did not answer. */
+const STRIPE_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * An error of the `stripe` package that reached the error middleware (a route
+ * or page asked Stripe and Stripe did not answer, or refused in a way the
+ * route does not handle) → a 502 AppError naming Stripe: the failure is the
+ * upstream's, not this service's and not the client's, so never a bare 500.
+ * `stripe_unavailable` (with Retry-After) when trying again may work
+ * (connection, Stripe's 5xx, its rate limit); `stripe_error` otherwise (a key
+ * Stripe refuses, a request it finds invalid: the operator's to look at, so
+ * the middleware still logs it). Undefined for anything else.
+ */
+export function stripeFailureOf(error: unknown): AppError | undefined {
+  if (!(error instanceof Stripe.errors.StripeError)) return undefined;
+  const transient = error instanceof Stripe.errors.StripeConnectionError
+    || error instanceof Stripe.errors.StripeAPIError
+    || error instanceof Stripe.errors.StripeRateLimitError;
+  if (transient) {
+    const failure = new AppError(502, 'stripe_unavailable', 'Stripe did not answer; try again shortly');
+    failure.headers['Retry-After'] = String(STRIPE_RETRY_AFTER_SECONDS);
+    return failure;
+  }
+  return new AppError(502, 'stripe_error', `Stripe refused the request (${error.type}${error.code ? `: ${error.code}` : ''})`);
+}
+
 /** Any error of the `stripe` package: Stripe answered an error, or could not be reached. */
 export function isStripeError(error: unknown): error is Stripe.errors.StripeError {
   return error instanceof Stripe.errors.StripeError;
@@ -17,16 +43,7 @@ export function isDefinitiveStripeRefusal(error: unknown): boolean {
     && (error.statusCode ?? 0) >= 400 && (error.statusCode ?? 0) < 500;
 }
 
-/**
- * What a route answers when Stripe failed it: 502 `stripe_unavailable`.
- * Stripe's own status is never the client's (its 401 means this server's
- * key is bad, not the reader's token; its 404 an object this server named).
- */
-export function stripeUnavailable(error: Stripe.errors.StripeError): AppError {
-  return new AppError(502, 'stripe_unavailable', `Stripe could not do what this request needs right now; try again later (${error.type}${error.statusCode ? ` ${error.statusCode}` : ''})`);
-}
-
-/** The 502 of every route that asks Stripe, for its OpenAPI responses. */
-export const STRIPE_UNAVAILABLE_RESPONSE = {
-  description: '`stripe_unavailable`: Stripe failed what this request needs (unreachable, or refusing this server\'s request); try again later',
+/** The 502 of every route that asks Stripe, for its OpenAPI responses (what `stripeFailureOf` answers). */
+export const STRIPE_FAILURE_RESPONSE = {
+  description: '`stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request',
 } as const;
