@@ -14,6 +14,7 @@ import { settingsModule } from './settings/index.js';
 import { thingsModule } from './things/index.js';
 import { flattrsModule } from './flattrs/index.js';
 import { countsModule } from './counts/index.js';
+import { badgesModule } from './badges/index.js';
 import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
@@ -38,6 +39,7 @@ export const modules: ServerModule[] = [
   thingsModule,
   flattrsModule,
   countsModule,
+  badgesModule,
   depositsModule,
   distributionModule,
   ledgerModule,
