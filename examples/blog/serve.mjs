@@ -13,35 +13,41 @@ const DIR = import.meta.dirname;
 const PLACEHOLDER_API = 'http://127.0.0.1:8080';
 
 /**
- * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string> }} options
- *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin);
+ * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string | ((site: { url: string, api: string }) => string)> }} options
+ *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin), as text or made per
+ *   request from the blog's own URL and the service's;
  *   `hostname` names the blog in its URL (e.g. `localhost`, another *site* than `127.0.0.1`) while it listens on `host`.
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', hostname = host, pages = {} } = {}) {
   const index = (await readFile(path.join(DIR, 'index.html'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
   const css = await readFile(path.join(DIR, 'blog.css'), 'utf8');
+  const feed = (await readFile(path.join(DIR, 'feed.atom'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
   const routes = new Map([
     ['/', ['text/html; charset=utf-8', index]],
     ['/index.html', ['text/html; charset=utf-8', index]],
     ['/blog.css', ['text/css; charset=utf-8', css]],
+    ['/feed.atom', ['application/atom+xml; charset=utf-8', feed]],
     ...Object.entries(pages).map(([p, html]) => [p, ['text/html; charset=utf-8', html]]),
   ]);
+  let url = '';
   const server = createServer((req, res) => {
     const route = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': route[0], 'cache-control': 'no-store' }).end(route[1]);
+    const body = typeof route[1] === 'function' ? route[1]({ url, api }) : route[1];
+    res.writeHead(200, { 'content-type': route[0], 'cache-control': 'no-store' }).end(body);
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  url = `http://${hostname}:${address.port}`;
   return {
-    url: `http://${hostname}:${address.port}`,
+    url,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

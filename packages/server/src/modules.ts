@@ -15,6 +15,7 @@ import { thingsModule } from './things/index.js';
 import { flattrsModule } from './flattrs/index.js';
 import { countsModule } from './counts/index.js';
 import { badgesModule } from './badges/index.js';
+import { discoveryModule } from './discovery/index.js';
 import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
@@ -40,6 +41,7 @@ export const modules: ServerModule[] = [
   flattrsModule,
   countsModule,
   badgesModule,
+  discoveryModule,
   depositsModule,
   distributionModule,
   ledgerModule,

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../pages/index.js';
+import { flattrLinkUrl } from '../widget/index.js';
 import type { BadgeTheme } from './badge-svg.js';
 
 /** A thing named by its URL (title and creator as the page would send them), or a creator by user id. */
@@ -43,14 +44,6 @@ export function snippetsFor(publicUrl: string, target: SnippetTarget, options: {
     linkHtml: `<a rel="payment" href="${escapeHtml(flattrUrl)}">${escapeHtml(name)}</a>`,
     linkMarkdown: `[${markdownText(name)}](${markdownUrl(flattrUrl)})`,
   };
-}
-
-/**
- * `/flattr?url=…&title=…&creator=…`: the link that flattrs a thing without a script on the page (it opens
- * the confirm page on the service and comes back), and the `href` of a `rel="payment"` link in pages and feeds.
- */
-export function flattrLinkUrl(publicUrl: string, thing: { url: string; title?: string; creator?: string }): string {
-  return `${publicUrl.replace(/\/+$/, '')}/flattr?${query({ url: thing.url, title: thing.title, creator: thing.creator })}`;
 }
 
 function withBadge(badgeUrl: string, pageUrl: string, alt: string): Pick<Snippets, 'badgeUrl' | 'pageUrl' | 'markdown' | 'html'> {
