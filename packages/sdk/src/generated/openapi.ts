@@ -106,6 +106,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/badge.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An SVG badge with the flattr count of a thing (`?url=`) or of a creator's things (`?creator=`); no JavaScript needed */
+        get: operations["getBadgeSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flattr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plain Flattr link (no JavaScript): to the confirm page, which comes back to the page afterwards (HTML) */
+        get: operations["getFlattr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -810,6 +844,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/things/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The things a page or a feed offers to flattr on this service: its rel="payment" links and <podcast:funding> (read only) */
+        post: operations["postThingsDiscover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/confirm": {
         parameters: {
             query?: never;
@@ -1179,6 +1230,107 @@ export interface operations {
                 };
                 content: {
                     "text/css": string;
+                };
+            };
+        };
+    };
+    getBadgeSvg: {
+        parameters: {
+            query?: {
+                creator?: string;
+                theme?: "light" | "dark" | "auto";
+                url?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 if the badge did not change */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `image/svg+xml`; `Cache-Control: public, max-age=300` and a strong `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched); no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_url` or `validation_failed` (neither or both of url and creator, a bad theme) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: invalid_url, validation_failed */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `creator_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: creator_not_found */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getFlattr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To `/widget/confirm?…&return=…` (full page); nothing is recorded */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Bad url, title or creator: an HTML page naming the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -3688,6 +3840,92 @@ export interface operations {
             };
         };
     };
+    postThingsDiscover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A page, or an RSS or Atom feed */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was found (possibly nothing); nothing is written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "html" | "feed";
+                        things: {
+                            count: number;
+                            /** @description A claim only, as the button's creator attribute */
+                            creator?: string;
+                            /** @description The plain link that flattrs it on this service (/flattr?url=…) */
+                            flattrUrl: string;
+                            /** @enum {string} */
+                            source: "html-link" | "atom-link" | "podcast-funding";
+                            /** @description null until its first flattr */
+                            thingId: string | null;
+                            title?: string;
+                            url: string;
+                        }[];
+                        /** @description The document was longer than the server reads (2 MiB): later items are missing */
+                        truncated: boolean;
+                        /** @description The URL that answered, after redirects */
+                        url: string;
+                    };
+                };
+            };
+            /** @description `invalid_url` or `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: invalid_url, validation_failed */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `fetch_failed` (no answer, or not 2xx), `address_not_allowed` (a private or loopback address), `unsupported_document` (not HTML, RSS or Atom) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: fetch_failed, address_not_allowed, unsupported_document */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     getWidgetConfirm: {
         parameters: {
             query?: never;
@@ -3715,7 +3953,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Bad url or origin */
+            /** @description Bad url, origin or return (`return` instead of `origin`: the full-page flow of the plain /flattr link) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3744,7 +3982,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description No session: to the login page */
+            /** @description No session: to the login page; in the full-page flow (`return`), after a recorded flattr: back to `return` */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -3753,7 +3991,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Bad url or origin */
+            /** @description Bad url, origin or return */
             400: {
                 headers: {
                     [name: string]: unknown;
