@@ -8,7 +8,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
-import { minifyCss, minifyHtml, tsOptions, terserOptions } from '../rollup.config.mjs';
+import { lazyAsFile, minifyCss, minifyHtml, tsOptions, terserOptions } from '../rollup.config.mjs';
 import { machineLine, updateBenchmarksSection } from '../../../scripts/benchmarks-doc.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -25,7 +25,7 @@ const strings = await Promise.all(languages.map((lang) => readFile(path.join(roo
 async function bundle(input) {
   const build = await rollup({
     input: path.join(root, input),
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser(terserOptions)],
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), lazyAsFile(), minifyCss(), minifyHtml(), terser(terserOptions)],
     onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
   });
   const { output } = await build.generate({ format: 'iife', name: 'x' });

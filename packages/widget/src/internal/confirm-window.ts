@@ -51,7 +51,7 @@ export function openConfirmWindow(request: ConfirmRequest, asTab = false): Windo
 // is only ever delivered to the button whose request is showing in the window.
 let endCurrentWait: (() => void) | undefined;
 
-export function awaitConfirmResult(popup: Window, apiOrigin: string, signal?: AbortSignal): Promise<ConfirmResult | null> {
+export function awaitConfirmResult(popup: Window, apiOrigin: string, signal?: AbortSignal, early: MessageEvent[] = []): Promise<ConfirmResult | null> {
   endCurrentWait?.();
   return new Promise((resolve) => {
     const onMessage = (event: MessageEvent) => {
@@ -71,6 +71,8 @@ export function awaitConfirmResult(popup: Window, apiOrigin: string, signal?: Ab
     endCurrentWait = onAbort;
     window.addEventListener('message', onMessage);
     signal?.addEventListener('abort', onAbort);
+    // Messages that arrived while this code was being fetched (the window can be quicker than the network).
+    early.forEach(onMessage);
   });
 }
 

@@ -1,16 +1,17 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { createFlattr } from '@flattr/sdk/lite-core';
 import type { FlattrErrorDetail } from '../../events/flattr-error.js';
 import type { FlattrSuccessDetail } from '../../events/flattr-success.js';
 import '../../events/flattr-click.js';
 import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
-import { awaitConfirmResult, confirmUrl, openConfirmWindow, type ConfirmRequest } from '../../internal/confirm-window.js';
+import type { ClickOutcome } from '../../internal/click-flow.js';
+import { confirmUrl, openConfirmWindow, type ConfirmRequest } from '../../internal/confirm-window.js';
 import { clearCounts, countsFor } from '../../internal/counts.js';
 import { emit } from '../../internal/emit.js';
 import { readDataAttributes, setMissingAttributes, toLangTag } from '../../internal/legacy.js';
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
+import { loadClickFlow } from '../../internal/load-click-flow.js';
 import { getSiteToken, isFlattred, rememberFlattred, setSiteToken } from '../../internal/storage.js';
 import styles from './flattr-button.styles.js';
 
@@ -229,8 +230,8 @@ export default class FlattrButton extends LitElement {
       detail: { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator, via, trusted: event.isTrusted },
     });
     if (clickEvent.defaultPrevented) return;
-    if (token) void this._flattrWithToken(origin, token);
-    else void this._flattrInWindow(origin);
+    if (token) this._flattrWithToken(origin, token);
+    else this._flattrInWindow(origin);
   }
 
   private _handleFallbackClick(event: MouseEvent): void {
@@ -240,15 +241,15 @@ export default class FlattrButton extends LitElement {
     const popup = openConfirmWindow(this._confirmRequest(origin), true);
     if (!popup) return;
     event.preventDefault();
-    void this._flattrInWindow(origin, popup);
+    this._flattrInWindow(origin, popup);
   }
 
   private _confirmRequest(origin: string): ConfirmRequest {
     return { api: origin, url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator };
   }
 
-  /** The window path. Runs synchronously up to `window.open` so the popup counts as the reader's gesture. */
-  private async _flattrInWindow(origin: string, alreadyOpen?: Window): Promise<void> {
+  /** The window path. Opens the window synchronously, so that it counts as the reader's gesture. */
+  private _flattrInWindow(origin: string, alreadyOpen?: Window): void {
     const request = this._confirmRequest(origin);
     const popup = alreadyOpen ?? openConfirmWindow(request);
     if (!popup) {
@@ -260,48 +261,55 @@ export default class FlattrButton extends LitElement {
       return;
     }
     this._fallbackHref = null;
-    const previous = this.state;
-    this._pending = true;
-    this.state = 'loading';
-    this._confirmAbort = new AbortController();
-    const result = await awaitConfirmResult(popup, origin, this._confirmAbort.signal);
-    this._pending = false;
-    if (!result) {
-      this.state = previous; // closed without a result: the reader changed their mind
-    } else if (result.ok) {
-      if (result.siteToken) setSiteToken(origin, result.siteToken);
-      this._succeed(origin, result.thingId, result.count, result.period, result.flattrId, 'window');
-    } else {
-      // Not logged in: the button offers to log in (a click opens the window again).
-      const state = LOGIN_CODES.includes(result.code) ? 'needs-login' : 'error';
-      this._fail({ code: result.code, message: result.detail ?? result.code }, 'click', state);
-    }
+    const abort = (this._confirmAbort = new AbortController());
+    // The code that waits for the result arrives with this click: keep what the window posts meanwhile.
+    const early: MessageEvent[] = [];
+    const keep = (event: MessageEvent) => event.source === popup && early.push(event);
+    addEventListener('message', keep);
+    void this._settle(origin, 'window', (flow) => {
+      removeEventListener('message', keep);
+      return flow.resultFromWindow(popup, origin, abort.signal, early);
+    });
   }
 
-  /** The one-click path: the reader granted this site a token earlier. */
-  private async _flattrWithToken(origin: string, token: string): Promise<void> {
+  /** The one-click path: the reader granted this site a token earlier. Empty title or creator: not sent. */
+  private _flattrWithToken(origin: string, token: string): void {
+    const input = { url: this.effectiveUrl, title: this.effectiveTitle || undefined, creator: this.effectiveCreator || undefined };
+    void this._settle(origin, 'site-token', (flow) => flow.flattrWithToken(origin, token, input));
+  }
+
+  /**
+   * Loading while a flattr runs (its code arrives with the first click), then one end: flattred, back where it
+   * was (the window closed without a result), or failed. A refused site token is forgotten and the window opens.
+   */
+  private async _settle(
+    origin: string,
+    via: FlattrSuccessDetail['via'],
+    run: (flow: Awaited<ReturnType<typeof loadClickFlow>>) => Promise<ClickOutcome | null>,
+  ): Promise<void> {
     const previous = this.state;
     this._pending = true;
     this.state = 'loading';
+    let outcome: ClickOutcome | null;
     try {
-      // Empty title or creator: not sent (JSON leaves out undefined).
-      const input = { url: this.effectiveUrl, title: this.effectiveTitle || undefined, creator: this.effectiveCreator || undefined };
-      const { status, flattr } = await createFlattr({ baseUrl: origin, token }, input);
-      this._pending = false;
-      const count = flattr.thing?.flattrCount ?? (this.count ?? 0) + (status === 201 ? 1 : 0);
-      this._succeed(origin, flattr.thingId ?? null, count, flattr.period, flattr.id ?? null, 'site-token');
+      outcome = await run(await loadClickFlow());
     } catch (error) {
-      this._pending = false;
-      const detail = errorDetail(error);
-      if (detail.status === 401 || detail.status === 403) {
-        // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
-        setSiteToken(origin, null);
-        this.state = 'needs-login';
-        void this._flattrInWindow(origin);
-        return;
-      }
-      this.state = previous;
-      this._fail(detail, 'click');
+      outcome = errorDetail(error);
+    }
+    this._pending = false;
+    if (!outcome) {
+      this.state = previous; // closed without a result: the reader changed their mind
+    } else if (outcome.ok) {
+      if (outcome.siteToken) setSiteToken(origin, outcome.siteToken);
+      this._succeed(origin, outcome.thingId, outcome.count ?? this.count ?? 0, outcome.period, outcome.flattrId, via);
+    } else if (via === 'site-token' && (outcome.status === 401 || outcome.status === 403)) {
+      // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
+      setSiteToken(origin, null);
+      this.state = 'needs-login';
+      this._flattrInWindow(origin);
+    } else {
+      // Not logged in: the button offers to log in (a click opens the window again).
+      this._fail(outcome, 'click', LOGIN_CODES.includes(outcome.code) ? 'needs-login' : 'error');
     }
   }
 

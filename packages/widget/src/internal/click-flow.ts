@@ -1,0 +1,38 @@
+/**
+ * What a click needs once the reader clicked, loaded on the first click and
+ * not with the page: waiting for the confirm window's result and the
+ * one-click flattr with a site token. The script-tag bundle fetches it as
+ * `flattr-click.js` beside `flattr.js` (`import()` in a classic script
+ * resolves against the script's own URL); bundlers split it as usual.
+ * Both answer one shape, so the element has one success and one failure path.
+ */
+import { createFlattr } from '@flattr/sdk/lite-core';
+import { awaitConfirmResult } from './confirm-window.js';
+
+export type ClickOutcome =
+  | { ok: true; thingId: string | null; count: number | null; period: string; flattrId: string | null; siteToken?: string }
+  /** A failure is the `flattr-error` detail itself. */
+  | { ok?: undefined; code: string; message: string; status?: number };
+
+/**
+ * The window's result, or null when the reader closed it without one. `early`: the messages the window posted
+ * before this code arrived, kept by the element from the moment it opened the window.
+ */
+export async function resultFromWindow(popup: Window, apiOrigin: string, signal: AbortSignal, early: MessageEvent[]): Promise<ClickOutcome | null> {
+  const result = await awaitConfirmResult(popup, apiOrigin, signal, early);
+  if (!result) return null;
+  if (!result.ok) return { code: result.code, message: result.detail ?? result.code };
+  const { thingId, count, period, flattrId, siteToken } = result;
+  return { ok: true, thingId, count, period, flattrId, siteToken };
+}
+
+/** `POST /v1/flattrs` with the site token the reader granted this site; `count` null when the answer has none. */
+export async function flattrWithToken(apiOrigin: string, token: string, input: { url: string; title?: string; creator?: string }): Promise<ClickOutcome> {
+  try {
+    const { flattr } = await createFlattr({ baseUrl: apiOrigin, token }, input);
+    return { ok: true, thingId: flattr.thingId ?? null, count: flattr.thing?.flattrCount ?? null, period: flattr.period, flattrId: flattr.id ?? null };
+  } catch (error) {
+    const e = error as { message?: string; status?: number; code?: string };
+    return { code: e.code ?? 'network_error', message: e.message ?? String(error), status: e.status };
+  }
+}
