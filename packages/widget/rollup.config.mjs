@@ -39,6 +39,8 @@ export function minifyCss() {
           .replace(/:\s+/g, ':')
           .replace(/;}/g, '}')
           .replace(/([^\w.#-])0\.(\d)/g, '$1.$2')
+          // [size='large'] → [size=large]: an identifier needs no quotes in an attribute selector.
+          .replace(/\[([\w-]+)='([A-Za-z][\w-]*)'\]/g, '[$1=$2]')
           .trim() +
         '`',
       );

@@ -12,7 +12,7 @@ import { readDataAttributes, setMissingAttributes, toLangTag } from '../../inter
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
 import { loadClickFlow } from '../../internal/load-click-flow.js';
-import { getSiteToken, isFlattred, rememberFlattred, setSiteToken } from '../../internal/storage.js';
+import { getSiteToken, isFlattred } from '../../internal/storage.js';
 import styles from './flattr-button.styles.js';
 
 export type FlattrButtonSize = 'compact' | 'large';
@@ -200,7 +200,7 @@ export default class FlattrButton extends LitElement {
     this._countsAbort = abort;
     this.state = 'loading';
     try {
-      const counts = await countsFor(origin, this.effectiveUrl, abort.signal);
+      const counts = await countsFor(origin, this.effectiveUrl);
       if (abort.signal.aborted) return;
       this.count = counts.count;
       this.thingId = counts.thingId;
@@ -300,11 +300,9 @@ export default class FlattrButton extends LitElement {
     if (!outcome) {
       this.state = previous; // closed without a result: the reader changed their mind
     } else if (outcome.ok) {
-      if (outcome.siteToken) setSiteToken(origin, outcome.siteToken);
       this._succeed(origin, outcome.thingId, outcome.count ?? this.count ?? 0, outcome.period, outcome.flattrId, via);
     } else if (via === 'site-token' && (outcome.status === 401 || outcome.status === 403)) {
-      // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
-      setSiteToken(origin, null);
+      // Revoked, expired, or bound to another origin (the click flow forgot it): ask the reader in the window instead.
       this.state = 'needs-login';
       this._flattrInWindow(origin);
     } else {
@@ -322,7 +320,6 @@ export default class FlattrButton extends LitElement {
     via: FlattrSuccessDetail['via'],
   ): void {
     const detail: FlattrSuccessDetail = { url: this.effectiveUrl, thingId, count, period, flattrId, via };
-    rememberFlattred(origin, detail.url, period);
     clearCounts(origin);
     this.count = detail.count;
     this.thingId = detail.thingId;
