@@ -13,6 +13,7 @@ import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
 import { loadClickFlow } from '../../internal/load-click-flow.js';
 import { getSiteToken, isFlattred } from '../../internal/storage.js';
+import { VERSION } from '../../version.js';
 import styles from './flattr-button.styles.js';
 
 export type FlattrButtonSize = 'compact' | 'large';
@@ -48,6 +49,9 @@ const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
  * @cssproperty --flattr-font-size - Font size.
  */
 export default class FlattrButton extends LitElement {
+  /** This element's version: a page that loads two different ones is warned in the console. */
+  static readonly version = VERSION;
+
   static override styles = styles;
 
   // Declared without decorators: the decorator helpers cost ~0.5 KB in the script-tag bundle.
@@ -63,7 +67,7 @@ export default class FlattrButton extends LitElement {
     button: {},
     category: {},
     tags: {},
-    state: { reflect: true },
+    _state: { state: true },
     count: { state: true },
     _announcement: { state: true },
     _fallbackHref: { state: true },
@@ -108,8 +112,15 @@ export default class FlattrButton extends LitElement {
   /** Old vocabulary: comma-separated tags (accepted for compatibility; not sent). */
   tags = '';
 
-  /** Where the button is: loading, ready, flattred (this month), needs-login, or error. Read-only. */
-  state: FlattrButtonState = 'loading';
+  private _state: FlattrButtonState = 'loading';
+
+  /**
+   * Where the button is: loading, ready, flattred (this month), needs-login, or error. Read-only (a getter; the
+   * `state` attribute mirrors it for styling, and setting that attribute changes nothing).
+   */
+  get state(): FlattrButtonState {
+    return this._state;
+  }
 
   /** The thing's flattr count, once loaded (null before, or without `show-count`). */
   count: number | null = null;
@@ -158,7 +169,7 @@ export default class FlattrButton extends LitElement {
     setMissingAttributes(this, { ...legacy, language: null, hidden: null, lang: legacy.language && toLangTag(legacy.language) });
     super.connectedCallback();
     // Re-attached after a move: pick up where the lazy count left off.
-    if (this.hasUpdated && this.state === 'loading' && !this._pending) this._setUp();
+    if (this.hasUpdated && this._state === 'loading' && !this._pending) this._setUp();
   }
 
   override disconnectedCallback(): void {
@@ -186,10 +197,10 @@ export default class FlattrButton extends LitElement {
     }
     if (!this.showCount) {
       this.count = null;
-      this.state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
+      this._state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
       return;
     }
-    this.state = 'loading';
+    this._state = 'loading';
     this._stopObserving = whenNearViewport(this, () => void this._loadCount());
   }
 
@@ -198,13 +209,13 @@ export default class FlattrButton extends LitElement {
     if (!origin) return;
     const abort = new AbortController();
     this._countsAbort = abort;
-    this.state = 'loading';
+    this._state = 'loading';
     try {
       const counts = await countsFor(origin, this.effectiveUrl);
       if (abort.signal.aborted) return;
       this.count = counts.count;
       this.thingId = counts.thingId;
-      this.state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
+      this._state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
     } catch (error) {
       if (abort.signal.aborted) return;
       this._fail(errorDetail(error, 'counts_failed'), 'counts');
@@ -215,8 +226,8 @@ export default class FlattrButton extends LitElement {
     const path = event.composedPath();
     const onHost = path[0] === this;
     if (!onHost && !path.includes(this.renderRoot.querySelector('button')!)) return; // clicks on the count or the fallback link
-    if (this._pending || this.state === 'flattred' || this.state === 'loading') return;
-    if (this.state === 'error' && this._retryAction === 'counts') {
+    if (this._pending || this._state === 'flattred' || this._state === 'loading') return;
+    if (this._state === 'error' && this._retryAction === 'counts') {
       if (this.apiOrigin) void this._loadCount();
       return;
     }
@@ -287,9 +298,9 @@ export default class FlattrButton extends LitElement {
     via: FlattrSuccessDetail['via'],
     run: (flow: Awaited<ReturnType<typeof loadClickFlow>>) => Promise<ClickOutcome | null>,
   ): Promise<void> {
-    const previous = this.state;
+    const previous = this._state;
     this._pending = true;
-    this.state = 'loading';
+    this._state = 'loading';
     let outcome: ClickOutcome | null;
     try {
       outcome = await run(await loadClickFlow());
@@ -298,12 +309,12 @@ export default class FlattrButton extends LitElement {
     }
     this._pending = false;
     if (!outcome) {
-      this.state = previous; // closed without a result: the reader changed their mind
+      this._state = previous; // closed without a result: the reader changed their mind
     } else if (outcome.ok) {
       this._succeed(origin, outcome.thingId, outcome.count ?? this.count ?? 0, outcome.period, outcome.flattrId, via);
     } else if (via === 'site-token' && (outcome.status === 401 || outcome.status === 403)) {
       // Revoked, expired, or bound to another origin (the click flow forgot it): ask the reader in the window instead.
-      this.state = 'needs-login';
+      this._state = 'needs-login';
       this._flattrInWindow(origin);
     } else {
       // Not logged in: the button offers to log in (a click opens the window again).
@@ -323,13 +334,13 @@ export default class FlattrButton extends LitElement {
     clearCounts(origin);
     this.count = detail.count;
     this.thingId = detail.thingId;
-    this.state = 'flattred';
+    this._state = 'flattred';
     this._announcement = formatCount(this._language, detail.count);
     emit(this, 'flattr-success', { detail });
   }
 
   private _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state: FlattrButtonState = 'error'): void {
-    this.state = state;
+    this._state = state;
     this._retryAction = retry;
     emit(this, 'flattr-error', { detail });
   }
@@ -341,6 +352,11 @@ export default class FlattrButton extends LitElement {
     if (!origin) return;
     clearCounts(origin);
     this._setUp();
+  }
+
+  protected override updated(): void {
+    // The attribute mirrors the state for styling (`flattr-button[state=error]`); it is never read back.
+    if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
   }
 
   override render() {
@@ -359,14 +375,14 @@ export default class FlattrButton extends LitElement {
       flattred: [strings.flattred, strings.labelFlattred],
       'needs-login': [strings.logIn, strings.labelLogIn],
       error: [strings.retry, strings.labelRetry],
-    })[this.state];
+    })[this._state];
     return html`
       <button
         part="button"
         type="button"
         aria-label=${format(label, { title })}
-        aria-pressed=${this.state === 'flattred' ? 'true' : 'false'}
-        aria-busy=${this.state === 'loading' ? 'true' : nothing}
+        aria-pressed=${this._state === 'flattred' ? 'true' : 'false'}
+        aria-busy=${this._state === 'loading' ? 'true' : nothing}
       >${text}</button>
       ${this.showCount
         ? html`<span part="count" class="count"
