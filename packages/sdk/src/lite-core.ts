@@ -7,6 +7,11 @@
  */
 import type { Flattr } from './types.js';
 
+export {
+  confirmUrl, openConfirmWindow, waitForConfirmResult,
+  type ConfirmResult, type ConfirmSuccess, type MessageHost, type WaitOptions,
+} from './confirm-window.js';
+
 export interface Counts {
   thingId: string | null;
   count: number;

@@ -22,6 +22,11 @@ function toFlattrError(response: Response | undefined, cause?: unknown): Promise
   return new FlattrError(`Network error: ${String((cause as Error)?.message ?? cause)}`, { status: 0, code: 'network_error', cause });
 }
 export type { Flattr } from './types.js';
+export { confirmInWindow, type ConfirmWindowOptions } from './auth/confirm-window.js';
+export {
+  confirmUrl, openConfirmWindow, waitForConfirmResult,
+  type ConfirmResult, type ConfirmSuccess, type MessageHost, type WaitOptions,
+} from './confirm-window.js';
 
 import type { CountsBatcher } from './lite-core.js';
 export type { Counts, CountsBatcher } from './lite-core.js';

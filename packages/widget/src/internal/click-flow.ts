@@ -7,8 +7,7 @@
  * Both answer one shape, so the element has one success and one failure path, and both keep this browser's
  * memory (flattred this month, the site token) up to date, so the element's own bundle only reads it.
  */
-import { createFlattr } from '@flattr/sdk/lite-core';
-import { awaitConfirmResult } from './confirm-window.js';
+import { createFlattr, waitForConfirmResult } from '@flattr/sdk/lite-core';
 import { rememberFlattred, setSiteToken } from './storage.js';
 
 export type ClickOutcome =
@@ -21,7 +20,7 @@ export type ClickOutcome =
  * before this code arrived, kept by the element from the moment it opened the window.
  */
 export async function resultFromWindow(popup: Window, apiOrigin: string, signal: AbortSignal, early: MessageEvent[]): Promise<ClickOutcome | null> {
-  const result = await awaitConfirmResult(popup, apiOrigin, signal, early);
+  const result = await waitForConfirmResult(popup, apiOrigin, { signal, early });
   if (!result) return null;
   if (!result.ok) return { code: result.code, message: result.detail ?? result.code };
   const { url, thingId, count, period, flattrId, siteToken } = result;

@@ -5,7 +5,7 @@ import '../../events/flattr-click.js';
 import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
 import type { ClickOutcome } from '../../internal/click-flow.js';
-import { confirmUrl, openConfirmWindow, type ConfirmRequest } from '../../internal/confirm-window.js';
+import { confirmUrl, openConfirmWindow } from '@flattr/sdk/lite-core';
 import { clearCounts, countsFor } from '../../internal/counts.js';
 import { emit } from '../../internal/emit.js';
 import { readDataAttributes, setMissingAttributes, toLangTag } from '../../internal/legacy.js';
@@ -50,7 +50,7 @@ const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
  */
 export default class FlattrButton extends LitElement {
   /** This element's version: a page that loads two different ones is warned in the console. */
-  static readonly version = VERSION;
+  static readonly version: string = VERSION;
 
   static override styles = styles;
 
@@ -249,22 +249,22 @@ export default class FlattrButton extends LitElement {
     const origin = this.apiOrigin;
     if (!origin) return;
     // Opening as a tab from the link's own click; if that is blocked too, the link navigates by itself.
-    const popup = openConfirmWindow(this._confirmRequest(origin), true);
+    const popup = openConfirmWindow(this._confirmUrl(origin), true);
     if (!popup) return;
     event.preventDefault();
     this._flattrInWindow(origin, popup);
   }
 
-  private _confirmRequest(origin: string): ConfirmRequest {
-    return { api: origin, url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator };
+  private _confirmUrl(origin: string): string {
+    return confirmUrl(origin, { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator });
   }
 
   /** The window path. Opens the window synchronously, so that it counts as the reader's gesture. */
   private _flattrInWindow(origin: string, alreadyOpen?: Window): void {
-    const request = this._confirmRequest(origin);
-    const popup = alreadyOpen ?? openConfirmWindow(request);
+    const url = this._confirmUrl(origin);
+    const popup = alreadyOpen ?? openConfirmWindow(url);
     if (!popup) {
-      this._fallbackHref = confirmUrl(request);
+      this._fallbackHref = url;
       this._fail(
         { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: this._fallbackHref },
         'click',
