@@ -879,6 +879,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget/flattr-lazy.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The part of the loader fetched on the first click or for old markup and commands (short cache) */
+        get: operations["getWidgetFlattrLazyJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/flattr.js": {
         parameters: {
             query?: never;
@@ -905,6 +922,23 @@ export interface paths {
         };
         /** The widget’s strings in one language (fetched by the script tag for non-English pages) */
         get: operations["getWidgetI18nByLangJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v/{hash}/flattr-lazy.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same beside a versioned loader (`hash` is the loader's): immutable, cached for a year */
+        get: operations["getWidgetVByHashFlattrLazyJs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4011,6 +4045,40 @@ export interface operations {
             };
         };
     };
+    getWidgetFlattrLazyJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script-tag loader (minified IIFE) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The widget has not been built (`widget_not_built`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getWidgetFlattrJs: {
         parameters: {
             query?: never;
@@ -4064,6 +4132,50 @@ export interface operations {
                 content: {
                     "application/json": string;
                 };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The widget has not been built (`widget_not_built`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getWidgetVByHashFlattrLazyJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script-tag loader (minified IIFE) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description Beside an older loader: to /widget/flattr-lazy.js (this server keeps only the current build) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
