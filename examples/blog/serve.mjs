@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 
 const DIR = import.meta.dirname;
 const PLACEHOLDER_API = 'http://127.0.0.1:8080';
+/** The blog's address in index.html; served, the buttons name the blog's own pages, as a real blog's do. */
+const PLACEHOLDER_SITE = 'https://workshop-notes.example';
 
 /**
  * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string | ((site: { url: string, api: string }) => string)> }} options
@@ -20,17 +22,11 @@ const PLACEHOLDER_API = 'http://127.0.0.1:8080';
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', hostname = host, pages = {} } = {}) {
-  const index = (await readFile(path.join(DIR, 'index.html'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
+  const template = await readFile(path.join(DIR, 'index.html'), 'utf8');
   const css = await readFile(path.join(DIR, 'blog.css'), 'utf8');
-  const feed = (await readFile(path.join(DIR, 'feed.atom'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
-  const routes = new Map([
-    ['/', ['text/html; charset=utf-8', index]],
-    ['/index.html', ['text/html; charset=utf-8', index]],
-    ['/blog.css', ['text/css; charset=utf-8', css]],
-    ['/feed.atom', ['application/atom+xml; charset=utf-8', feed]],
-    ...Object.entries(pages).map(([p, html]) => [p, ['text/html; charset=utf-8', html]]),
-  ]);
-  let url = '';
+  const feed = await readFile(path.join(DIR, 'feed.atom'), 'utf8');
+  /** @type {Map<string, [string, string | ((site: { url: string, api: string }) => string)]>} filled once the port (and so the blog's URL) is known */
+  const routes = new Map();
   const server = createServer((req, res) => {
     const route = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
     if (!route) {
@@ -45,7 +41,17 @@ export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = 
     server.listen(port, host, resolve);
   });
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-  url = `http://${hostname}:${address.port}`;
+  const url = `http://${hostname}:${address.port}`;
+  // One click on a site covers only that site's pages (docs/auth.md, "Site tokens"): the buttons name pages of this origin.
+  // Also inside the payment links' query strings (`/flattr?url=https%3A%2F%2F…`), where the addresses are encoded.
+  const fill = (text) => text.replaceAll(PLACEHOLDER_API, api).replaceAll(PLACEHOLDER_SITE, url)
+    .replaceAll(encodeURIComponent(PLACEHOLDER_SITE), encodeURIComponent(url));
+  const index = fill(template);
+  routes.set('/', ['text/html; charset=utf-8', index]);
+  routes.set('/index.html', ['text/html; charset=utf-8', index]);
+  routes.set('/blog.css', ['text/css; charset=utf-8', css]);
+  routes.set('/feed.atom', ['application/atom+xml; charset=utf-8', fill(feed)]);
+  for (const [p, html] of Object.entries(pages)) routes.set(p, ['text/html; charset=utf-8', html]);
   return {
     url,
     close: () => new Promise((resolve) => {

@@ -8,6 +8,7 @@
  * memory (flattred this month, the site token) up to date, so the element's own bundle only reads it.
  */
 import { createFlattr, waitForConfirmResult } from '@flattr/sdk/lite-core';
+import { BEYOND_TOKEN_CODES } from './site-token-codes.js';
 import { rememberFlattred, setSiteToken } from './storage.js';
 
 export type ClickOutcome =
@@ -37,8 +38,9 @@ export async function flattrWithToken(apiOrigin: string, token: string, input: {
     return { ok: true, thingId: flattr.thingId ?? null, count: flattr.thing?.flattrCount ?? null, period: flattr.period, flattrId: flattr.id ?? null };
   } catch (error) {
     const e = error as { message?: string; status?: number; code?: string };
-    // Revoked, expired, or bound to another origin: forgotten, so the next click asks in the window.
-    if (e.status === 401 || e.status === 403) setSiteToken(apiOrigin, null);
+    // Revoked, expired, or bound to another origin: forgotten, so the next click asks in the window. A token that
+    // only does not cover this click is kept.
+    if ((e.status === 401 || e.status === 403) && !BEYOND_TOKEN_CODES.includes(e.code!)) setSiteToken(apiOrigin, null);
     return { code: e.code ?? 'network_error', message: e.message ?? String(error), status: e.status };
   }
 }

@@ -12,6 +12,7 @@ import { readDataAttributes, setMissingAttributes, toLangTag } from '../../inter
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
 import { loadClickFlow } from '../../internal/load-click-flow.js';
+import { BEYOND_TOKEN_CODES } from '../../internal/site-token-codes.js';
 import { getSiteToken, isFlattred } from '../../internal/storage.js';
 import { VERSION } from '../../version.js';
 import styles from './flattr-button.styles.js';
@@ -312,6 +313,10 @@ export default class FlattrButton extends LitElement {
       this._state = previous; // closed without a result: the reader changed their mind
     } else if (outcome.ok) {
       this._succeed(origin, outcome.thingId, outcome.count ?? this.count ?? 0, outcome.period, outcome.flattrId, via);
+    } else if (via === 'site-token' && BEYOND_TOKEN_CODES.includes(outcome.code)) {
+      // The token is fine but does not cover this click (kept): the reader confirms this one in the window.
+      this._state = previous;
+      this._flattrInWindow(origin);
     } else if (via === 'site-token' && (outcome.status === 401 || outcome.status === 403)) {
       // Revoked, expired, or bound to another origin (the click flow forgot it): ask the reader in the window instead.
       this._state = 'needs-login';
