@@ -169,7 +169,8 @@ describe('POST /v1/things/discover: rel="payment" and podcast:funding in pages a
   });
 
   it('finds the posts of examples/blog in its Atom feed and on its page', async () => {
-    const posts = ['plane-iron', 'one-board-bench', 'hide-glue'].map((slug) => `https://workshop-notes.example/2026/${slug}`);
+    // Served, the blog names its own pages (examples/blog/serve.mjs).
+    const posts = ['plane-iron', 'one-board-bench', 'hide-glue'].map((slug) => `${blog.url}/2026/${slug}`);
     const feed = await discover(`${blog.url}/feed.atom`);
     assert.equal(feed.status, 200, feed.text);
     assert.deepEqual(feed.body.things.map((t: { url: string; creator: string }) => [t.url, t.creator]), posts.map((p) => [p, 'Robin']));
