@@ -8,8 +8,17 @@ export interface ConfirmInput {
   url: string;
   title: string | undefined;
   creator: string | undefined;
-  /** The opener page's origin: the only target the result is posted to. */
+  /**
+   * The opener page's origin: the only target the result is posted to. In the
+   * full-page flow (`returnTo`), the origin of the page the reader goes back to.
+   */
   origin: string;
+  /**
+   * Set for the full-page flow (the plain `/flattr` link, no script on the
+   * page): where the reader goes back after confirming. Always on the thing's
+   * own origin; no window is posted to and no site token is issued.
+   */
+  returnTo?: string;
 }
 
 export class ConfirmInputError extends Error {
@@ -24,7 +33,8 @@ const schema = z.object({
   url: z.string({ error: 'url is required' }).min(1, 'url is required').max(LIMITS.url),
   title: optionalText('title', LIMITS.title),
   creator: optionalText('creator', LIMITS.creator),
-  origin: z.string({ error: 'origin is required' }).min(1, 'origin is required').max(300),
+  origin: z.string().min(1, 'origin is required').max(300).optional(),
+  return: z.string().min(1, 'return is required').max(LIMITS.url).optional(),
 });
 
 /**
@@ -40,7 +50,12 @@ export function parseConfirmInput(raw: unknown): ConfirmInput {
     const field = String(issue.path[0] ?? 'query');
     throw new ConfirmInputError(field, `${field}: ${issue.message}`);
   }
-  const { url, title, creator, origin } = parsed.data;
+  const { url, title, creator, origin, return: returnTo } = parsed.data;
+  if (returnTo !== undefined) {
+    if (origin !== undefined) throw new ConfirmInputError('origin', 'give either origin (a window) or return (a full page), not both');
+    return { url, title, creator, origin: returnOrigin(url, returnTo), returnTo };
+  }
+  if (origin === undefined) throw new ConfirmInputError('origin', 'origin: origin is required');
   if (!isExactHttpOrigin(origin)) {
     throw new ConfirmInputError('origin', `origin must be an http or https origin such as https://blog.example, got "${origin.slice(0, 100)}"`);
   }
@@ -50,6 +65,31 @@ export function parseConfirmInput(raw: unknown): ConfirmInput {
     throw new ConfirmInputError('url', `url: ${(error as Error).message}`);
   }
   return { url, title, creator, origin };
+}
+
+/**
+ * The full-page flow goes back only to a page of the thing's own site: never
+ * anywhere a link's author names (that would make `/flattr` an open redirect
+ * under the service's name). Answers that origin.
+ */
+function returnOrigin(url: string, returnTo: string): string {
+  let thing: URL;
+  try {
+    normalizeUrl(url);
+    thing = new URL(url.trim());
+  } catch (error) {
+    throw new ConfirmInputError('url', `url: ${(error as Error).message}`);
+  }
+  let target: URL;
+  try {
+    target = new URL(returnTo);
+  } catch {
+    throw new ConfirmInputError('return', 'return must be an absolute URL');
+  }
+  if (target.origin !== thing.origin || target.username || target.password) {
+    throw new ConfirmInputError('return', `return must be a page on ${thing.origin}, the thing's own site`);
+  }
+  return target.origin;
 }
 
 export function isExactHttpOrigin(value: string): boolean {
@@ -67,6 +107,7 @@ export function confirmQuery(input: ConfirmInput): string {
   const params = new URLSearchParams({ url: input.url });
   if (input.title) params.set('title', input.title);
   if (input.creator) params.set('creator', input.creator);
-  params.set('origin', input.origin);
+  if (input.returnTo) params.set('return', input.returnTo);
+  else params.set('origin', input.origin);
   return params.toString();
 }

@@ -36,7 +36,7 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: htmlResponses({
         200: 'The confirm form (CSRF-protected); nothing is recorded by this GET',
         303: 'No session: to the login page, coming back here afterwards',
-        400: 'Bad url or origin',
+        400: 'Bad url, origin or return (`return` instead of `origin`: the full-page flow of the plain /flattr link)',
       }),
       handler: async ({ req, res }) => {
         setConfirmHeaders(res);
@@ -49,9 +49,10 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
           csrfToken: session.csrfToken,
           readerName: session.user.name || session.user.email,
           alreadyFlattred: await flattredThisPeriod(ctx, session.userId, input.url),
-          // One click is offered only where a site token could be used: for a page on the asking site.
-          oneClick: isOnOrigin(input.url, input.origin) ? { monthlyCap: await monthlyCapFor(ctx, session.userId, input.origin) } : undefined,
-        }), SECURITY);
+          // One click is offered only where a site token could be used: for a page on the asking site, in a window.
+          oneClick: !input.returnTo && isOnOrigin(input.url, input.origin) ? { monthlyCap: await monthlyCapFor(ctx, session.userId, input.origin) } : undefined,
+          // Browsers check a form's redirect against form-action: the full page's form ends on the thing's site.
+        }), input.returnTo ? { ...SECURITY, formAction: [input.origin] } : SECURITY);
       },
     }),
     defineRoute({
@@ -61,8 +62,8 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tags: ['widget'],
       responses: htmlResponses({
         200: 'The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes',
-        303: 'No session: to the login page',
-        400: 'Bad url or origin',
+        303: 'No session: to the login page; in the full-page flow (`return`), after a recorded flattr: back to `return`',
+        400: 'Bad url, origin or return',
         403: 'Missing or wrong CSRF token (`csrf_failed`): nothing is recorded',
       }),
       handler: async ({ req, res }) => {
@@ -79,8 +80,12 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
           }), { ...SECURITY, status: 403 });
           return;
         }
-        const { status, message } = await confirm(ctx, session.userId, input, (req.body as Record<string, unknown>).oneClick === '1');
-        sendPage(res, renderResultPage({ origin: input.origin, message, title: input.title }), { ...SECURITY, status });
+        // A site token only reaches a page through the window's postMessage: the full-page flow never issues one.
+        const oneClick = !input.returnTo && (req.body as Record<string, unknown>).oneClick === '1';
+        const { status, message } = await confirm(ctx, session.userId, input, oneClick);
+        // The full-page flow goes straight back to the page once the flattr is recorded.
+        if (input.returnTo && message.ok) return void res.redirect(303, input.returnTo);
+        sendPage(res, renderResultPage({ origin: input.origin, message, title: input.title, returnTo: input.returnTo }), { ...SECURITY, status });
       },
     }),
   ];
@@ -116,7 +121,7 @@ async function confirm(ctx: ServerContext, readerId: string, input: ConfirmInput
 }
 
 /** Headers `sendPage` does not set (it sets CSP, X-Frame-Options, no-store): also on redirects. */
-function setConfirmHeaders(res: Response): void {
+export function setConfirmHeaders(res: Response): void {
   res.set({
     'Cache-Control': 'no-store',
     // The window must keep its `opener` to post the result back: a stricter
@@ -125,15 +130,19 @@ function setConfirmHeaders(res: Response): void {
   });
 }
 
-function readInput(raw: unknown, res: Response): ConfirmInput | undefined {
+const INPUT_CODES: Record<string, string> = { origin: 'invalid_origin', url: 'invalid_url', return: 'invalid_return' };
+
+/** The validated input, or undefined after answering 400 with a page that names the bad field. */
+export function readInput(raw: unknown, res: Response, inWindow = true): ConfirmInput | undefined {
   try {
     return parseConfirmInput(raw);
   } catch (error) {
     if (!(error instanceof ConfirmInputError)) throw error;
     sendPage(res, renderProblemPage({
       title: 'This button cannot be flattred',
-      code: error.field === 'origin' ? 'invalid_origin' : error.field === 'url' ? 'invalid_url' : 'validation_failed',
+      code: INPUT_CODES[error.field] ?? 'validation_failed',
       detail: error.message,
+      inWindow,
     }), { ...SECURITY, status: 400 });
     return undefined;
   }
