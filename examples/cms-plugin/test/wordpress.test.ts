@@ -255,10 +255,10 @@ describe('the Flattr plugin in a real WordPress (Debian package, PHP, MariaDB) w
       const feed = await read(path, kind);
       assert.equal(feed.error, null, `${path} is well-formed XML`);
       const byLink = new Map(feed.items!.map((item) => [item.link, item]));
-      for (const [permalink, title] of [[newPermalink, NEW_POST.title], [oldPermalink, OLD_POST.title]]) {
+      for (const [permalink, title] of [[newPermalink, NEW_POST.title], [oldPermalink, OLD_POST.title]] as const) {
         const item = byLink.get(permalink);
         assert.ok(item, `${path} has ${permalink}`);
-        assert.deepEqual(item.payment.map((p) => ({ ...p, href: canonical(p.href) })), [{ href: serviceLink(server.url, permalink!, title!), type: 'text/html' }], `${path}: ${title}`);
+        assert.deepEqual(item.payment.map((p) => ({ ...p, href: canonical(p.href) })), [{ href: serviceLink(server.url, permalink, title), type: 'text/html' }], `${path}: ${title}`);
         assert.doesNotMatch(item.content, /<flattr-button|api\.flattr\.com/, `${path}: no element or old loader in a feed`);
       }
       assert.match(byLink.get(newPermalink)!.content, /<a href="[^"]*\/flattr\?url=[^"]*" rel="payment">Flattr Sharpening a plane iron<\/a>/);

@@ -58,25 +58,25 @@ export async function startWordPress(): Promise<WordPress> {
     const router = path.join(dir, 'router.php');
     await writeFile(router, routerScript(docroot));
 
-    php = await startProcess('php', ['-d', 'memory_limit=256M', '-d', 'display_errors=0', '-S', '127.0.0.1:0', '-t', docroot, router], {
+    const started = await startProcess('php', ['-d', 'memory_limit=256M', '-d', 'display_errors=0', '-S', '127.0.0.1:0', '-t', docroot, router], {
       name: 'php -S',
       // Several workers: WordPress's pages load their scripts and styles from the same server in parallel.
       env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
       ready: /Development Server \(http:\/\/127\.0\.0\.1:(\d+)\) started/,
     });
-    const url = `http://localhost:${php.match[1]}`;
+    php = started;
+    const url = `http://localhost:${started.match[1]}`;
     const admin = { user: 'blogger', password: `pw-${randomBytes(9).toString('base64url')}`, email: 'blogger@example.test' };
     await install(url, admin);
-    const started = db;
-    const server = php;
+    const database = db;
     return {
       url,
       admin,
-      db: started,
+      db: database,
       debugLog: async () => (existsSync(debugLog) ? readFile(debugLog, 'utf8') : ''),
       stop: async () => {
-        await server.stop();
         await started.stop();
+        await database.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
