@@ -63,10 +63,11 @@ async function staticView(context: BrowserContext, url: string) {
 }
 
 /** The service's no-script link for a thing, as the plugin writes it. */
-function serviceLink(api: string, url: string, title: string): string {
+function serviceLink(api: string, url: string, title: string, creator = 'Robin'): string {
   const link = new URL('/flattr', api);
   link.searchParams.set('url', url);
   link.searchParams.set('title', title);
+  link.searchParams.set('creator', creator);
   return link.href;
 }
 
@@ -210,12 +211,12 @@ describe('the Flattr plugin in a real WordPress (Debian package, PHP, MariaDB) w
     await context.close();
 
     assert.doesNotMatch(view.html, /api\.flattr\.com|flattr\.com\/(?:thing|submit)|class="FlattrButton"/, 'no trace of the old service is left');
-    const fallback = (url: string, title: string) => ({ href: serviceLink(server.url, url, title), text: `Flattr ${title}` });
+    const fallback = (url: string, title: string, creator = 'Robin') => ({ href: serviceLink(server.url, url, title, creator), text: `Flattr ${title}` });
     assert.deepEqual(view.buttons, [
       // rev="flattr;uid:robin;button:compact;category:text;tags:…;language:en_GB;"
-      { url: oldPermalink, title: OLD_POST.title, creator: 'robin', size: 'compact', showCount: true, lang: 'en-GB', fallback: fallback(oldPermalink, OLD_POST.title) },
+      { url: oldPermalink, title: OLD_POST.title, creator: 'robin', size: 'compact', showCount: true, lang: 'en-GB', fallback: fallback(oldPermalink, OLD_POST.title, 'robin') },
       // flattr.com/submit/auto?user_id=robin&url=…&title=Plane+collection&language=en_GB (size and counts: the settings')
-      { url: 'https://workshop-notes.example/planes', title: 'Plane collection', creator: 'robin', size: 'compact', showCount: true, lang: 'en-GB', fallback: fallback('https://workshop-notes.example/planes', 'Plane collection') },
+      { url: 'https://workshop-notes.example/planes', title: 'Plane collection', creator: 'robin', size: 'compact', showCount: true, lang: 'en-GB', fallback: fallback('https://workshop-notes.example/planes', 'Plane collection', 'robin') },
       // api.flattr.com/button/view/?url=…&button=compact&title=Saws
       { url: 'https://workshop-notes.example/saws', title: 'Saws', creator: 'Robin', size: 'compact', showCount: true, lang: null, fallback: fallback('https://workshop-notes.example/saws', 'Saws') },
       // after the post

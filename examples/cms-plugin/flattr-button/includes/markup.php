@@ -7,13 +7,15 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * The service's page for flattring one thing without JavaScript: `/flattr?url=…&title=…` opens the same
- * confirm step as the button and returns the reader to the post. '' until the service is set.
+ * The service's page for flattring one thing without JavaScript: `/flattr?url=…&title=…&creator=…` opens
+ * the same confirm step as the button, as a full page, and returns the reader to the post. Feed readers and
+ * the service's discovery (`rel="payment"`) read the same link. '' until the service is set.
  *
- * @param string $url   The thing (a post's permalink).
- * @param string $title Its title, as plain text.
+ * @param string $url     The thing (a post's permalink).
+ * @param string $title   Its title, as plain text.
+ * @param string $creator The creator's name as the button shows it (a claim), or ''.
  */
-function flattr_button_link_url( $url, $title ) {
+function flattr_button_link_url( $url, $title, $creator = '' ) {
 	$api = flattr_button_api();
 	if ( ! $api || ! $url ) {
 		return '';
@@ -21,6 +23,9 @@ function flattr_button_link_url( $url, $title ) {
 	$query = array( 'url' => $url );
 	if ( '' !== $title ) {
 		$query['title'] = $title;
+	}
+	if ( '' !== $creator ) {
+		$query['creator'] = $creator;
 	}
 	return $api . '/flattr?' . http_build_query( $query, '', '&', PHP_QUERY_RFC3986 );
 }
@@ -54,7 +59,7 @@ function flattr_button_markup( array $args ) {
 
 	/* translators: %s: the post's title */
 	$label = '' !== $title ? sprintf( __( 'Flattr %s', 'flattr-button' ), $title ) : __( 'Flattr this', 'flattr-button' );
-	$link  = sprintf( '<a href="%s" rel="payment">%s</a>', esc_url( flattr_button_link_url( $url, $title ) ), esc_html( $label ) );
+	$link  = sprintf( '<a href="%s" rel="payment">%s</a>', esc_url( flattr_button_link_url( $url, $title, (string) $args['creator'] ) ), esc_html( $label ) );
 	if ( is_feed() ) {
 		return $link;
 	}

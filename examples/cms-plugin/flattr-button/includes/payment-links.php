@@ -4,7 +4,7 @@
  *
  * - `<meta name="flattr:owner" content="<account id>">` on every page: the service's site verification
  *   fetches the home page and looks for it (so the author receives what readers give to this site's posts);
- * - `<link rel="payment" href="<service>/flattr?url=…&title=…">` in the head of a post's page;
+ * - `<link rel="payment" href="<service>/flattr?url=…&title=…&creator=…">` in the head of a post's page;
  * - the same link in each feed item: `<atom:link rel="payment">` in RSS 2.0 (WordPress declares the atom
  *   namespace there) and `<link rel="payment">` in Atom, so feed readers and podcast apps can offer Flattr
  *   and the service can take the post from the feed.
@@ -50,7 +50,7 @@ function flattr_button_print_payment_link( $format ) {
 		return;
 	}
 	$title = html_entity_decode( wp_strip_all_tags( get_the_title( $post ) ), ENT_QUOTES, 'UTF-8' );
-	$href  = flattr_button_link_url( get_permalink( $post ), $title );
+	$href  = flattr_button_link_url( get_permalink( $post ), $title, flattr_button_settings()['creator'] );
 	if ( '' !== $href ) {
 		/* translators: %s: the post's title */
 		printf( $format, esc_url( $href ), esc_attr( sprintf( __( 'Flattr %s', 'flattr-button' ), $title ) ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- both escaped here
