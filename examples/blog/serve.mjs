@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 
 const DIR = import.meta.dirname;
 const PLACEHOLDER_API = 'http://127.0.0.1:8080';
+/** The blog's address in index.html; served, the buttons name the blog's own pages, as a real blog's do. */
+const PLACEHOLDER_SITE = 'https://workshop-notes.example';
 
 /**
  * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string> }} options
@@ -19,14 +21,10 @@ const PLACEHOLDER_API = 'http://127.0.0.1:8080';
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', hostname = host, pages = {} } = {}) {
-  const index = (await readFile(path.join(DIR, 'index.html'), 'utf8')).replaceAll(PLACEHOLDER_API, api);
+  const template = await readFile(path.join(DIR, 'index.html'), 'utf8');
   const css = await readFile(path.join(DIR, 'blog.css'), 'utf8');
-  const routes = new Map([
-    ['/', ['text/html; charset=utf-8', index]],
-    ['/index.html', ['text/html; charset=utf-8', index]],
-    ['/blog.css', ['text/css; charset=utf-8', css]],
-    ...Object.entries(pages).map(([p, html]) => [p, ['text/html; charset=utf-8', html]]),
-  ]);
+  /** @type {Map<string, [string, string]>} filled once the port (and so the blog's URL) is known */
+  const routes = new Map();
   const server = createServer((req, res) => {
     const route = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
     if (!route) {
@@ -40,8 +38,15 @@ export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = 
     server.listen(port, host, resolve);
   });
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const url = `http://${hostname}:${address.port}`;
+  // One click on a site covers only that site's pages (docs/auth.md, "Site tokens"): the buttons name pages of this origin.
+  const index = template.replaceAll(PLACEHOLDER_API, api).replaceAll(PLACEHOLDER_SITE, url);
+  routes.set('/', ['text/html; charset=utf-8', index]);
+  routes.set('/index.html', ['text/html; charset=utf-8', index]);
+  routes.set('/blog.css', ['text/css; charset=utf-8', css]);
+  for (const [p, html] of Object.entries(pages)) routes.set(p, ['text/html; charset=utf-8', html]);
   return {
-    url: `http://${hostname}:${address.port}`,
+    url,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -10,6 +10,9 @@ import { fetchOf } from './http/fetch.js';
 import { createCountsBatcher, type Counts, type CountsBatcher } from './lite.js';
 import type * as T from './types.js';
 
+/** Refusals of a site-token click that leave the token good for other clicks (docs/auth.md, "Site tokens"). */
+const BEYOND_SITE_TOKEN = ['site_cap_reached', 'thing_not_on_site'];
+
 export interface FlattrClientOptions {
   /** Service origin, e.g. `https://flattr.example`; endpoints are under `/v1`. */
   baseUrl: string;
@@ -164,14 +167,22 @@ export class FlattrClient {
     get: async (): Promise<string | undefined> => (await this.storage.get(storageKeys.siteToken(this.baseUrl))) ?? undefined,
     set: async (token: string): Promise<void> => this.storage.set(storageKeys.siteToken(this.baseUrl), token),
     clear: async (): Promise<void> => this.storage.delete(storageKeys.siteToken(this.baseUrl)),
-    /** Flattrs with the stored site token; a 401/403 forgets the token (it was revoked or is bound elsewhere). */
+    /**
+     * Flattrs with the stored site token (only things on this page's site, and
+     * only as many new flattrs a month as the reader allows the site). A
+     * 401/403 that refuses the token itself forgets it (revoked, or bound to
+     * another origin); `site_cap_reached` (429) and `thing_not_on_site` (403)
+     * keep it: the token is fine, this click is beyond it.
+     */
     flattr: async (input: T.FlattrInput, options?: CreateFlattrOptions): Promise<FlattrResult> => {
       const token = await this.siteToken.get();
       if (!token) throw new FlattrError('No site token stored', { status: 0, code: 'no_site_token' });
       try {
         return await this.createFlattr(input, options, token);
       } catch (error) {
-        if (error instanceof FlattrError && (error.status === 401 || error.status === 403)) await this.siteToken.clear();
+        if (error instanceof FlattrError && (error.status === 401 || error.status === 403) && !BEYOND_SITE_TOKEN.includes(error.code)) {
+          await this.siteToken.clear();
+        }
         throw error;
       }
     },
@@ -187,8 +198,8 @@ export class FlattrClient {
           const { flattr } = await this.siteToken.flattr(input, { signal: options.signal });
           return { type: 'flattr:result', ok: true, url: input.url, thingId: flattr.thingId, count: flattr.thing.flattrCount, period: flattr.period, flattrId: flattr.id };
         } catch (error) {
-          // A revoked or foreign token was just forgotten: the reader confirms in the window instead.
-          if (!(error instanceof FlattrError && (error.status === 401 || error.status === 403))) throw error;
+          // A revoked or foreign token was just forgotten, or this click is beyond it: the reader confirms in the window instead.
+          if (!(error instanceof FlattrError && (error.status === 401 || error.status === 403 || BEYOND_SITE_TOKEN.includes(error.code)))) throw error;
         }
       }
       const result = await confirmInWindow(this.baseUrl, input, options);
@@ -259,6 +270,9 @@ export class FlattrClient {
     list: (options?: RequestOptions) => this.call<T.SiteTokenList>({ method: 'GET', path: '/v1/me/site-tokens' }, options),
     revoke: (id: string, options?: RequestOptions) =>
       this.call<void>({ method: 'DELETE', path: `/v1/me/site-tokens/${seg(id)}` }, options),
+    /** Sets how many new flattrs a month the site may make without asking (needs a login session, not a personal access token). */
+    update: (id: string, input: T.UpdateSiteTokenInput, options?: RequestOptions) =>
+      this.call<T.SiteToken>({ method: 'PATCH', path: `/v1/me/site-tokens/${seg(id)}`, body: input }, options),
   };
 
   readonly subscriptions = {

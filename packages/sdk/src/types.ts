@@ -41,10 +41,13 @@ export interface ThingShape {
   id: string; url: string; title: string; description?: string; tags: string[]; language?: string;
   ownerId: string | null; claimedCreator: string | null; flattrCount: number; createdAt: string;
 }
-export interface FlattrShape { id: string; thingId: string; readerId: string; period: string; createdAt: string; thing: ThingShape }
+/** `readerId` is absent in answers to a site token: a site does not learn who the reader is. */
+export interface FlattrShape { id: string; thingId: string; readerId?: string; period: string; createdAt: string; thing: ThingShape }
 export interface BalanceShape { currency: string; available: number; budget: number; period: string }
 export interface PatShape { id: string; name: string; scopes: Scope[]; createdAt: string; lastUsedAt: string | null; token?: string }
-export interface SiteTokenShape { id: string; origin: string; createdAt: string; lastUsedAt: string | null }
+export interface SiteTokenShape {
+  id: string; origin: string; monthlyCap: number; usedThisMonth: number; period: string; createdAt: string; lastUsedAt: string | null;
+}
 export interface CountsShape { counts: Record<string, { thingId: string | null; count: number }> }
 export interface DepositShape { entryId: string; userId: string; amount: number; currency: string }
 export type Loose = Record<string, unknown>;
@@ -60,6 +63,7 @@ export type Balance = ResponseOf<'/v1/me/balance', 'get', 200, BalanceShape>;
 export type PersonalAccessToken = ResponseOf<'/v1/me/tokens', 'post', 201, PatShape>;
 export type PersonalAccessTokenList = ResponseOf<'/v1/me/tokens', 'get', 200, { items: PatShape[] }>;
 export type SiteTokenList = ResponseOf<'/v1/me/site-tokens', 'get', 200, { items: SiteTokenShape[] }>;
+export type SiteToken = ResponseOf<'/v1/me/site-tokens/{id}', 'patch', 200, SiteTokenShape>;
 export type CountsResponse = ResponseOf<'/v1/counts', 'get', 200, CountsShape>;
 export type Deposit = ResponseOf<'/v1/admin/deposits', 'post', 201, DepositShape>;
 export type Site = ResponseOf<'/v1/sites', 'post', 201, Loose>;
@@ -88,6 +92,7 @@ export type RegisterThingInput = BodyOf<'/v1/things', 'post', { url: string; tit
 export type CreateTokenInput = BodyOf<'/v1/me/tokens', 'post', { name: string; scopes: Scope[] }>;
 export type DepositInput = BodyOf<'/v1/admin/deposits', 'post', { userId: string; amount: number; reference: string; provider?: 'manual' }>;
 export type AddSiteInput = BodyOf<'/v1/sites', 'post', { url: string }>;
+export type UpdateSiteTokenInput = BodyOf<'/v1/me/site-tokens/{id}', 'patch', { monthlyCap: number }>;
 export type CreateSubscriptionInput = BodyOf<'/v1/subscriptions', 'post', { thingId?: string; url?: string; months: number }>;
 export type UpdateSubscriptionInput = BodyOf<'/v1/subscriptions/{id}', 'patch', { paused: boolean }>;
 export type PayoutRequestInput = BodyOf<'/v1/me/payouts', 'post', { amount: number }>;

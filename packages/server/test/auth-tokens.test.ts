@@ -294,16 +294,18 @@ describe('auth: access tokens, personal access tokens and site tokens', () => {
       const { token, siteToken } = await issueSiteToken(server.ctx, user.id, 'https://Blog.Example:443/some/page');
       assert.match(token, /^fsite_/);
       assert.equal(siteToken.origin, 'https://blog.example');
-      // /v1/me needs `read`: a site token only has `flattr`, so it is refused for scope, after the origin check.
-      const ok = await api.get('/v1/me', { token, headers: { origin: 'https://blog.example' } });
-      assert.equal(ok.status, 403);
-      assert.equal(ok.body.code, 'insufficient_scope');
-      const wrong = await api.get('/v1/me', { token, headers: { origin: 'https://evil.example' } });
+      const click = (headers: Record<string, string>) => api.post('/v1/flattrs', { url: 'https://blog.example/origin-check' }, { token, headers });
+      assert.equal((await click({ origin: 'https://blog.example' })).status, 201);
+      const wrong = await click({ origin: 'https://evil.example' });
       assert.equal(wrong.status, 403);
       assert.equal(wrong.body.code, 'origin_mismatch');
-      const missing = await api.get('/v1/me', { token });
+      const missing = await click({});
       assert.equal(missing.status, 403);
       assert.equal(missing.body.code, 'origin_mismatch');
+      // Any other route refuses it outright, from its own origin too (test/site-token-scope.test.ts tries them all).
+      const me = await api.get('/v1/me', { token, headers: { origin: 'https://blog.example' } });
+      assert.equal(me.status, 403);
+      assert.equal(me.body.code, 'site_token_not_allowed');
     });
 
     it('authenticates a flattr-scoped request from its origin', async () => {
@@ -311,10 +313,14 @@ describe('auth: access tokens, personal access tokens and site tokens', () => {
       const { createAuthenticator } = await import('../src/auth/authenticate.js');
       const authenticate = createAuthenticator(server.ctx);
       const req = { get: (name: string) => ({ authorization: `Bearer ${token}`, origin: 'https://shop.example' })[name.toLowerCase()] } as never;
-      const auth = await authenticate(req, { scope: 'flattr' });
+      const auth = await authenticate(req, { scope: 'flattr', siteTokens: true });
       assert.deepEqual({ ...auth, credentialId: undefined }, {
-        userId: user.id, roles: ['reader'], scopes: ['flattr'], via: 'site', siteOrigin: 'https://shop.example', credentialId: undefined,
+        userId: user.id, roles: ['reader'], scopes: ['flattr'], via: 'site', site: { origin: 'https://shop.example', monthlyCap: 10 }, credentialId: undefined,
       });
+      // A requirement that does not declare site tokens refuses one, also a public route's (none).
+      for (const requirement of [{ scope: 'flattr' as const }, undefined]) {
+        await assert.rejects(authenticate(req, requirement), (error: { code?: string }) => error.code === 'site_token_not_allowed');
+      }
     });
 
     it('lists and revokes site tokens; a revoked one is 401', async () => {
@@ -322,9 +328,9 @@ describe('auth: access tokens, personal access tokens and site tokens', () => {
       const list = await api.get('/v1/me/site-tokens', { token: user.token });
       assert.equal(list.status, 200);
       const listed = list.body.items.find((t: { id: string }) => t.id === siteToken.id);
-      assert.deepEqual(Object.keys(listed).sort(), ['createdAt', 'id', 'lastUsedAt', 'origin']);
+      assert.deepEqual(Object.keys(listed).sort(), ['createdAt', 'id', 'lastUsedAt', 'monthlyCap', 'origin', 'period', 'usedThisMonth']);
       assert.equal((await api.delete(`/v1/me/site-tokens/${siteToken.id}`, { token: user.token })).status, 204);
-      const res = await api.get('/v1/me', { token, headers: { origin: 'https://news.example' } });
+      const res = await api.post('/v1/flattrs', { url: 'https://news.example/a' }, { token, headers: { origin: 'https://news.example' } });
       assert.equal(res.status, 401);
       assert.equal(res.body.code, 'invalid_token');
       assert.equal((await api.delete(`/v1/me/site-tokens/${siteToken.id}`, { token: user.token })).status, 404);
@@ -335,7 +341,7 @@ describe('auth: access tokens, personal access tokens and site tokens', () => {
       const second = await issueSiteToken(server.ctx, user.id, 'https://twice.example');
       const items = (await api.get('/v1/me/site-tokens', { token: user.token })).body.items.filter((t: { origin: string }) => t.origin === 'https://twice.example');
       assert.deepEqual(items.map((t: { id: string }) => t.id), [second.siteToken.id]);
-      assert.equal((await api.get('/v1/me', { token: first.token, headers: { origin: 'https://twice.example' } })).status, 401);
+      assert.equal((await api.post('/v1/flattrs', { url: 'https://twice.example/a' }, { token: first.token, headers: { origin: 'https://twice.example' } })).status, 401);
     });
 
     it('refuses to bind to something that is not an http(s) origin', async () => {

@@ -3,6 +3,7 @@ import { ObjectId } from 'mongodb';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, signup, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
 import { hiddenField, PageBrowser } from '../src/widget/testing/page-browser.js';
+import { issueSiteToken } from '../src/auth/index.js';
 
 const BLOG = 'http://blog.example:8081';
 
@@ -28,7 +29,7 @@ describe('the confirm window (/widget/confirm)', () => {
     const browser = new PageBrowser(server.url);
     await browser.logIn(user.email, user.password);
     serial += 1;
-    const input = { url: `https://blog.example/posts/${serial}`, title: `Post ${serial}`, creator: 'ada', origin: BLOG };
+    const input = { url: `${BLOG}/posts/${serial}`, title: `Post ${serial}`, creator: 'ada', origin: BLOG };
     return { user, browser, input };
   }
 
@@ -102,6 +103,7 @@ describe('the confirm window (/widget/confirm)', () => {
     assert.match(res.text, /Flattr <q>Tips &lt;b&gt;&amp;&lt;\/b&gt; tricks<\/q> by <span class="creator">ada<\/span>\?/);
     assert.match(res.text, /<dd class="origin">http:\/\/blog\.example:8081<\/dd>/);
     assert.match(res.text, /<input type="checkbox" name="oneClick" value="1"[^>]*> One click on this site \(http:\/\/blog\.example:8081\)/);
+    assert.match(res.text, /up to <strong class="cap">10<\/strong> flattrs a month/, 'the window says how far one click goes');
     assert.match(res.text, /<button type="submit" class="flattr" autofocus>Flattr<\/button>/);
     assert.ok(hiddenField(res.text, '_csrf').length >= 32);
     assert.match(res.text, /href="\/settings"/);
@@ -191,6 +193,29 @@ describe('the confirm window (/widget/confirm)', () => {
     assert.equal(fromElsewhere.status, 403);
     assert.equal(fromElsewhere.body.code, 'origin_mismatch');
     assert.equal(await flattrsOf(user), 2);
+  });
+
+  it('offers one click only for a page on the asking site, and issues no token for another site\'s page even when ticked', async () => {
+    const { user, browser, input } = await readerWithSession();
+    const elsewhere = { ...input, url: 'https://other-site.example/post' };
+    const page = await browser.get(confirmPath(elsewhere));
+    assert.equal(page.status, 200);
+    assert.doesNotMatch(page.text, /name="oneClick"/);
+    assert.match(page.text, /One click is offered only for pages on the site that asks/);
+    const res = await browser.postForm('/widget/confirm', { ...await confirmForm(browser, elsewhere), oneClick: '1' });
+    const { message } = resultData(res.text);
+    assert.equal(message.ok, true);
+    assert.equal(message.siteToken, undefined);
+    assert.deepEqual(await siteTokensOf(user), []);
+    assert.equal(await flattrsOf(user), 1, 'the flattr itself is recorded');
+  });
+
+  it('shows the cap the reader set for the site when they already have one click there', async () => {
+    const { user, browser, input } = await readerWithSession();
+    const { siteToken } = await issueSiteToken(server.ctx, user.id, BLOG);
+    assert.equal((await api.patch(`/v1/me/site-tokens/${siteToken.id}`, { monthlyCap: 25 }, { token: user.token })).status, 200);
+    const page = await browser.get(confirmPath(input));
+    assert.match(page.text, /up to <strong class="cap">25<\/strong> flattrs a month/);
   });
 
   it('reports a refused flattr to the opener as ok: false, and issues no site token even when ticked', async () => {

@@ -30,6 +30,15 @@ describe('the demo blog (/demo/)', () => {
     assert.doesNotMatch(res.text, /<script>|<style|style="/);
   });
 
+  it('lets its buttons\' confirm windows keep their opener (COOP same-origin-allow-popups, not helmet\'s same-origin)', async () => {
+    // With `same-origin` on the page, the popup (which sends `unsafe-none`) lands in another browsing
+    // context group: it sees no opener and cannot report back (packages/widget/e2e/page-origins.test.ts).
+    for (const path of ['/demo/', `/demo/posts/${DEMO_POSTS[0]!.slug}`]) {
+      const res = await api.get(path);
+      assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin-allow-popups', path);
+    }
+  });
+
   it('sends a newcomer at the root URL to the demo blog', async () => {
     const root = await api.get('/');
     assert.equal(root.status, 302);

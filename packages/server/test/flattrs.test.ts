@@ -172,10 +172,11 @@ describe('flattrs', () => {
       const origin = { Origin: 'https://site-token.example' };
       const res = await api.post('/v1/flattrs', { url: 'https://site-token.example/post' }, { token, headers: origin });
       assert.equal(res.status, 201);
-      assert.equal(res.body.readerId, reader.id);
+      assert.equal(res.body.readerId, undefined, 'a site does not learn the reader\'s id');
+      assert.equal(await server.db.collection('flattrs').countDocuments({ _id: new ObjectId(res.body.id as string), readerId: new ObjectId(reader.id) }), 1);
       const list = await api.get('/v1/me/flattrs', { token, headers: origin });
       assert.equal(list.status, 403);
-      assert.equal(list.body.code, 'insufficient_scope');
+      assert.equal(list.body.code, 'site_token_not_allowed');
       const elsewhere = await api.post('/v1/flattrs', { url: 'https://site-token.example/other' }, { token, headers: { Origin: 'https://evil.example' } });
       assert.equal(elsewhere.status, 403);
       assert.equal(await thingByUrl('https://site-token.example/other'), null);

@@ -80,6 +80,38 @@ describe('the settings page (/settings)', () => {
     assert.equal(doc?.revokedAt, null);
   });
 
+  it('shows each site\'s monthly cap and this month\'s use, and changes the cap with the CSRF token', async () => {
+    const { user, browser } = await reader();
+    const { token, siteToken } = await issueSiteToken(server.ctx, user.id, 'https://capped.example');
+    const click = (path: string) => api.post('/v1/flattrs', { url: `https://capped.example${path}` }, { token, headers: { origin: 'https://capped.example' } });
+    assert.equal((await click('/one')).status, 201);
+    const page = await browser.get('/settings');
+    assert.match(page.text, /This month: <strong class="used">1<\/strong> of <strong class="cap">10<\/strong> flattrs/);
+    assert.match(page.text, new RegExp(`<form method="post" action="/settings/site-tokens/${siteToken.id}/cap"`));
+    assert.match(page.text, /<input type="number" name="monthlyCap" min="1" max="1000" step="1" inputmode="numeric" required value="10">/);
+    assert.doesNotMatch(page.text, /<script>|style="/, 'no inline script or style');
+
+    const csrf = hiddenField(page.text, '_csrf');
+    const saved = await browser.postForm(`/settings/site-tokens/${siteToken.id}/cap`, { _csrf: csrf, monthlyCap: '1' });
+    assert.equal(saved.status, 303);
+    assert.equal(saved.headers.get('location'), '/settings?done=cap');
+    assert.match((await browser.get('/settings?done=cap')).text, /of <strong class="cap">1<\/strong> flattrs/);
+    assert.equal((await click('/two')).status, 429, 'the lowered cap holds at once');
+
+    for (const bad of ['0', '1001', '2.5', 'ten', '', '-3']) {
+      const res = await browser.postForm(`/settings/site-tokens/${siteToken.id}/cap`, { _csrf: csrf, monthlyCap: bad });
+      assert.equal(res.headers.get('location'), '/settings?done=bad-cap', `cap ${JSON.stringify(bad)}`);
+    }
+    const refused = await browser.postForm(`/settings/site-tokens/${siteToken.id}/cap`, { monthlyCap: '500' });
+    assert.equal(refused.status, 403, 'no CSRF token, no change');
+    const other = await signup(api);
+    const theirs = await issueSiteToken(server.ctx, other.id, 'https://capped.example');
+    const foreign = await browser.postForm(`/settings/site-tokens/${theirs.siteToken.id}/cap`, { _csrf: csrf, monthlyCap: '500' });
+    assert.equal(foreign.headers.get('location'), '/settings?done=not-found');
+    const docs = await server.db.collection('site_tokens').find({ _id: { $in: [new ObjectId(siteToken.id), new ObjectId(theirs.siteToken.id)] } }).toArray();
+    assert.deepEqual(docs.map((d) => d.monthlyCap).sort(), [1, 10]);
+  });
+
   it('sets the budget from a decimal amount and refuses malformed ones', async () => {
     const { user, browser } = await reader();
     const page = await browser.get('/settings');

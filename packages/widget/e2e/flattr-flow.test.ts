@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { testClient } from '@flattr/server/testing';
 import {
   buttonInState, buttonOf, flattrsOf, logInPopup, newContext, newReader, settledButton, signUpPopup, siteTokensOf, startStage, viewOf, type Stage,
 } from './harness.js';
@@ -59,14 +60,15 @@ describe('a reader flattrs on a blog (end to end, Chromium)', () => {
 
     // Tab until the second button has focus (the first is inside the first post).
     let focused = '';
-    for (let i = 0; i < 20 && focused !== 'https://workshop-notes.example/2026/one-board-bench'; i++) {
+    const second = `${stage.blog.url}/2026/one-board-bench`;
+    for (let i = 0; i < 20 && focused !== second; i++) {
       await page.keyboard.press('Tab');
       focused = await page.evaluate(() => {
         const el = document.activeElement;
         return el?.tagName === 'FLATTR-BUTTON' && el.shadowRoot?.activeElement?.tagName === 'BUTTON' ? el.getAttribute('url') ?? '' : '';
       });
     }
-    assert.equal(focused, 'https://workshop-notes.example/2026/one-board-bench');
+    assert.equal(focused, second);
     const popupOpened = page.waitForEvent('popup');
     await page.keyboard.press('Enter');
     const popup = await popupOpened;
@@ -120,6 +122,47 @@ describe('a reader flattrs on a blog (end to end, Chromium)', () => {
     assert.equal(after.count, String(countBefore + 1));
     assert.equal(popups, 0, 'no window opened');
     assert.equal(await flattrsOf(stage.server.db, reader.email), 2);
+    await context.close();
+  });
+
+  it('past the monthly cap the reader set for the site, the button opens the window again and the token stays', async () => {
+    const reader = await newReader(stage.server);
+    const context = await newContext(stage);
+    const page = await context.newPage();
+    await openBlog(page);
+
+    const popupOpened = page.waitForEvent('popup');
+    await buttonOf(page, 2).click();
+    const popup = await popupOpened;
+    await logInPopup(popup, reader);
+    await popup.getByLabel(`One click on this site (${stage.blog.url})`).check();
+    const closed = popup.waitForEvent('close');
+    await popup.getByRole('button', { name: 'Flattr', exact: true }).click();
+    await closed;
+    await buttonInState(page, 2, 'flattred');
+
+    // The reader allows this blog one flattr a month without asking.
+    const api = testClient(stage.server.url);
+    const [token] = (await api.get('/v1/me/site-tokens', { token: reader.token })).body.items;
+    assert.equal((await api.patch(`/v1/me/site-tokens/${token.id}`, { monthlyCap: 1 }, { token: reader.token })).status, 200);
+
+    let popups = 0;
+    page.on('popup', () => { popups += 1; });
+    await buttonOf(page, 0).click();
+    await buttonInState(page, 0, 'flattred');
+    assert.equal(popups, 0, 'the first one went through at once');
+
+    const again = page.waitForEvent('popup');
+    await buttonOf(page, 1).click();
+    const window = await again;
+    await window.getByRole('button', { name: 'Flattr', exact: true }).waitFor();
+    const windowClosed = window.waitForEvent('close');
+    await window.getByRole('button', { name: 'Flattr', exact: true }).click();
+    await windowClosed;
+    await buttonInState(page, 1, 'flattred');
+    assert.equal(await flattrsOf(stage.server.db, reader.email), 3);
+    const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('flattr:site-token:')).length);
+    assert.equal(stored, 1, 'the site token is kept for next month');
     await context.close();
   });
 });

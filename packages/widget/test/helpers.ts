@@ -24,6 +24,8 @@ export const server = {
   countsGate: null as Promise<void> | null,
   countsStatus: 200,
   flattrStatus: 201,
+  /** The problem `code` of a refused flattr (default: by status). */
+  flattrCode: null as string | null,
   reset() {
     this.countsRequests = [];
     this.flattrRequests = [];
@@ -31,6 +33,7 @@ export const server = {
     this.countsGate = null;
     this.countsStatus = 200;
     this.flattrStatus = 201;
+    this.flattrCode = null;
   },
 };
 
@@ -47,7 +50,7 @@ const worker = setupWorker(
   http.post('*/v1/flattrs', async ({ request }) => {
     const body = (await request.json()) as FlattrRequest['body'];
     server.flattrRequests.push({ authorization: request.headers.get('authorization'), body });
-    if (server.flattrStatus >= 400) return problem(server.flattrStatus, server.flattrStatus === 401 ? 'invalid_token' : 'insufficient_funds');
+    if (server.flattrStatus >= 400) return problem(server.flattrStatus, server.flattrCode ?? (server.flattrStatus === 401 ? 'invalid_token' : 'insufficient_funds'));
     const thing = { id: 'thing-9', url: body.url, title: body.title ?? '', tags: [], ownerId: null, claimedCreator: null, flattrCount: 42, createdAt: new Date().toISOString() };
     return HttpResponse.json(
       { id: 'flattr-9', thingId: thing.id, readerId: 'reader-1', period, createdAt: new Date().toISOString(), thing },

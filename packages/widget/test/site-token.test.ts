@@ -76,10 +76,11 @@ describe('one-click site token', () => {
     expect(server.flattrRequests.length).to.equal(1);
   });
 
-  for (const status of [401, 403]) {
-    it(`forgets a token the service rejects (${status}) and falls back to the confirm window`, async () => {
+  for (const [status, code] of [[401, 'invalid_token'], [403, 'origin_mismatch'], [403, 'site_token_not_allowed']] as const) {
+    it(`forgets a token the service rejects (${status} ${code}) and falls back to the confirm window`, async () => {
       localStorage.setItem(tokenKey, 'fsite_revoked');
       server.flattrStatus = status;
+      server.flattrCode = code;
       const el = await fixture<FlattrButton>(html`<flattr-button api=${api} url="https://blog.example/revoked" title="R"></flattr-button>`);
       await waitForState(el, 'ready');
       await pressEnter(el);
@@ -87,6 +88,26 @@ describe('one-click site token', () => {
       expect(server.flattrRequests.length).to.equal(1);
       expect(localStorage.getItem(tokenKey)).to.equal(null);
       expect(new URL(String(opened[0])).pathname).to.equal('/widget/confirm');
+    });
+  }
+
+  // The token is fine, this click is beyond it: the month's cap for the site is used up, or the thing lives on another site.
+  for (const [status, code] of [[429, 'site_cap_reached'], [403, 'thing_not_on_site']] as const) {
+    it(`keeps the token and asks the reader in the confirm window on ${status} ${code}`, async () => {
+      localStorage.setItem(tokenKey, 'fsite_capped');
+      server.flattrStatus = status;
+      server.flattrCode = code;
+      const el = await fixture<FlattrButton>(html`<flattr-button api=${api} url="https://blog.example/capped" title="C"></flattr-button>`);
+      await waitForState(el, 'ready');
+      const errors = recordEvents(el, 'flattr-error');
+      await pressEnter(el);
+      await waitUntil(() => opened.length === 1, 'the confirm window was opened');
+      expect(new URL(String(opened[0])).pathname).to.equal('/widget/confirm');
+      expect(server.flattrRequests.length).to.equal(1);
+      expect(localStorage.getItem(tokenKey)).to.equal('fsite_capped');
+      // Here the window was blocked (this test's window.open opens nothing), which is what the button reports.
+      await waitUntil(() => errors.length === 1);
+      expect(errors[0]!.detail.code).to.equal('popup_blocked');
     });
   }
 

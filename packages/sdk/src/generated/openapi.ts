@@ -165,7 +165,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Settings page: monthly budget and one-click sites with revoke buttons (HTML, first-party session) */
+        /** Settings page: monthly budget and one-click sites with their monthly caps and revoke buttons (HTML, first-party session) */
         get: operations["getSettings"];
         put?: never;
         post?: never;
@@ -203,6 +203,23 @@ export interface paths {
         get: operations["getSettingsSettingsCss"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/site-tokens/{id}/cap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set how many new flattrs a month a site may make with one click (form post with the CSRF token; field `monthlyCap`) */
+        post: operations["postSettingsSiteTokensByIdCap"];
         delete?: never;
         options?: never;
         head?: never;
@@ -439,7 +456,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Flattr a thing (by URL, created on the first click, or by id); once per reader, thing and month */
+        /** Flattr a thing (by URL, created on the first click, or by id); once per reader, thing and month. The one route that takes a site token: then only a URL on the token's origin, up to the reader's monthly cap for the site */
         post: operations["postFlattrs"];
         delete?: never;
         options?: never;
@@ -575,7 +592,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your site tokens ("one click on this site") */
+        /** List your site tokens ("one click on this site"), each with its monthly cap and this month's use */
         get: operations["getMeSiteTokens"];
         put?: never;
         post?: never;
@@ -599,7 +616,8 @@ export interface paths {
         delete: operations["deleteMeSiteTokensById"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set how many new flattrs a month a site may make for you with one click (needs a first-party login JWT) */
+        patch: operations["patchMeSiteTokensById"];
         trace?: never;
     };
     "/v1/me/subscriptions": {
@@ -1357,7 +1375,7 @@ export interface operations {
     getSettings: {
         parameters: {
             query?: {
-                done?: "revoked" | "budget" | "not-found" | "bad-budget";
+                done?: "revoked" | "budget" | "not-found" | "bad-budget" | "cap" | "bad-cap";
             };
             header?: never;
             path?: never;
@@ -1426,6 +1444,34 @@ export interface operations {
                 content: {
                     "text/css": string;
                 };
+            };
+        };
+    };
+    postSettingsSiteTokensByIdCap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to /settings with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2142,7 +2188,8 @@ export interface operations {
                         id: string;
                         /** @description YYYY-MM, the UTC month the server recorded the click in */
                         period: string;
-                        readerId: string;
+                        /** @description The reader; absent in answers to a site token (a site does not learn who its readers are) */
+                        readerId?: string;
                         /** @enum {string} */
                         source: "click" | "subscription";
                         thing: {
@@ -2178,7 +2225,8 @@ export interface operations {
                         id: string;
                         /** @description YYYY-MM, the UTC month the server recorded the click in */
                         period: string;
-                        readerId: string;
+                        /** @description The reader; absent in answers to a site token (a site does not learn who its readers are) */
+                        readerId?: string;
                         /** @enum {string} */
                         source: "click" | "subscription";
                         thing: {
@@ -2222,6 +2270,25 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            /** @description Site tokens: `origin_mismatch` (the request's Origin is not the token's site), `thing_not_on_site` (the URL is not on the token's origin, or the thing is named by id) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: origin_mismatch, thing_not_on_site, insufficient_scope */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `thing_not_found` (by thingId) */
             404: {
                 headers: {
@@ -2268,6 +2335,25 @@ export interface operations {
                 content: {
                     "application/problem+json": {
                         /** @description Stable machine-readable code: own_thing */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `site_cap_reached`: the site made the new flattrs a month the reader allowed it with one click (`monthlyCap`); `Retry-After` and `resetsAt` say when the next month starts. The reader can still flattr in the confirm window */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: site_cap_reached */
                         code: string;
                         detail: string;
                         instance?: string;
@@ -2620,7 +2706,8 @@ export interface operations {
                             id: string;
                             /** @description YYYY-MM, the UTC month the server recorded the click in */
                             period: string;
-                            readerId: string;
+                            /** @description The reader; absent in answers to a site token (a site does not learn who its readers are) */
+                            readerId?: string;
                             /** @enum {string} */
                             source: "click" | "subscription";
                             thing: {
@@ -2757,7 +2844,14 @@ export interface operations {
                             createdAt: string;
                             id: string;
                             lastUsedAt: string | null;
+                            /** @description New flattrs a month the site may make without asking */
+                            monthlyCap: number;
+                            /** @description The site: its buttons may flattr things on this origin only */
                             origin: string;
+                            /** @description The current month, YYYY-MM (UTC) */
+                            period: string;
+                            /** @description New flattrs the site made this month (`period`) */
+                            usedThisMonth: number;
                         }[];
                     };
                 };
@@ -2785,6 +2879,63 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description `token_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    patchMeSiteTokensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description New flattrs a month, 1 to 1000; below this month's use stops the site's one-click flattrs until next month */
+                    monthlyCap: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The site token with its new cap */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        id: string;
+                        lastUsedAt: string | null;
+                        /** @description New flattrs a month the site may make without asking */
+                        monthlyCap: number;
+                        /** @description The site: its buttons may flattr things on this origin only */
+                        origin: string;
+                        /** @description The current month, YYYY-MM (UTC) */
+                        period: string;
+                        /** @description New flattrs the site made this month (`period`) */
+                        usedThisMonth: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`: only a login access token may change what a site may spend */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `token_not_found` */
             404: {
                 headers: {

@@ -111,7 +111,7 @@ describe('the confirm-window flow in Chromium (siteToken.flattrOrConfirm)', () =
       const client = new (window as any).FlattrSDK.FlattrClient({ baseUrl, storage: (window as any).FlattrSDK.localStorageAdapter() });
       (window as any).client = client;
       document.querySelector('#flattr')!.addEventListener('click', () => {
-        (window as any).outcome = client.siteToken.flattrOrConfirm({ url: 'https://blog.example/one', title: 'One', creator: 'ada' })
+        (window as any).outcome = client.siteToken.flattrOrConfirm({ url: `${location.origin}/one`, title: 'One', creator: 'ada' })
           .then((r: unknown) => ({ ok: true, r }), (e: any) => ({ ok: false, code: e.code }));
       });
     }, api.url);
@@ -138,7 +138,7 @@ describe('the confirm-window flow in Chromium (siteToken.flattrOrConfirm)', () =
     let opened = 0;
     const onTarget = (t: { opener(): unknown }) => { if (t.opener() === tab.target()) opened += 1; };
     browser.on('targetcreated', onTarget);
-    const second = await tab.evaluate(() => (window as any).client.siteToken.flattrOrConfirm({ url: 'https://blog.example/two', title: 'Two' }));
+    const second = await tab.evaluate(() => (window as any).client.siteToken.flattrOrConfirm({ url: `${location.origin}/two`, title: 'Two' }));
     browser.off('targetcreated', onTarget);
     assert.equal(second.count, 1);
     assert.equal(opened, 0);

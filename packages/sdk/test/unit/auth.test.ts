@@ -275,6 +275,16 @@ describe('site token (one click on a site)', () => {
     assert.equal(await client.siteToken.get(), undefined);
   });
 
+  for (const [status, code] of [[429, 'site_cap_reached'], [403, 'thing_not_on_site']] as const) {
+    it(`keeps the site token on ${status} ${code}: the token is fine, this click is beyond it`, async () => {
+      server.use(http.post(`${API}/v1/flattrs`, () => problem(status, code)));
+      const client = testClient();
+      await client.siteToken.set('fsite_abc');
+      await assert.rejects(client.siteToken.flattr({ url: 'https://blog.example/a' }), (e: FlattrError) => e.code === code && e.status === status);
+      assert.equal(await client.siteToken.get(), 'fsite_abc');
+    });
+  }
+
   it('without a stored site token it fails with no_site_token', async () => {
     await assert.rejects(testClient().siteToken.flattr({ url: 'https://blog.example/a' }), { code: 'no_site_token' });
   });

@@ -77,6 +77,21 @@ describe('flattr through the confirm window (widget flow)', () => {
     assert.deepEqual(w.opened, []);
   });
 
+  it('past the site\'s monthly cap (429 site_cap_reached) the window opens and the token is kept', async () => {
+    server.use(http.post(`${API}/v1/flattrs`, () => problem(429, 'site_cap_reached', 'used up')));
+    const w = fakeHost();
+    const client = testClient({ retries: 0 });
+    await client.siteToken.set('fsite_capped');
+    const result = client.siteToken.flattrOrConfirm({ url: 'https://blog.example/a' }, { host: w.host as never, open: w.open, pollMs: 5 });
+    const settled = result.then(() => 'settled', (e: { code?: string }) => `rejected ${e.code}`);
+    const waited = await Promise.race([settled, (async () => { while (!w.listening) await new Promise((r) => setTimeout(r, 5)); return 'listening'; })()]);
+    assert.equal(waited, 'listening', 'the window opened instead of the click failing');
+    assert.equal(w.opened.length, 1);
+    w.post(success);
+    assert.equal((await result).thingId, 't1');
+    assert.equal(await client.siteToken.get(), 'fsite_capped');
+  });
+
   it('a refused site token is forgotten and the window opens instead', async () => {
     server.use(http.post(`${API}/v1/flattrs`, () => problem(401, 'invalid_token', 'revoked')));
     const w = fakeHost();

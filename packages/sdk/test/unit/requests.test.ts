@@ -26,6 +26,7 @@ const cases: Array<{ name: string; run: (c: FlattrClient) => Promise<unknown>; m
   { name: 'tokens.revoke', run: (c) => c.tokens.revoke('t1'), method: 'DELETE', path: '/v1/me/tokens/t1', auth: true, status: 204 },
   { name: 'siteTokens.list', run: (c) => c.siteTokens.list(), method: 'GET', path: '/v1/me/site-tokens', auth: true },
   { name: 'siteTokens.revoke', run: (c) => c.siteTokens.revoke('s1'), method: 'DELETE', path: '/v1/me/site-tokens/s1', auth: true, status: 204 },
+  { name: 'siteTokens.update', run: (c) => c.siteTokens.update('s1', { monthlyCap: 25 }), method: 'PATCH', path: '/v1/me/site-tokens/s1', body: { monthlyCap: 25 }, auth: true },
   { name: 'sites.add', run: (c) => c.sites.add({ url: 'https://blog.example' }), method: 'POST', path: '/v1/sites', body: { url: 'https://blog.example' }, auth: true, status: 201 },
   { name: 'sites.list', run: (c) => c.sites.list(), method: 'GET', path: '/v1/sites', auth: true },
   { name: 'sites.verify', run: (c) => c.sites.verify('site1'), method: 'POST', path: '/v1/sites/site1/verify', auth: true },

@@ -5,7 +5,7 @@ import type { AuthContext, AuthRequirement } from '../http/auth-context.js';
 import { findUser, scopesForRoles } from '../accounts/users.js';
 import { verifyAccessToken } from './access-tokens.js';
 import { PAT_PREFIX, usePersonalToken } from './personal-tokens.js';
-import { SITE_TOKEN_PREFIX, findSiteToken, recordSiteTokenUse } from './site-tokens.js';
+import { SITE_TOKEN_PREFIX, findSiteToken, grantOf, recordSiteTokenUse } from './site-tokens.js';
 import { signingKeys } from './state.js';
 
 /** Facts about a credential that AuthContext does not carry (which OAuth client a JWT was issued to). */
@@ -26,20 +26,37 @@ export function isFirstPartyJwt(auth: AuthContext): boolean {
  * accepts a JWT access token, a personal access token (`fpat_…`) or a site
  * token (`fsite_…`). Public routes ignore credentials; a route that asks for
  * authentication gets a 401 `invalid_token` with the reason for any bad one.
+ * A site token counts only on a route that declares `siteTokens`: anywhere
+ * else, public routes included, it is 403 `site_token_not_allowed` without
+ * being looked up (http/site-token-gate.ts refuses it before any route).
  * The API never reads the session cookie: cookies would make it CSRF-prone.
  */
 export function createAuthenticator(ctx: ServerContext) {
   return async (req: Request, requirement: AuthRequirement | undefined): Promise<AuthContext | undefined> => {
-    if (!requirement) return undefined;
     const header = req.get('authorization');
     if (!header) return undefined;
     const match = /^Bearer +([^\s]+) *$/i.exec(header);
+    if (match && match[1]!.startsWith(SITE_TOKEN_PREFIX) && !requirement?.siteTokens) throw siteTokenNotAllowed();
+    if (!requirement) return undefined;
     if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"', 'invalid_token');
     const token = match[1]!;
     if (token.startsWith(PAT_PREFIX)) return fromPersonalToken(ctx, token);
     if (token.startsWith(SITE_TOKEN_PREFIX)) return fromSiteToken(ctx, token, req);
     return fromJwt(ctx, token, requirement);
   };
+}
+
+/** Whether a request carries a site token (`Authorization: Bearer fsite_…`), valid or not. */
+export function carriesSiteToken(req: Request): boolean {
+  const match = /^Bearer +([^\s]+) *$/i.exec(req.get('authorization') ?? '');
+  return match !== null && match[1]!.startsWith(SITE_TOKEN_PREFIX);
+}
+
+export function siteTokenNotAllowed(): ForbiddenError {
+  return new ForbiddenError(
+    'A site token ("one click on this site") can only record a new flattr (POST /v1/flattrs) of a thing on its own site',
+    'site_token_not_allowed',
+  );
 }
 
 /**
@@ -113,7 +130,7 @@ async function fromSiteToken(ctx: ServerContext, token: string, req: Request): P
     roles: user.roles,
     scopes: ['flattr'],
     via: 'site',
-    siteOrigin: site.origin,
+    site: grantOf(site),
     credentialId: site._id.toHexString(),
   };
 }

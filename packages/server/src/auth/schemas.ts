@@ -27,7 +27,10 @@ export const patSchema = z.object({
 
 export const siteTokenSchema = z.object({
   id: z.string(),
-  origin: z.string(),
+  origin: z.string().describe('The site: its buttons may flattr things on this origin only'),
+  monthlyCap: z.number().int().describe('New flattrs a month the site may make without asking'),
+  usedThisMonth: z.number().int().describe('New flattrs the site made this month (`period`)'),
+  period: z.string().describe('The current month, YYYY-MM (UTC)'),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
 });

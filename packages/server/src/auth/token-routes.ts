@@ -5,7 +5,8 @@ import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { isFirstPartyJwt } from './authenticate.js';
 import { createPersonalToken, listPersonalTokens, revokePersonalToken, toPatJson } from './personal-tokens.js';
 import { idParams, patSchema, scopeSchema, siteTokenSchema } from './schemas.js';
-import { listSiteTokens, revokeSiteToken, toSiteTokenJson } from './site-tokens.js';
+import { listSiteTokens, revokeSiteToken, setSiteTokenCap } from './site-tokens.js';
+import { MAX_SITE_MONTHLY_CAP } from './site-token-cap.js';
 
 /** The reader's own credentials: personal access tokens and site tokens. */
 export function tokenRoutes(ctx: ServerContext): AnyRouteSpec[] {
@@ -57,11 +58,35 @@ export function tokenRoutes(ctx: ServerContext): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/v1/me/site-tokens',
-      summary: 'List your site tokens ("one click on this site")',
+      summary: 'List your site tokens ("one click on this site"), each with its monthly cap and this month\'s use',
       tags: ['tokens'],
       auth: { scope: 'read' },
       responses: { 200: { description: 'Live site tokens, newest first', schema: z.object({ items: z.array(siteTokenSchema) }) } },
-      handler: async ({ auth }) => ({ body: { items: (await listSiteTokens(ctx, auth!.userId)).map(toSiteTokenJson) } }),
+      handler: async ({ auth }) => ({ body: { items: await listSiteTokens(ctx, auth!.userId) }, headers: { 'Cache-Control': 'private, no-store' } }),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/me/site-tokens/:id',
+      summary: 'Set how many new flattrs a month a site may make for you with one click (needs a first-party login JWT)',
+      tags: ['tokens'],
+      auth: { scope: 'read' },
+      params: idParams,
+      body: z.object({
+        monthlyCap: z.number().int().min(1).max(MAX_SITE_MONTHLY_CAP)
+          .describe(`New flattrs a month, 1 to ${MAX_SITE_MONTHLY_CAP}; below this month's use stops the site's one-click flattrs until next month`),
+      }),
+      responses: {
+        200: { description: 'The site token with its new cap', schema: siteTokenSchema },
+        403: { description: '`credential_not_allowed`: only a login access token may change what a site may spend' },
+        404: { description: '`token_not_found`' },
+      },
+      handler: async ({ auth, params, body }) => {
+        // Raising a cap lets a site spend more of the reader's month: like minting a credential, not for PATs or apps.
+        if (!isFirstPartyJwt(auth!)) {
+          throw new ForbiddenError('A site\'s monthly cap can only be changed with a login access token (or on /settings)', 'credential_not_allowed');
+        }
+        return { body: await setSiteTokenCap(ctx, auth!.userId, params.id, body.monthlyCap) };
+      },
     }),
     defineRoute({
       method: 'delete',

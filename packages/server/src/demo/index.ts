@@ -10,6 +10,18 @@ export { DEMO_POSTS, demoPostUrl, type DemoPost } from './demo-page.js';
 /** A strict policy on purpose: the demo shows the widget working with no inline script or style. */
 const DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/**
+ * The demo pages host Flattr buttons, and a button's confirm window must keep
+ * its `window.opener` to post the result back. Helmet's default
+ * `Cross-Origin-Opener-Policy: same-origin` on the *opener* puts every popup
+ * it opens into a browsing context group of its own unless the popup sends
+ * `same-origin` too (the window sends `unsafe-none`): the window then sees
+ * `opener === null` and stays open, and the button sees it as closed at once.
+ * `same-origin-allow-popups` keeps the page isolated from whoever opened it
+ * while keeping its own popups (docs/widget.md, "Pages that host buttons").
+ */
+const DEMO_HEADERS = { 'Content-Security-Policy': DEMO_CSP, 'Cross-Origin-Opener-Policy': 'same-origin-allow-popups' };
+
 /** `/demo/`: the demo blog `npm start` points newcomers at. */
 export const demoModule: ServerModule = {
   name: 'demo',
@@ -24,7 +36,7 @@ export const demoModule: ServerModule = {
       if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '/demo/');
       try {
         const urls = await widgetScriptUrls(defaultBundleReader, ctx.config.publicUrl);
-        res.set({ 'Content-Security-Policy': DEMO_CSP, 'Cache-Control': 'no-cache' }).type('html').send(renderDemoPage({
+        res.set({ ...DEMO_HEADERS, 'Cache-Control': 'no-cache' }).type('html').send(renderDemoPage({
           publicUrl: ctx.config.publicUrl,
           scriptUrl: urls.latest,
           versionedScriptUrl: urls.versioned,
@@ -38,7 +50,7 @@ export const demoModule: ServerModule = {
       const post = DEMO_POSTS.find((p) => p.slug === req.params.slug);
       if (!post) return next();
       const url = demoPostUrl(ctx.config.publicUrl, post);
-      res.set({ 'Content-Security-Policy': DEMO_CSP }).type('html').send(`<!doctype html>
+      res.set(DEMO_HEADERS).type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>${escapeHtml(post.title)} · Demo blog</title>
 <link rel="canonical" href="${escapeHtml(url)}"><link rel="stylesheet" href="/demo/demo.css">

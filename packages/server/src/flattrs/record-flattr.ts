@@ -28,6 +28,14 @@ export interface RecordedFlattr {
 const ATTEMPTS = 3;
 
 /**
+ * Asked once, before a click writes anything for a flattr it is about to
+ * create (not for a repeat or a replay): it may refuse by throwing, or
+ * returns the undo for a click that then creates no flattr after all (a
+ * site's monthly cap: auth/site-token-cap.ts).
+ */
+export type AdmitNewFlattr = (period: string) => Promise<() => Promise<void>>;
+
+/**
  * A reader's click: at most one flattr per (reader, thing, period), whatever
  * the number of concurrent clicks. The flattr's `_id` is derived from
  * (reader, thing, period), so the insert decides who created it: that
@@ -42,7 +50,28 @@ const ATTEMPTS = 3;
  * attribute becomes a claim, never the owner). A click on one's own thing is
  * refused before anything is written. docs/things.md: "What one click costs".
  */
-export async function recordFlattr(ctx: ServerContext, readerId: string, input: RecordFlattrBody, key?: ClickKey): Promise<RecordedFlattr> {
+export async function recordFlattr(
+  ctx: ServerContext, readerId: string, input: RecordFlattrBody, key?: ClickKey, admit?: AdmitNewFlattr,
+): Promise<RecordedFlattr> {
+  if (!admit) return clickOnce(ctx, readerId, input, key, undefined);
+  let undo: (() => Promise<void>) | undefined;
+  const admitOnce: AdmitNewFlattr = async (period) => {
+    undo ??= await admit(period);
+    return undo;
+  };
+  let created = false;
+  try {
+    const recorded = await clickOnce(ctx, readerId, input, key, admitOnce);
+    created = recorded.created && !recorded.replayed;
+    return recorded;
+  } finally {
+    if (undo && !created) await undo();
+  }
+}
+
+async function clickOnce(
+  ctx: ServerContext, readerId: string, input: RecordFlattrBody, key: ClickKey | undefined, admit: AdmitNewFlattr | undefined,
+): Promise<RecordedFlattr> {
   const reader = ObjectId.createFromHexString(readerId);
   const now = ctx.clock.now();
   const period = periodOf(now);
@@ -72,6 +101,9 @@ export async function recordFlattr(ctx: ServerContext, readerId: string, input: 
     // Distribution only runs on ended periods; this guards a clock that went back or a run started early.
     if (view.distributed) throw new ConflictError(`Period ${period} is already distributed`, 'period_distributed');
     let thing = view.thing;
+    if (thing?.ownerId?.equals(reader)) throw ownThing();
+    // A new flattr is about to be written (perhaps its thing first): the last word before any write.
+    if (!view.flattr && admit && (thing || url !== undefined)) await admit(period);
     if (!thing) {
       if (url === undefined) throw new ThingNotFoundError(`with id ${input.thingId}`);
       thing = await createThingForClick(ctx, reader, url, input);

@@ -18,7 +18,7 @@ export type RecordFlattrBody = z.output<typeof recordFlattrBodySchema>;
 export const flattrSchema = z.object({
   id: z.string(),
   thingId: z.string(),
-  readerId: z.string(),
+  readerId: z.string().optional().describe('The reader; absent in answers to a site token (a site does not learn who its readers are)'),
   period: z.string().describe('YYYY-MM, the UTC month the server recorded the click in'),
   source: z.enum(['click', 'subscription']),
   createdAt: z.string().describe('ISO 8601'),

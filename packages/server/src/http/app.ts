@@ -7,6 +7,7 @@ import type { AuthContext, AuthRequirement } from './auth-context.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { defineRoute, mountRoutes, type AnyRouteSpec } from './route.js';
+import { siteTokenGate } from './site-token-gate.js';
 import { z } from 'zod';
 
 export interface App {
@@ -29,6 +30,13 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   app.use('/v1', cors(corsOptions(ctx)));
   app.use('/oauth/token', cors(corsOptions(ctx)));
   app.use('/.well-known/jwks.json', cors());
+  const routes: AnyRouteSpec[] = [healthRoute(ctx)];
+  for (const module of modules) routes.push(...(module.routes?.(ctx) ?? []));
+  const openApiDocument = buildOpenApiDocument([...routes, openApiRoute()], { version: '0.1.0', serverUrl: ctx.config.publicUrl });
+  routes.push(openApiRoute(openApiDocument));
+
+  // Before the body is even parsed (after CORS, so a browser can read the refusal).
+  app.use(siteTokenGate(routes));
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: ctx.config.bodyLimit }));
 
@@ -51,11 +59,6 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
     }
     return auth;
   };
-
-  const routes: AnyRouteSpec[] = [healthRoute(ctx)];
-  for (const module of modules) routes.push(...(module.routes?.(ctx) ?? []));
-  const openApiDocument = buildOpenApiDocument([...routes, openApiRoute()], { version: '0.1.0', serverUrl: ctx.config.publicUrl });
-  routes.push(openApiRoute(openApiDocument));
 
   const router = express.Router();
   mountRoutes(router, routes, guarded);

@@ -47,6 +47,8 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
       operation.security = [{ bearer: spec.auth.scope ? [spec.auth.scope] : [] }];
       (operation.responses as Record<string, unknown>)['401'] ??= { $ref: '#/components/responses/Unauthorized' };
     }
+    // The one place a site token counts; every other operation answers it 403 site_token_not_allowed.
+    if (spec.auth?.siteTokens) operation['x-site-token'] = true;
     if (spec.body || spec.query || spec.params) {
       (operation.responses as Record<string, unknown>)['400'] ??= { $ref: '#/components/responses/BadRequest' };
     }
@@ -60,7 +62,12 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: str
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'JWT access token, personal access token or site token' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'JWT access token or personal access token; a site token (`fsite_…`) only on operations marked `x-site-token` '
+            + '(elsewhere, public operations included: 403 `site_token_not_allowed`)',
+        },
       },
       schemas: { Problem: problemSchema },
       responses: {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServerContext, ServerModule } from '../context.js';
 import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
-import { csrfToken, listSiteTokens, requireSession, revokeSiteToken, toSiteTokenJson, verifyCsrf } from '../auth/index.js';
+import { csrfToken, listSiteTokens, requireSession, revokeSiteToken, setSiteTokenCap, verifyCsrf } from '../auth/index.js';
 import { setBudget } from '../accounts/index.js';
 import { sendPage } from '../pages/index.js';
 import { decimalToMinor } from './money-format.js';
@@ -12,9 +12,9 @@ import { renderSettingsPage, type SettingsNotice } from './settings-page.js';
 
 const html = (description: string) => ({ description, contentType: 'text/html' });
 const redirect = { description: 'Back to /settings with a notice (or to the login page without a session)' };
-const NOTICES = ['revoked', 'budget', 'not-found', 'bad-budget'] as const;
+const NOTICES = ['revoked', 'budget', 'not-found', 'bad-budget', 'cap', 'bad-cap'] as const;
 
-/** `/settings`: the reader's budget and the sites they allowed one-click Flattr on, each revocable. */
+/** `/settings`: the reader's budget and the sites they allowed one-click Flattr on, each with its monthly cap, each revocable. */
 export const settingsModule: ServerModule = {
   name: 'settings',
   routes: (ctx) => settingsRoutes(ctx),
@@ -25,20 +25,20 @@ function settingsRoutes(ctx: ServerContext): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/settings',
-      summary: 'Settings page: monthly budget and one-click sites with revoke buttons (HTML, first-party session)',
+      summary: 'Settings page: monthly budget and one-click sites with their monthly caps and revoke buttons (HTML, first-party session)',
       tags: ['pages'],
       query: z.object({ done: z.enum(NOTICES).optional().catch(undefined) }),
       responses: { 200: html('The settings page'), 303: redirect },
       handler: async ({ req, res, query }) => {
         const session = await requireSession(ctx, req, res);
         if (!session) return;
-        const tokens = await listSiteTokens(ctx, session.userId);
+        const siteTokens = await listSiteTokens(ctx, session.userId);
         sendPage(res, renderSettingsPage({
           name: session.user.name,
           email: session.user.email,
           budget: session.user.budget,
           currency: ctx.config.currency,
-          siteTokens: tokens.map(toSiteTokenJson),
+          siteTokens,
           csrfToken: await csrfToken(ctx, req, res),
           notice: query.done,
         }));
@@ -71,6 +71,24 @@ function settingsRoutes(ctx: ServerContext): AnyRouteSpec[] {
     }),
     defineRoute({
       method: 'post',
+      path: '/settings/site-tokens/:id/cap',
+      summary: 'Set how many new flattrs a month a site may make with one click (form post with the CSRF token; field `monthlyCap`)',
+      tags: ['pages'],
+      params: z.object({ id: z.string().max(64) }),
+      responses: { 303: redirect, 403: { description: '`csrf_failed`' } },
+      handler: async ({ req, res, params }) => {
+        const session = await requireSession(ctx, req, res);
+        if (!session) return;
+        await verifyCsrf(ctx, req);
+        const raw = (req.body as Record<string, unknown> | undefined)?.monthlyCap;
+        const cap = typeof raw === 'string' && /^\s*\d{1,6}\s*$/.test(raw) ? Number(raw) : null;
+        const done = cap === null ? 'bad-cap'
+          : await outcome(() => setSiteTokenCap(ctx, session.userId, params.id, cap), 'cap', (e) => (e.status === 404 ? 'not-found' : 'bad-cap'));
+        backToSettings(res, done);
+      },
+    }),
+    defineRoute({
+      method: 'post',
       path: '/settings/budget',
       summary: 'Set the monthly budget (form post with the CSRF token; amount in major units, e.g. 5.00)',
       tags: ['pages'],
@@ -89,12 +107,14 @@ function settingsRoutes(ctx: ServerContext): AnyRouteSpec[] {
 }
 
 /** A refused change becomes a notice on the page (4xx from the domain), anything else stays an error. */
-async function outcome(action: () => Promise<unknown>, ok: SettingsNotice, refused: SettingsNotice): Promise<SettingsNotice> {
+async function outcome(
+  action: () => Promise<unknown>, ok: SettingsNotice, refused: SettingsNotice | ((error: AppError) => SettingsNotice),
+): Promise<SettingsNotice> {
   try {
     await action();
     return ok;
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) return refused;
+    if (error instanceof AppError && error.status < 500) return typeof refused === 'function' ? refused(error) : refused;
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-export { normalizeUrl, hostOf, InvalidUrlError, MAX_URL_LENGTH } from './normalize-url.js';
+export { normalizeUrl, hostOf, isOnOrigin, InvalidUrlError, MAX_URL_LENGTH } from './normalize-url.js';
 export { toObjectId, derivedObjectId, thingIdFor } from './object-id.js';
 export { problemResponse, thingSchema, toThing, titleSchema, urlInputSchema, LIMITS, type Thing, type ThingMetadata } from './schemas.js';
 export {

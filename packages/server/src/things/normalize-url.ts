@@ -83,3 +83,14 @@ function upperCaseEscapes(href: string): string {
 function shorten(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}…` : value;
 }
+
+/**
+ * Whether a thing's URL is on a site, a site being one serialized origin
+ * (`https://blog.example`): same scheme, host and port after normalisation.
+ * `http://blog.example`, `https://www.blog.example` and `https://blog.example:8443`
+ * are other sites, as they are to the browser's `Origin` header that binds a
+ * site token (docs/auth.md, "Site tokens").
+ */
+export function isOnOrigin(url: string, origin: string): boolean {
+  return new URL(normalizeUrl(url)).origin === origin;
+}

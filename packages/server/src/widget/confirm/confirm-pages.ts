@@ -15,8 +15,10 @@ export function renderConfirmPage(options: {
   csrfToken: string;
   readerName: string;
   alreadyFlattred: boolean;
+  /** Offered for a page on the asking site only, with the number of flattrs a month the site would get. */
+  oneClick: { monthlyCap: number } | undefined;
 }): string {
-  const { input, csrfToken, readerName, alreadyFlattred } = options;
+  const { input, csrfToken, readerName, alreadyFlattred, oneClick } = options;
   const thing = input.title ? html`<q>${input.title}</q>` : 'this page';
   const by = input.creator ? html` by <span class="creator">${input.creator}</span>` : '';
   const hidden = (name: string, value: string | undefined) =>
@@ -32,8 +34,9 @@ ${alreadyFlattred ? html`<p class="muted already">You already flattred this page
 <form method="post" action="/widget/confirm" aria-labelledby="question">
   ${hidden('url', input.url)}${hidden('title', input.title)}${hidden('creator', input.creator)}${hidden('origin', input.origin)}
   <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
-  <label class="check"><input type="checkbox" name="oneClick" value="1" aria-describedby="one-click-hint"> One click on this site (${input.origin})</label>
-  <p class="muted hint" id="one-click-hint">Later Flattr buttons on ${input.origin} then flattr at once, without this window. You can take it back in your settings.</p>
+  ${oneClick ? html`<label class="check"><input type="checkbox" name="oneClick" value="1" aria-describedby="one-click-hint"> One click on this site (${input.origin})</label>
+  <p class="muted hint" id="one-click-hint">Buttons on ${input.origin} may then flattr its pages at once, without this window, up to <strong class="cap">${oneClick.monthlyCap}</strong> flattrs a month. Change the number or take it back in your settings.</p>`
+    : html`<p class="muted hint">One click is offered only for pages on the site that asks (${input.origin}).</p>`}
   <button type="submit" class="flattr" autofocus>Flattr</button>
 </form>
 <p class="muted">Signed in as ${readerName} · <a href="/settings" target="_blank" rel="noopener">Settings</a></p>`);

@@ -5,9 +5,9 @@ import { collections } from '../../db/index.js';
 import { AppError } from '../../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../../http/route.js';
 import { periodOf } from '../../money/index.js';
-import { normalizeUrl } from '../../things/index.js';
+import { isOnOrigin, normalizeUrl } from '../../things/index.js';
 import { recordFlattr } from '../../flattrs/index.js';
-import { CSRF_FIELD, issueSiteToken, sessionFromRequest, verifyCsrf } from '../../auth/index.js';
+import { CSRF_FIELD, issueSiteToken, monthlyCapFor, sessionFromRequest, verifyCsrf } from '../../auth/index.js';
 import { safeEqual } from '../../auth/secrets.js';
 import { pageCsp, sendPage, type PageSecurity } from '../../pages/index.js';
 import { ConfirmInputError, confirmQuery, parseConfirmInput, type ConfirmInput } from './confirm-input.js';
@@ -49,6 +49,8 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
           csrfToken: session.csrfToken,
           readerName: session.user.name || session.user.email,
           alreadyFlattred: await flattredThisPeriod(ctx, session.userId, input.url),
+          // One click is offered only where a site token could be used: for a page on the asking site.
+          oneClick: isOnOrigin(input.url, input.origin) ? { monthlyCap: await monthlyCapFor(ctx, session.userId, input.origin) } : undefined,
         }), SECURITY);
       },
     }),
@@ -84,11 +86,16 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
   ];
 }
 
-/** Records the flattr; issues the site token only after a recorded flattr and only when the reader ticked the box. */
+/**
+ * Records the flattr; issues the site token only after a recorded flattr,
+ * only when the reader ticked the box, and only for a page on the asking
+ * site (a site token could flattr nothing else). The reader's own click here
+ * never counts against a site's monthly cap.
+ */
 async function confirm(ctx: ServerContext, readerId: string, input: ConfirmInput, oneClick: boolean): Promise<{ status: number; message: FlattrResultMessage }> {
   try {
     const { flattr, thing } = await recordFlattr(ctx, readerId, { url: input.url, title: input.title, creator: input.creator });
-    const siteToken = oneClick ? (await issueSiteToken(ctx, readerId, input.origin)).token : undefined;
+    const siteToken = oneClick && isOnOrigin(input.url, input.origin) ? (await issueSiteToken(ctx, readerId, input.origin)).token : undefined;
     return {
       status: 200,
       message: {

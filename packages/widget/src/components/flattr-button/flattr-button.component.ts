@@ -19,6 +19,9 @@ export type FlattrButtonState = 'loading' | 'ready' | 'flattred' | 'needs-login'
 
 // Window results that mean "the reader is not logged in": the button then offers to log in.
 const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
+// A site token that is fine but does not cover this click (the site's monthly cap is used up, or the thing
+// lives on another site): keep it and ask the reader in the window this time.
+const BEYOND_TOKEN_CODES = ['site_cap_reached', 'thing_not_on_site'];
 
 /**
  * @summary A Flattr button: the reader clicks, confirms once in a window on the Flattr service, and the
@@ -293,6 +296,11 @@ export default class FlattrButton extends LitElement {
     } catch (error) {
       this._pending = false;
       const detail = errorDetail(error);
+      if (BEYOND_TOKEN_CODES.includes(detail.code)) {
+        this.state = previous;
+        void this._flattrInWindow(origin);
+        return;
+      }
       if (detail.status === 401 || detail.status === 403) {
         // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
         setSiteToken(origin, null);
