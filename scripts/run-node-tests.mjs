@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = process.cwd();
 const filter = process.argv.slice(2);
@@ -16,7 +17,11 @@ const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .sort()
   .map((f) => path.join('test', f));
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+const reporters = [
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  `--test-reporter=${pathToFileURL(path.join(import.meta.dirname, 'test-times-reporter.mjs'))}`, '--test-reporter-destination=stdout',
+];
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -87,6 +87,15 @@ const ROUTES: Record<string, [string, (api: string) => string]> = {
   '/broken.rss': ['text/xml', (api) => `<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Tom & Jerry</title><link>https://broken.example/</link>
 <item><title>Unescaped & unclosed<link>https://broken.example/1</link>
 <atom:link rel="payment" href="${api}/flattr?url=https%3A%2F%2Fbroken.example%2F1&title=One"></item>`],
+  // Titles and creators as feeds in the wild carry them: C1 and DEL (legal in XML 1.0), tabs and line breaks,
+  // control characters percent-encoded in a link's query, and a title whose cut at 300 would split an emoji.
+  '/dirty.rss': ['application/rss+xml', (api) => `<?xml version="1.0"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Dirty</title><link>https://dirty.example/</link>
+<item><title>Bell&#x85;and&#x7F;del\tand
+  break</title><link>https://dirty.example/1</link><atom:link rel="payment" href="${api}/flattr"/></item>
+<item><title>x</title><link>https://dirty.example/2</link><atom:link rel="payment" href="${api}/flattr?url=https%3A%2F%2Fdirty.example%2F2&amp;title=Nul%00in%1Bthe%0Alink&amp;creator=%09ada%C2%9B"/></item>
+<item><title>${'a'.repeat(299)}\u{1F600}</title><link>https://dirty.example/3</link><atom:link rel="payment" href="${api}/flattr"/></item>
+</channel></rss>`],
   '/untyped': ['application/octet-stream', (api) => `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="https://untyped.example/1"/><link rel="payment" href="${api}/flattr"/></entry></feed>`],
   '/image.png': ['image/png', () => '\u0089PNG\r\n'],
 };
@@ -154,6 +163,20 @@ describe('POST /v1/things/discover: rel="payment" and podcast:funding in pages a
     assert.deepEqual(summary(broken.body.things), [['https://broken.example/1', 'One', null, 'atom-link']]);
     const untyped = await discover(`${site.url}/untyped`);
     assert.deepEqual(summary(untyped.body.things), [['https://untyped.example/1', null, null, 'atom-link']]);
+  });
+
+  it('gives titles and creators the service stores (no control characters, a whole emoji or none), so every flattrUrl is one /flattr accepts', async () => {
+    const res = await discover(`${site.url}/dirty.rss`);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(summary(res.body.things), [
+      ['https://dirty.example/1', 'Bell and del and break', null, 'atom-link'],
+      ['https://dirty.example/2', 'Nul in the link', 'ada', 'atom-link'],
+      ['https://dirty.example/3', 'a'.repeat(299), null, 'atom-link'],
+    ]);
+    for (const thing of res.body.things) {
+      const followed = await fetch(thing.flattrUrl, { redirect: 'manual' });
+      assert.equal(followed.status, 303, `${thing.flattrUrl}: ${followed.status}`);
+    }
   });
 
   it('gives each thing\'s id and count once it was flattred, and writes nothing itself', async () => {

@@ -109,6 +109,8 @@ describe('input that must be refused', () => {
         'POST /v1/subscriptions thingId', 'POST /v1/subscriptions url', 'POST /v1/admin/users/{id}/roles roles[]',
         'POST /v1/admin/deposits userId', 'POST /v1/admin/deposits reference', 'POST /v1/admin/deposits provider',
         'POST /v1/admin/distributions period',
+        // Read only: the page or feed to read, never stored (its things' texts are cleaned: discovery.test.ts).
+        'POST /v1/things/discover url',
         // HTML forms: their stored fields are tested through the pages below.
         'POST /account/login email', 'POST /account/login password', 'POST /account/login next', 'POST /account/login _csrf',
         'POST /account/signup email', 'POST /account/signup password', 'POST /account/signup next', 'POST /account/signup _csrf', 'POST /account/signup name',

@@ -1,6 +1,7 @@
 import type { ServerContext } from '../context.js';
 import { countsFor, MAX_COUNT_URLS } from '../counts/index.js';
 import { UnprocessableError } from '../errors/index.js';
+import { toSingleLineText } from '../http/stored-text.js';
 import { AddressNotAllowedError, FetchFailedError, isPublicAddress, safeFetchText, type SafeFetchOptions } from '../sites/index.js';
 import { LIMITS, normalizeUrl } from '../things/index.js';
 import { flattrLinkUrl } from '../widget/index.js';
@@ -102,7 +103,8 @@ function thingOf(link: PaymentLink, publicUrl: string): { url: string; title?: s
   } catch {
     return null;
   }
-  const title = (target.searchParams.get('title') || link.itemTitle || '').slice(0, LIMITS.title) || undefined;
-  const creator = target.searchParams.get('creator')?.slice(0, LIMITS.creator) || undefined;
+  // As the service would store them: its own /flattr link refuses control characters and lone surrogates.
+  const title = toSingleLineText(target.searchParams.get('title') || link.itemTitle || '', LIMITS.title) || undefined;
+  const creator = toSingleLineText(target.searchParams.get('creator') ?? '', LIMITS.creator) || undefined;
   return { url, ...(title ? { title } : {}), ...(creator ? { creator } : {}) };
 }
