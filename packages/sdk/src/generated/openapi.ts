@@ -1387,6 +1387,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getFlattr: {
@@ -1416,6 +1417,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getHealthz: {
@@ -4215,6 +4217,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getWidgetConfirm: {
@@ -4329,6 +4332,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
                 headers: {
@@ -4446,6 +4450,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             /** @description The widget has not been built (`widget_not_built`) */
             503: {
                 headers: {
