@@ -3,7 +3,8 @@
  * against the real Flattr server, driven as a blogger and a reader would: install the site, write an old
  * post with 2011's Flattr embed, activate the plugin, fill in its settings, publish a post with the block
  * and the shortcode in the block editor, then read the pages without and with JavaScript, the RSS and Atom
- * feeds, let the service verify the site through the plugin's meta tag, and flattr a post in Chromium.
+ * feeds, let the service verify the site through the plugin's meta tag and find the posts in its feeds, and flattr
+ * a post in Chromium, with the button and, with JavaScript off, through the plain link to the service.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -308,6 +309,56 @@ describe('the Flattr plugin in a real WordPress (Debian package, PHP, MariaDB) w
     assert.equal(await server.db.collection('flattrs').countDocuments({ thingId: thing._id }), 1);
     assert.deepEqual([...hosts].sort(), [new URL(server.url).host, new URL(wp.url).host].sort(), 'the page talks only to the blog and the service');
     await context.close();
+  });
+
+  it('a reader without JavaScript follows the post\'s Flattr link to the service, logs in, confirms on the full page and is back on the post', async () => {
+    const reader = await signup(testClient(server.url), { name: 'Reader without scripts' });
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1000, height: 900 } });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto(newPermalink);
+    // The link inside <flattr-button> (the element never upgrades without scripts); the plugin wrote it for every button.
+    const link = page.getByRole('link', { name: `Flattr ${NEW_POST.title}` }).first();
+    assert.equal(canonical(await link.evaluate((a) => (a as HTMLAnchorElement).href)), serviceLink(server.url, newPermalink, NEW_POST.title));
+    await link.click();
+
+    await page.waitForURL(/\/account\/login/);
+    assert.equal(new URL(page.url()).origin, server.url, 'the link leads to the service');
+    await page.getByLabel('Email').fill(reader.email);
+    await page.getByLabel('Password').fill(reader.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/widget\/confirm/);
+    assert.equal(new URL(page.url()).searchParams.get('return'), newPermalink, 'the service will send the reader back to the post');
+    await page.getByRole('heading', { name: `Flattr ${NEW_POST.title} by Robin?` }).waitFor();
+    const thing = await server.db.collection('things').findOne({ title: NEW_POST.title });
+    const flattrs = () => server.db.collection('flattrs').countDocuments({ thingId: thing!._id });
+    const before = await flattrs();
+
+    await page.getByRole('button', { name: 'Flattr', exact: true }).click();
+    await page.waitForURL(newPermalink);
+    await page.getByRole('heading', { name: NEW_POST.title }).first().waitFor();
+    assert.equal(await flattrs(), before + 1, 'the flattr is recorded');
+    const counts = await testClient(server.url).get(`/v1/counts?url=${encodeURIComponent(newPermalink)}`);
+    assert.equal(counts.body.counts[newPermalink].count, before + 1);
+    await context.close();
+  });
+
+  it('the service finds the posts in the blog\'s feeds by their rel="payment" links (what a feed reader or podcast app asks)', async () => {
+    const reader = await signup(testClient(server.url));
+    for (const path of ['/feed/', '/feed/atom/']) {
+      const res = await testClient(server.url).post('/v1/things/discover', { url: `${wp.url}${path}` }, { token: reader.token });
+      assert.equal(res.status, 200, `${path}: ${res.text.slice(0, 300)}`);
+      assert.equal(res.body.kind, 'feed', path);
+      const found = new Map<string, { title: string; creator: string; flattrUrl: string; count: number }>(res.body.things.map((t: any) => [t.url, t]));
+      for (const [permalink, title] of [[newPermalink, NEW_POST.title], [oldPermalink, OLD_POST.title]] as const) {
+        const thing = found.get(permalink);
+        assert.ok(thing, `${path} offers ${permalink} (found ${[...found.keys()].join(', ')})`);
+        assert.equal(thing.title, title, path);
+        assert.equal(thing.creator, 'Robin', path);
+        assert.equal(canonical(thing.flattrUrl), serviceLink(server.url, permalink, title), path);
+      }
+      assert.equal(found.get(newPermalink)!.count, 2, `${path}: the new post's count (flattred with and without JavaScript)`);
+    }
   });
 
   it('the old post\'s upgraded buttons work in Chromium and nothing asks the old flattr.com', async () => {
