@@ -12,7 +12,8 @@ export interface Database {
  */
 export async function connectDatabase(uri: string, dbName: string): Promise<Database> {
   const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: 5000,
+    // 5 s unless the URI says otherwise (the driver lets these options win over the URI's own).
+    ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 5000 }),
     // Retryable writes stay on (the driver's default, and what Atlas URIs ask for): on a replica set a
     // write cut off by a failover or a dropped connection is sent once more with the same transaction
     // number, and the server applies it at most once, so a `$inc` or a guarded debit is neither lost
