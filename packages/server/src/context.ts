@@ -1,5 +1,5 @@
 import type { Db, MongoClient } from 'mongodb';
-import type { ErrorRequestHandler, Request, Express } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Express } from 'express';
 import type { Config } from './config/index.js';
 import type { AnyRouteSpec } from './http/route.js';
 import type { AuthContext, AuthRequirement } from './http/auth-context.js';
@@ -32,6 +32,13 @@ export interface ServerModule {
   ensureIndexes?(ctx: ServerContext): Promise<void>;
   /** Routes described for OpenAPI and validated before their handlers run. */
   routes?(ctx: ServerContext): AnyRouteSpec[];
+  /**
+   * Middleware that must count every request before anything reads it (the
+   * site-token gate, body parsers, files, routes), so that a request refused
+   * early is counted too: rate limits. Mounted after CORS, so a browser can
+   * read its refusal.
+   */
+  guard?(ctx: ServerContext): RequestHandler;
   /** For things that are not JSON API routes (static files, HTML pages): mounted before the API routes. */
   mount?(app: Express, ctx: ServerContext): void;
   /** Background work begun once the server listens (not awaited: it must not delay start). */

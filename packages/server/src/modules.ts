@@ -20,15 +20,25 @@ import { discoveryModule } from './discovery/index.js';
 import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
+import { readerPagesModule } from './reader-pages/index.js';
+import { demoMonthModule } from './demo-month/index.js';
+import { creatorPagesModule } from './creator-pages/index.js';
+import { adminPagesModule } from './admin-pages/index.js';
+import { publicPagesModule } from './public-pages/index.js';
+import { demoSitesModule } from './demo-sites/index.js';
+import { mailModule } from './mail/index.js';
+import { stripeModule } from './stripe/index.js';
+import { reconciliationModule } from './reconciliation/index.js';
 
 /**
  * Every concern of the server, in mount order. A new concern adds one line here.
- * The auth module must stay first: it provides `authenticate`. Rate limits come
- * next: their `mount` must run before the modules that mount files and pages.
+ * The auth module must stay first: it provides `authenticate`. Rate limits count
+ * every request through their `guard`, which runs before any module's `mount`.
  */
 export const modules: ServerModule[] = [
   authModule,
   rateLimitsModule,
+  mailModule,
   accountsModule,
   pagesModule,
   moneyModule,
@@ -38,6 +48,8 @@ export const modules: ServerModule[] = [
   payoutsModule,
   earningsModule,
   widgetModule,
+  // Before the demo blog: its `/` must not answer for the demo creators' hosts (`ada.localhost`).
+  demoSitesModule,
   demoModule,
   settingsModule,
   thingsModule,
@@ -48,4 +60,11 @@ export const modules: ServerModule[] = [
   depositsModule,
   distributionModule,
   ledgerModule,
+  readerPagesModule,
+  creatorPagesModule,
+  adminPagesModule,
+  publicPagesModule,
+  demoMonthModule,
+  stripeModule,
+  reconciliationModule,
 ];

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/index.js';
 import type { Clock, Logger, ServerContext, ServerModule } from './context.js';
 import { connectDatabase } from './db/index.js';
+import { loadDemoClock } from './demo-month/index.js';
 import { createApp, type App } from './http/app.js';
 import { modules as defaultModules } from './modules.js';
 
@@ -31,11 +32,13 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const { config } = options;
   const database = await connectDatabase(config.mongodbUri, config.mongodbDb);
+  const baseClock = options.clock ?? systemClock;
   const ctx: ServerContext = {
     config,
     db: database.db,
     client: database.client,
-    clock: options.clock ?? systemClock,
+    // The demo's calendar can be ahead of the real one ("end the month now"; src/demo-month/).
+    clock: config.demoMode ? await loadDemoClock(database.db, baseClock) : baseClock,
     log: options.log ?? consoleLogger,
   };
   const modules = options.modules ?? defaultModules;

@@ -19,7 +19,7 @@ describe('accounts: /v1/me, budget, balance, roles', () => {
   it('GET /v1/me returns the User object', async () => {
     const res = await api.get('/v1/me', { token: reader.token });
     assert.equal(res.status, 200);
-    assert.deepEqual(Object.keys(res.body).sort(), ['budget', 'createdAt', 'currency', 'email', 'id', 'name', 'roles']);
+    assert.deepEqual(Object.keys(res.body).sort(), ['budget', 'createdAt', 'currency', 'email', 'emailVerified', 'id', 'language', 'name', 'roles']);
     assert.equal(res.body.name, 'Me');
     assert.equal(res.body.budget, 0);
   });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { manualProvider, recordDeposit } from '../src/deposits/index.js';
 import { createAdmin, signup, startTestServer, testClient, type TestClient, type TestServer, type TestUser } from '../src/testing/index.js';
-import { hiddenField, PageBrowser } from '../src/widget/testing/page-browser.js';
+import { hiddenField, PageBrowser, type PageResponse } from '../src/widget/testing/page-browser.js';
 
 /** Control characters no stored text may hold: C0 (NUL, BEL, ESC…), DEL, C1 (NEL, CSI…), and a lone surrogate (not Unicode text). */
 const CONTROLS = ['\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u009b', '\ud800'];
@@ -74,8 +75,20 @@ describe('input that must be refused', () => {
 
   describe('control characters in stored text', () => {
     let payoutPath: string;
+    /** The admin logged in on the pages, with the token of their forms, and a payout due that their form could mark paid. */
+    let adminPages: PageBrowser;
+    let adminCsrf: string;
+    let payoutDue: string;
+    let serial = 0;
     before(async () => {
       payoutPath = '/v1/admin/payouts/0123456789abcdef01234567/paid';
+      adminPages = new PageBrowser(server.url);
+      await adminPages.logIn(admin.email, admin.password);
+      adminCsrf = hiddenField((await adminPages.get('/admin')).text, '_csrf');
+      await recordDeposit(server.ctx, manualProvider, { userId: user.id, amount: 1_000, reference: 'input-refusal-payout' });
+      const payout = await api.post('/v1/me/payouts', { amount: 500 }, { token: user.token });
+      assert.equal(payout.status, 201, payout.text);
+      payoutDue = payout.body.id;
     });
 
     /**
@@ -95,10 +108,36 @@ describe('input that must be refused', () => {
       { field: 'POST /v1/flattrs title', method: 'POST', path: () => '/v1/flattrs', token: () => user.token, body: (v) => ({ url: 'https://c.example/f1', title: `T${v}t` }) },
       { field: 'POST /v1/flattrs creator', method: 'POST', path: () => '/v1/flattrs', token: () => user.token, body: (v) => ({ url: 'https://c.example/f2', creator: `ada${v}a` }) },
       { field: 'POST /v1/admin/payouts/:id/paid reference', method: 'POST', path: () => payoutPath, token: () => admin.token, body: (v) => ({ reference: `bank-${v}-1` }) },
+      { field: 'PUT /v1/me/payout-destination/bank holder', method: 'PUT', path: () => '/v1/me/payout-destination/bank', token: () => user.token, body: (v) => ({ holder: `Ada${v}L`, iban: 'DE89370400440532013000' }) },
+    ];
+
+    /**
+     * Each stored text field an HTML form takes (the pages post urlencoded forms; the OpenAPI
+     * document names their fields like a JSON body's): how to post it with the character inside.
+     */
+    const formFields: Array<{ field: string; multiline?: boolean; post: (value: string) => Promise<PageResponse> }> = [
+      {
+        field: 'POST /account/signup name',
+        post: async (v) => {
+          const browser = new PageBrowser(server.url);
+          const form = await browser.get('/account/signup');
+          return browser.postForm('/account/signup', {
+            _csrf: hiddenField(form.text, '_csrf'), email: `form-${(serial += 1)}@example.test`, password: 'long enough password', name: `Ann${v}e`,
+          });
+        },
+      },
+      {
+        field: 'POST /admin/payouts/{id}/paid reference',
+        post: (v) => adminPages.postForm(`/admin/payouts/${payoutDue}/paid`, { _csrf: adminCsrf, reference: `bank-${v}-1` }),
+      },
+      {
+        field: 'POST /creator/payouts/bank holder',
+        post: (v) => adminPages.postForm('/creator/payouts/bank', { _csrf: adminCsrf, holder: `Ada${v}L`, iban: 'DE89370400440532013000' }),
+      },
     ];
 
     it('covers every string field of every JSON request body in the OpenAPI document', () => {
-      const covered = new Set(fields.map((f) => f.field));
+      const covered = new Set([...fields, ...formFields].map((f) => f.field));
       // Strings that are not stored as text: secrets and identifiers, URLs stored normalised, patterned or enumerated values.
       const notStoredText = new Set([
         'POST /v1/auth/signup email', 'POST /v1/auth/signup password', 'POST /v1/auth/login email', 'POST /v1/auth/login password',
@@ -111,12 +150,29 @@ describe('input that must be refused', () => {
         'POST /v1/admin/distributions period',
         // Read only: the page or feed to read, never stored (its things' texts are cleaned: discovery.test.ts).
         'POST /v1/things/discover url',
-        // HTML forms: their stored fields are tested through the pages below.
-        'POST /account/login email', 'POST /account/login password', 'POST /account/login next', 'POST /account/login _csrf',
-        'POST /account/signup email', 'POST /account/signup password', 'POST /account/signup next', 'POST /account/signup _csrf', 'POST /account/signup name',
-        'POST /account/logout _csrf',
-        ...['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state', 'scope', 'decision', '_csrf'].map((f) => `POST /oauth/authorize ${f}`),
+        // One of the mail languages (an enumeration).
+        'PATCH /v1/me language',
+        // A bank account: the IBAN is stored compact after its checksum passed, the BIC only in its pattern.
+        'PUT /v1/me/payout-destination/bank iban', 'PUT /v1/me/payout-destination/bank bic',
+        // HTML forms (their stored text is in formFields): credentials, where to go next, the OAuth request.
+        'POST /account/login email', 'POST /account/login password', 'POST /account/login next',
+        'POST /account/signup email', 'POST /account/signup password', 'POST /account/signup next',
+        ...['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state', 'scope', 'decision'].map((f) => `POST /oauth/authorize ${f}`),
+        // The pages' forms: a provider's name, amounts parsed to minor units, references with a pattern
+        // (`page-<hex>`; the deposits' REFERENCE_PATTERN), a URL stored normalised, a month, a user's email
+        // or id, roles from a list, and the demo button's way back.
+        'POST /account/top-up provider', 'POST /account/top-up amount', 'POST /account/top-up reference',
+        'POST /creator/sites url', 'POST /creator/payouts amount', 'POST /admin/distributions period',
+        'POST /admin/deposits user', 'POST /admin/deposits amount', 'POST /admin/deposits reference',
+        'POST /admin/users/{id}/roles roles', 'POST /admin/users/{id}/roles roles[]',
+        'POST /demo/end-month period', 'POST /demo/end-month back',
+        // The email links' forms: a link's secret (stored hashed), a password (hashed), an address to look up;
+        // the bank form's IBAN and BIC as in the API.
+        'POST /account/verify token', 'POST /account/forgot email', 'POST /account/reset token', 'POST /account/reset password',
+        'POST /creator/payouts/bank iban', 'POST /creator/payouts/bank bic',
       ]);
+      // Every form's CSRF token: a secret compared, never stored.
+      const isCsrfToken = (key: string) => key.endsWith(' _csrf') && key.startsWith('POST ') && !key.startsWith('POST /v1/');
       const missing: string[] = [];
       const seen = new Set<string>();
       const doc = server.app.openApiDocument as { paths: Record<string, Record<string, any>> };
@@ -127,7 +183,8 @@ describe('input that must be refused', () => {
             const key = `${method.toUpperCase()} ${path} ${name}`;
             const asSpec = key.replace('/payouts/{id}/paid', '/payouts/:id/paid');
             seen.add(asSpec);
-            if (!covered.has(asSpec) && !notStoredText.has(key)) missing.push(key);
+            seen.add(key);
+            if (!covered.has(asSpec) && !covered.has(key) && !notStoredText.has(key) && !isCsrfToken(key)) missing.push(key);
           }
         }
       }
@@ -155,15 +212,21 @@ describe('input that must be refused', () => {
       assert.equal(res.body.title, 'Café 😀 שלום');
     });
 
-    it('refuses them in the signup form\'s name and the confirm window\'s title and creator too', async () => {
-      const browser = new PageBrowser(server.url);
-      const form = await browser.get('/account/signup');
-      const res = await browser.postForm('/account/signup', {
-        _csrf: hiddenField(form.text, '_csrf'), email: 'form-nul@example.test', password: 'long enough password', name: 'Evil\u0000Name',
-      });
-      assert.equal(res.status, 400);
-      assert.equal(await server.db.collection('users').countDocuments({ email: 'form-nul@example.test' }), 0);
+    it('refuses them in every stored text field of the pages\' forms: 400 naming what is wrong, nothing written', async () => {
+      // A form body is UTF-8: a lone surrogate cannot be sent in one (browsers and URLSearchParams send U+FFFD instead).
+      const sendable = CONTROLS.filter((c) => !/[\ud800-\udfff]/.test(c));
+      for (const f of formFields) {
+        for (const bad of [...sendable, ...(f.multiline ? [] : LINE_BREAKS)]) {
+          const before = await databaseHash(server);
+          const res = await f.post(bad);
+          assert.equal(res.status, 400, `${f.field} with U+${bad.charCodeAt(0).toString(16).padStart(4, '0')}: ${res.status} ${res.text.slice(0, 200)}`);
+          assert.match(res.text, /control character/, f.field);
+          assert.equal(await databaseHash(server), before, `${f.field}: nothing written`);
+        }
+      }
+    });
 
+    it('refuses them in the confirm window\'s title and creator too', async () => {
       const reader = new PageBrowser(server.url);
       await reader.logIn(user.email, user.password);
       for (const field of ['title', 'creator']) {

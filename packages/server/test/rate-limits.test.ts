@@ -107,6 +107,22 @@ describe('rate limits (docs/security.md, "Rate limits")', () => {
       assert.equal(parseField(login.headers.get('ratelimit-policy')).token, undefined, 'a login token is counted per account only');
     });
 
+    it('counts a logged-in browser\'s pages and forms against its account, together with the account\'s API requests', async () => {
+      const user = await signup(api);
+      const browser = new PageBrowser(server.url);
+      await browser.logIn(user.email, user.password);
+      const page = await browser.get('/account', from(freshIp()));
+      assert.equal(page.status, 200);
+      assert.deepEqual(parseField(page.headers.get('ratelimit-policy')).account, { q: 8, w: 120 });
+      assert.equal(parseField(page.headers.get('ratelimit')).account!.r, 7);
+      for (let i = 0; i < 6; i += 1) assert.equal((await browser.get('/creator', from(freshIp()))).status, 200);
+      assert.equal((await api.get('/v1/me', { token: user.token, headers: from(freshIp()) })).status, 200, 'the account\'s 8th request, by the API');
+      assertRateLimited(await api.request('GET', '/account', { headers: { ...from(freshIp()), cookie: `flattr_session=${encodeURIComponent(browser.cookies.get('flattr_session')!)}` } }), 'account', 'a page past the account\'s quota');
+      const form = await browser.postForm('/settings/budget', { budget: '5', _csrf: hiddenField(page.text, '_csrf') }, from(freshIp()));
+      assert.equal(form.status, 429, 'a form post past it');
+      assert.notEqual((await server.db.collection('users').findOne({ email: user.email }))?.budget, 500, 'the refused form did nothing');
+    });
+
     it('answers a rate-limited OAuth token request as RFC 6749 JSON (429 slow_down), not problem+json', async () => {
       const ip = freshIp();
       for (let i = 0; i < 8; i += 1) await api.get('/widget/flattr.js', { headers: from(ip) });
@@ -117,6 +133,61 @@ describe('rate limits (docs/security.md, "Rate limits")', () => {
       assert.equal(typeof res.body.error_description, 'string');
       assert.ok(Number(res.headers.get('retry-after')) >= 1);
       assert.equal(parseField(res.headers.get('ratelimit')).ip!.r, 0);
+    });
+  });
+
+  /**
+   * The class, not an example: every route the app answers (the API, the pages and their forms,
+   * what modules mount, static files) counts against the client's IP quota, before anything
+   * else reads the request: past the quota, a request is 429 whatever its body or credential.
+   */
+  describe('per IP on every route', () => {
+    let server: TestServer;
+    before(async () => { server = await startTestServer({ env: { RATE_LIMIT_IP: '1', RATE_LIMIT_WINDOW_SECONDS: '600' } }); });
+    after(async () => { await server.close(); });
+
+    let address = 0;
+    /** An address of its own per route (a /24 per hundred, so IPv4 counting is per address). */
+    const nextIp = () => `10.77.${Math.floor((address += 1) / 250)}.${address % 250 + 1}`;
+
+    function everyRoute(): Array<{ method: string; path: string }> {
+      const found: Array<{ method: string; path: string }> = [];
+      const walk = (stack: any[]) => {
+        for (const layer of stack) {
+          if (layer.route) {
+            for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: String(layer.route.path) });
+          } else if (Array.isArray(layer.handle?.stack)) {
+            walk(layer.handle.stack);
+          }
+        }
+      };
+      walk((server.app.express as unknown as { router: { stack: any[] } }).router.stack);
+      // Files under mounted static directories (express.static has no route of its own).
+      found.push({ method: 'GET', path: '/widget/static/confirm-result.js' }, { method: 'GET', path: '/assets/pages/button-code.js' });
+      return found.map((r) => ({ method: r.method, path: r.path.replace(/:[A-Za-z_]+/g, (m) => (m === ':lang' ? 'de' : m === ':period' ? '2026-01' : '0123456789abcdef01234567')) }));
+    }
+
+    it('answers 429 on every route, pages and forms included, once the address has used its quota, also for a malformed body or a site token', async () => {
+      const routes = everyRoute();
+      assert.ok(routes.some((r) => r.method === 'POST' && r.path === '/admin/deposits') && routes.some((r) => r.path === '/creator'), 'the pages are among the routes');
+      const bodies: Array<[string, string | undefined, Record<string, string>]> = [
+        ['a normal request', undefined, {}],
+        ['a malformed JSON body', '{"a":', { 'content-type': 'application/json' }],
+        ['a site token', undefined, { authorization: 'Bearer fsite_0123456789abcdef0123456789abcdef' }],
+      ];
+      const notLimited: string[] = [];
+      for (const { method, path } of routes) {
+        if (path === '/healthz') continue; // load balancers' health checks are not counted
+        for (const [how, body, headers] of bodies) {
+          if (body !== undefined && (method === 'GET' || method === 'HEAD')) continue;
+          const ip = nextIp();
+          await fetch(`${server.url}/widget/flattr.js`, { headers: from(ip) });
+          const res = await fetch(`${server.url}${path}`, { method, body, redirect: 'manual', headers: { ...from(ip), ...headers } });
+          const text = await res.text();
+          if (res.status !== 429) notLimited.push(`${method} ${path} (${how}): ${res.status} ${text.slice(0, 80)}`);
+        }
+      }
+      assert.deepEqual(notLimited, []);
     });
   });
 

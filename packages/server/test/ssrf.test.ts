@@ -147,6 +147,19 @@ describe('safeFetchText', () => {
     assert.deepEqual(publicHits, []);
   });
 
+  it('takes every name under .localhost for loopback (RFC 6761), without asking DNS: refused by the real policy, fetched where loopback is allowed', async () => {
+    routes.set('/hello', (res) => res.end('hi'));
+    publicHits = [];
+    await assert.rejects(
+      safeFetchText(`http://blog.localhost:${publicPort}/hello`, { allowAddress: isPublicAddress }),
+      (e: unknown) => e instanceof AddressNotAllowedError && e.kind === 'loopback',
+    );
+    assert.deepEqual(publicHits, []);
+    const answer = await safeFetchText(`http://Blog.Demo.localhost.:${publicPort}/hello`, testPolicy);
+    assert.equal(answer.body, 'hi');
+    assert.deepEqual(publicHits, [`blog.demo.localhost.:${publicPort} /hello`]);
+  });
+
   it('fetches an allowed target', async () => {
     routes.set('/hello', (res) => res.end('hi'));
     const answer = await safeFetchText(`http://127.0.0.1:${publicPort}/hello`, testPolicy);

@@ -26,10 +26,45 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Account page: who is logged in, logout */
-        get: operations["getAccount"];
+        /** The reader's dashboard: balance, this month's flattrs with their share if the month ended now, subscriptions, top-up (one button per provider; `checkout`: the hosted checkout the reader came back from, with its state), email confirmation, past months, one-click sites (HTML) */
+        get: operations["getPageAccount"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/flattrs/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw one of your flattrs of this month (form post with the CSRF token) */
+        post: operations["postPageAccountFlattrsByIdWithdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forgot-password page: asks for the email address */
+        get: operations["getPageAccountForgot"];
+        put?: never;
+        /** Mail a password-reset link (form post with the CSRF token); the same answer whether or not the account exists */
+        post: operations["postPageAccountForgot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -43,11 +78,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Login page (`next`: a path on this service to return to) */
-        get: operations["getAccountLogin"];
+        /** Login page (`next`: a path on this service to return to; `reset=done` after a password reset) */
+        get: operations["getPageAccountLogin"];
         put?: never;
         /** Log in (form post with the CSRF token) */
-        post: operations["postAccountLogin"];
+        post: operations["postPageAccountLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -64,7 +99,25 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log out of the service's pages (form post with the CSRF token) */
-        post: operations["postAccountLogout"];
+        post: operations["postPageAccountLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the password-reset email: the form for the new password */
+        get: operations["getPageAccountReset"];
+        put?: never;
+        /** Set the new password (form post with the CSRF token and the link's token); spends the link, logs out every session */
+        post: operations["postPageAccountReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -79,10 +132,283 @@ export interface paths {
             cookie?: never;
         };
         /** Signup page */
-        get: operations["getAccountSignup"];
+        get: operations["getPageAccountSignup"];
         put?: never;
         /** Create an account and log in (form post with the CSRF token) */
-        post: operations["postAccountSignup"];
+        post: operations["postPageAccountSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/subscriptions/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or stop one of your subscriptions (form post with the CSRF token) */
+        post: operations["postPageAccountSubscriptionsByIdByAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/top-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Top up with a payment provider (form post: `provider`, `amount` in major units, `reference`, CSRF token) */
+        post: operations["postPageAccountTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link of the verification email: a page with the button that confirms the address */
+        get: operations["getPageAccountVerify"];
+        put?: never;
+        /** Confirm the address (form post with the CSRF token and the link's token) */
+        post: operations["postPageAccountVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the email-confirmation link again (form post with the CSRF token; at most once a minute) */
+        post: operations["postPageAccountVerifyResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin page: months and their distribution, ledger check, manual deposits, payouts to pay, users and roles, monthly statistics (HTML, admins only) */
+        get: operations["getPageAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Credit an account by hand (manual provider; form post: `user` email or id, `amount` in major units, `reference`, CSRF token) */
+        post: operations["postPageAdminDeposits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) the distribution of an ended month (form post: `period`, CSRF token); it runs in the background */
+        post: operations["postPageAdminDistributions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A distribution run: stages, live progress, totals and the ledger checks before and after (HTML; reloads itself without JavaScript while it runs) */
+        get: operations["getPageAdminDistributionsByPeriod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/distributions/{period}/status.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's status and figures as its page shows them (the page's script polls this; admin session) */
+        get: operations["getPageAdminDistributionsByPeriodStatusJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/ledger/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the ledger now; answers the admin page with the report (form post with the CSRF token) */
+        post: operations["postPageAdminLedgerVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readers who owe (refunds and disputes beyond their wallet) and the Stripe reconciliation of a month (`period`, default: last month) (HTML, admins only) */
+        get: operations["getPageAdminPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts as CSV for the bank (`status`: requested (default) or all; admin session) */
+        get: operations["getPageAdminPayoutsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payouts due by hand as a SEPA credit-transfer file (pain.001.001.09) for the operator's bank (admin session; needs SEPA_DEBTOR_NAME/IBAN) */
+        get: operations["getPageAdminPayoutsXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (form post with the CSRF token; approving again never transfers twice) */
+        post: operations["postPageAdminPayoutsByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a payout as sent (form post: `reference` of the transfer, CSRF token) */
+        post: operations["postPageAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a user's roles (form post: `roles` checkboxes, CSRF token; reader is always kept, an admin keeps their own admin role) */
+        post: operations["postPageAdminUsersByIdRoles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,7 +423,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the server's own pages */
-        get: operations["getAssetsPagesCss"];
+        get: operations["getPageAssetsPagesCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -117,6 +443,227 @@ export interface paths {
         get: operations["getBadgeSvg"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The creator's page: add and verify sites, things with this month's counts, earnings, escrow, payouts, button-code generator (HTML; any logged-in user: verifying a site makes a creator) */
+        get: operations["getPageCreator"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/button-code.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The button-code generator's snippets for the given options (the /creator page's script asks; the same function renders them into the page) */
+        get: operations["getPageCreatorButtonCodeJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/button-themes.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stylesheet of the generator's preview: the button themes */
+        get: operations["getPageCreatorButtonThemesCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request a payout (form post: `amount` in major units, CSRF token) */
+        post: operations["postPageCreatorPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the bank account for payouts by hand, which the SEPA export uses (form post: `holder`, `iban`, `bic`, CSRF token; verified email) */
+        post: operations["postPageCreatorPayoutsBank"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/manual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back to payouts by hand (form post with the CSRF token; the Stripe account stays known for a later switch back) */
+        post: operations["postPageCreatorPayoutsManual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect (or finish connecting) a Stripe Express account for payouts: redirects to Stripe's onboarding (form post with the CSRF token; verified email) */
+        post: operations["postPageCreatorPayoutsStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe sends a creator whose onboarding link expired: a fresh link */
+        get: operations["getPageCreatorPayoutsStripeRefresh"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/payouts/stripe/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where Stripe's onboarding returns: asks Stripe how the account stands, then back to /creator's payouts */
+        get: operations["getPageCreatorPayoutsStripeReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a site to verify (form post: `url`, CSRF token) */
+        post: operations["postPageCreatorSites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creator/sites/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "Check now": fetch the site's proof (form post with the CSRF token); a failure shows the page with the reason (422) */
+        post: operations["postPageCreatorSitesByIdVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/creators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A creator's public page: their verified sites and things (HTML) */
+        get: operations["getPageCreatorsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/end-month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** DEMO ONLY (DEMO_MODE=true): end the month now: move the demo clock to the next month, then run the real distribution (form post with the CSRF token) */
+        post: operations["postPageDemoEndMonth"];
         delete?: never;
         options?: never;
         head?: never;
@@ -200,7 +747,7 @@ export interface paths {
             cookie?: never;
         };
         /** Settings page: monthly budget and one-click sites with their monthly caps and revoke buttons (HTML, first-party session) */
-        get: operations["getSettings"];
+        get: operations["getPageSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -219,7 +766,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set the monthly budget (form post with the CSRF token; amount in major units, e.g. 5.00) */
-        post: operations["postSettingsBudget"];
+        post: operations["postPageSettingsBudget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -234,7 +781,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stylesheet of the settings page */
-        get: operations["getSettingsSettingsCss"];
+        get: operations["getPageSettingsSettingsCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -253,7 +800,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set how many new flattrs a month a site may make with one click (form post with the CSRF token; field `monthlyCap`) */
-        post: operations["postSettingsSiteTokensByIdCap"];
+        post: operations["postPageSettingsSiteTokensByIdCap"];
         delete?: never;
         options?: never;
         head?: never;
@@ -270,7 +817,58 @@ export interface paths {
         get?: never;
         put?: never;
         /** Revoke one-click Flattr for a site (form post with the CSRF token) */
-        post: operations["postSettingsSiteTokensByIdRevoke"];
+        post: operations["postPageSettingsSiteTokensByIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thing's public page by its URL (`url`): to its page, or a page offering the first flattr (HTML; the target of no-JS Flattr links) */
+        get: operations["getPageThings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thing's public page: title, owner once verified, counts and a Flattr button that works without JavaScript (HTML) */
+        get: operations["getPageThingsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/debts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readers who owe the service: refunds and disputes took back more than their wallet held (docs/deposits.md) */
+        get: operations["getAdminDebts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -352,10 +950,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank */
+        /** Payouts by status (default: requested, i.e. due); `format=csv` exports them for the bank, `format=sepa` as a SEPA credit-transfer file (pain.001.001.09) of the manual payouts due */
         get: operations["getAdminPayouts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a Stripe payout: a transfer to the creator's Stripe account (idempotent: approving again never transfers twice) */
+        post: operations["postAdminPayoutsByIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -373,6 +988,23 @@ export interface paths {
         put?: never;
         /** Mark a payout as sent, with the transfer's reference (idempotent) */
         post: operations["postAdminPayoutsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliation/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stripe's balance transactions of a month beside the journal's Stripe entries, with every difference */
+        get: operations["getAdminReconciliationStripe"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -481,6 +1113,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deposits/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How readers can put money in here: card top-ups (with their bounds) and the demo top-up, each on or off */
+        get: operations["getDepositsOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/flattrs": {
         parameters: {
             query?: never;
@@ -529,7 +1178,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change name and/or monthly budget (budget needs the flattr scope) */
+        /** Change name, email language and/or monthly budget (budget needs the flattr scope) */
         patch: operations["patchMe"];
         trace?: never;
     };
@@ -542,6 +1191,40 @@ export interface paths {
         };
         /** Money available, monthly budget and the current period */
         get: operations["getMeBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a card top-up: a Stripe Checkout session for `amount`; the money is credited when Stripe's signed webhook confirms the payment */
+        post: operations["postMeDepositsCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/deposits/checkout/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a card top-up stands: pending (not paid, or paid and not yet confirmed by the webhook), succeeded (credited), failed, expired */
+        get: operations["getMeDepositsCheckoutById"];
         put?: never;
         post?: never;
         delete?: never;
@@ -584,6 +1267,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the verification email again (at most once a minute) */
+        post: operations["postMeEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/flattrs": {
         parameters: {
             query?: never;
@@ -596,6 +1296,58 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where your payouts go: by hand (bank transfer by the operator) or to your Stripe account */
+        get: operations["getMePayoutDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Your bank account for payouts by hand (the operator's SEPA export uses it); login token, verified email */
+        put: operations["putMePayoutDestinationBank"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payout-destination/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect a Stripe Express account for payouts: answers Stripe's onboarding link (login token, verified email) */
+        post: operations["postMePayoutDestinationStripe"];
+        /** Back to payouts by hand (the Stripe account stays known for a later switch back) */
+        delete: operations["deleteMePayoutDestinationStripe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -879,6 +1631,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe webhook endpoint (signed with STRIPE_WEBHOOK_SECRET): payments, refunds, disputes, transfers, Connect accounts */
+        post: operations["postWebhooksStripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/welcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DEMO ONLY: the guide through the demo month (accounts, the creators' blogs, what to try); 404 outside demo mode */
+        get: operations["getPageWelcome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/confirm": {
         parameters: {
             query?: never;
@@ -1066,16 +1852,20 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    getAccount: {
+    getPageAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                checkout?: string;
+                done?: "topup" | "withdrawn" | "paused" | "resumed" | "cancelled" | "month-ended" | "verification-sent";
+                lang?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page */
+            /** @description The dashboard */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1084,20 +1874,147 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Redirect (to `next` after login, or to the login page) */
+            /** @description No session: to the login page */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
-    getAccountLogin: {
+    postPageAccountFlattrsByIdWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountForgot: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountForgot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description "Check your email" */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form again: not an email address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountLogin: {
         parameters: {
             query?: {
                 next?: string;
+                reset?: "done";
             };
             header?: never;
             path?: never;
@@ -1125,7 +2042,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    postAccountLogin: {
+    postPageAccountLogin: {
         parameters: {
             query?: never;
             header?: never;
@@ -1178,7 +2095,7 @@ export interface operations {
             };
         };
     };
-    postAccountLogout: {
+    postPageAccountLogout: {
         parameters: {
             query?: never;
             header?: never;
@@ -1211,7 +2128,85 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    getAccountSignup: {
+    getPageAccountReset: {
+        parameters: {
+            query?: {
+                lang?: string;
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `link_invalid`: the link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    password?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form again (password too short), or `link_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountSignup: {
         parameters: {
             query?: {
                 next?: string;
@@ -1242,7 +2237,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    postAccountSignup: {
+    postPageAccountSignup: {
         parameters: {
             query?: never;
             header?: never;
@@ -1296,7 +2291,818 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    getAssetsPagesCss: {
+    postPageAccountSubscriptionsByIdByAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action: "pause" | "resume" | "cancel";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                    provider?: string;
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Credited (instant provider): back to /account; hosted checkout: to the provider */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAccountVerify: {
+        parameters: {
+            query?: {
+                lang?: string;
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page with the button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `link_invalid`: the link is unknown, used or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAccountVerifyResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /account with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdmin: {
+        parameters: {
+            query?: {
+                done?: "deposit" | "paid" | "roles" | "approved" | "transfer-failed" | "transfer-error";
+                lang?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The admin page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminDeposits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                    reference?: string;
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminDistributions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the run's page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminDistributionsByPeriod: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminDistributionsByPeriodStatusJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `status`, `stage` and the page's `fields` (formatted texts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fields: {
+                            [key: string]: string;
+                        };
+                        stage: string;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `unauthorized`: no session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `distribution_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminLedgerVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The admin page with the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminPayments: {
+        parameters: {
+            query?: {
+                lang?: string;
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payments page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminPayoutsCsv: {
+        parameters: {
+            query?: {
+                status?: "requested" | "paid" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAdminPayoutsXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SEPA XML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `insufficient_role`, `sepa_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bank_details_missing`: payouts whose creator gave no bank account (with `payoutIds`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with the outcome: transferred, refused by Stripe (the money is back in the wallet), or Stripe did not answer */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminPayoutsByIdPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageAdminUsersByIdRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    roles?: string | string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /admin with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: 403 (`csrf_failed`, not an admin), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageAssetsPagesCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -1385,6 +3191,497 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreator: {
+        parameters: {
+            query?: {
+                buttonLang?: string;
+                count?: string;
+                done?: "site-added" | "verified" | "payout" | "bank-saved" | "manual" | "stripe-return";
+                lang?: string;
+                size?: string;
+                theme?: string;
+                title?: string;
+                url?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No session: to the login page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorButtonCodeJson: {
+        parameters: {
+            query: {
+                buttonLang?: string;
+                count?: string;
+                size?: string;
+                theme?: string;
+                title?: string;
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `snippets` (id, code), `preview` (the element's markup) and `theme` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        preview: string;
+                        snippets: {
+                            code: string;
+                            id: string;
+                        }[];
+                        theme: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorButtonThemesCss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSS */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    amount?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayoutsBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    bic?: string;
+                    holder?: string;
+                    iban?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayoutsManual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorPayoutsStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To Stripe's onboarding */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorPayoutsStripeRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To a fresh onboarding link (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorPayoutsStripeReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To /creator (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageCreatorSitesByIdVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to /creator with a notice (or to the login page without a session) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The refusal as a page: `csrf_failed` (403), or what the domain refused (4xx, its code on the page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The creator page with the reason beside the site */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageCreatorsById: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `creator_not_found`: no such user, or not a creator */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postPageDemoEndMonth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    back?: string;
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the run (admins) or back to /account, once the run finished or 30 s passed */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `demo_only`: not a demo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -1615,7 +3912,7 @@ export interface operations {
             };
         };
     };
-    getSettings: {
+    getPageSettings: {
         parameters: {
             query?: {
                 done?: "revoked" | "budget" | "not-found" | "bad-budget" | "cap" | "bad-cap";
@@ -1646,7 +3943,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    postSettingsBudget: {
+    postPageSettingsBudget: {
         parameters: {
             query?: never;
             header?: never;
@@ -1672,7 +3969,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    getSettingsSettingsCss: {
+    getPageSettingsSettingsCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -1693,7 +3990,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    postSettingsSiteTokensByIdCap: {
+    postPageSettingsSiteTokensByIdCap: {
         parameters: {
             query?: never;
             header?: never;
@@ -1722,7 +4019,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
-    postSettingsSiteTokensByIdRevoke: {
+    postPageSettingsSiteTokensByIdRevoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -1748,6 +4045,111 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageThings: {
+        parameters: {
+            query?: {
+                lang?: string;
+                url?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nobody flattred this URL yet: the page offers the first flattr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To /things/{id} */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_url` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPageThingsById: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `thing_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAdminDebts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Debts, biggest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        items: {
+                            email: string | null;
+                            owed: number;
+                            userId: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1995,6 +4397,11 @@ export interface operations {
                     "application/json": {
                         accounts: number;
                         checkedAt: string;
+                        /** @description What readers owe: refunds and disputes that took more than their wallets held */
+                        debts: {
+                            accounts: number;
+                            owed: number;
+                        };
                         entries: number;
                         ok: boolean;
                         pendingEntries: number;
@@ -2022,8 +4429,8 @@ export interface operations {
     getAdminPayouts: {
         parameters: {
             query?: {
-                format?: "json" | "csv";
-                status?: "requested" | "paid" | "all";
+                format?: "json" | "csv" | "sepa";
+                status?: "requested" | "transferring" | "paid" | "failed" | "all";
             };
             header?: never;
             path?: never;
@@ -2031,7 +4438,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts, oldest first (JSON), or the CSV export */
+            /** @description Payouts, oldest first (JSON), or the CSV export, or the SEPA file (application/xml) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2042,12 +4449,18 @@ export interface operations {
                             amount: number;
                             currency: string;
                             email: string | null;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -2055,14 +4468,83 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description `insufficient_scope` / `insufficient_role` */
+            /** @description `insufficient_scope` / `insufficient_role`; `sepa_not_configured` (format=sepa without SEPA_DEBTOR_NAME/IBAN) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `bank_details_missing` (format=sepa; with `payoutIds`): payouts whose creator gave no bank account */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postAdminPayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paid (`status: paid`, `reference` = the transfer id), or failed (`status: failed`, the money back in the wallet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        currency: string;
+                        failure: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
+                        reference: string | null;
+                        requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
+                        /** @enum {string} */
+                        status: "requested" | "transferring" | "paid" | "failed";
+                        userId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `payout_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `payout_manual`: paid by hand (mark it paid instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer; approve again */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     postAdminPayoutsByIdPaid: {
@@ -2091,12 +4573,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -2110,8 +4598,62 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request */
+            /** @description `payout_already_paid`: paid before with another reference; `payout_conflict`: being marked paid by another request; `payout_via_stripe`: approved for a Stripe transfer */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAdminReconciliationStripe: {
+        parameters: {
+            query: {
+                period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reconciliation; `differences` counts the rows that are neither matched nor Stripe's own (fees, bank payouts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        differences: number;
+                        from: string;
+                        period: string;
+                        rows: {
+                            created: string;
+                            entryId: string | null;
+                            journalAmount: number | null;
+                            /** @enum {string} */
+                            status: "matched" | "amount_differs" | "only_in_stripe" | "only_in_journal" | "not_journaled";
+                            stripeAmount: number | null;
+                            stripeFee: number | null;
+                            stripeId: string | null;
+                            type: string;
+                        }[];
+                        to: string;
+                        totals: {
+                            journal: number;
+                            stripeFees: number;
+                            stripeNet: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `insufficient_scope`, `insufficient_role`, `stripe_not_configured` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2148,7 +4690,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -2206,7 +4752,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -2288,7 +4838,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -2340,7 +4894,11 @@ export interface operations {
                             createdAt: string;
                             currency: string;
                             email: string;
+                            /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                            emailVerified: boolean;
                             id: string;
+                            /** @description Language of emails to the user: en, de, sv, fr or es */
+                            language: string;
                             name: string;
                             roles: ("reader" | "creator" | "admin")[];
                         };
@@ -2411,6 +4969,38 @@ export interface operations {
                         type: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDepositsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        demo: {
+                            enabled: boolean;
+                        };
+                        stripe: {
+                            enabled: boolean;
+                            max: number;
+                            min: number;
+                            mode: ("test" | "live") | null;
+                        };
                     };
                 };
             };
@@ -2714,7 +5304,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -2735,6 +5329,11 @@ export interface operations {
             content: {
                 "application/json": {
                     budget?: number;
+                    /**
+                     * @description Language of emails to you
+                     * @enum {string}
+                     */
+                    language?: "en" | "de" | "sv" | "fr" | "es";
                     name?: string;
                 };
             };
@@ -2751,7 +5350,11 @@ export interface operations {
                         createdAt: string;
                         currency: string;
                         email: string;
+                        /** @description The address was confirmed with the link of the verification email; payouts need it where the service sends mail */
+                        emailVerified: boolean;
                         id: string;
+                        /** @description Language of emails to the user: en, de, sv, fr or es */
+                        language: string;
                         name: string;
                         roles: ("reader" | "creator" | "admin")[];
                     };
@@ -2793,6 +5396,130 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postMeDepositsCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key answers the same checkout */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Send the reader to `redirectUrl` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkoutId: string;
+                        /** @description Send the reader here to pay (Stripe Checkout) */
+                        redirectUrl: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `provider_disabled`: no card top-ups on this service (Stripe not configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: provider_disabled */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `amount_out_of_range` (with `min`, `max`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: amount_out_of_range */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMeDepositsCheckoutById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        amount: number;
+                        checkoutId: string;
+                        currency: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed" | "expired";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `checkout_not_found` (not yours, or unknown) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: checkout_not_found */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -2954,6 +5681,38 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    postMeEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent (`sent: true`), or this service sends no email (`sent: false`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        emailVerified: boolean;
+                        sent: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `verification_throttled`: one was sent less than a minute ago */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getMeFlattrs: {
         parameters: {
             query?: {
@@ -3010,6 +5769,174 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getMePayoutDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    putMePayoutDestinationBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bic?: string;
+                    holder: string;
+                    iban: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            /** @description `validation_failed`: not a valid IBAN (checksum) or BIC */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send the creator to `url` (one use, a few minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        url: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `credential_not_allowed`, `email_unverified`, `stripe_not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteMePayoutDestinationStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank: {
+                            bic: string | null;
+                            holder: string;
+                            /** @description Masked: the last four characters */
+                            iban: string;
+                        } | null;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
+                        stripe: {
+                            accountId: string;
+                            /** @description Stripe says the account can receive transfers */
+                            ready: boolean;
+                        } | null;
+                        /** @description This service pays out through Stripe */
+                        stripeAvailable: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getMePayouts: {
         parameters: {
             query?: never;
@@ -3031,12 +5958,18 @@ export interface operations {
                         items: {
                             amount: number;
                             currency: string;
+                            failure: string | null;
                             id: string;
+                            /** @enum {string} */
+                            method: "manual" | "stripe";
                             paidAt: string | null;
+                            /** @description The bank transfer's reference, or the Stripe transfer id */
                             reference: string | null;
                             requestedAt: string;
+                            /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                            reversedAmount: number;
                             /** @enum {string} */
-                            status: "requested" | "paid";
+                            status: "requested" | "transferring" | "paid" | "failed";
                             userId: string;
                         }[];
                     };
@@ -3070,12 +6003,18 @@ export interface operations {
                     "application/json": {
                         amount: number;
                         currency: string;
+                        failure: string | null;
                         id: string;
+                        /** @enum {string} */
+                        method: "manual" | "stripe";
                         paidAt: string | null;
+                        /** @description The bank transfer's reference, or the Stripe transfer id */
                         reference: string | null;
                         requestedAt: string;
+                        /** @description Transferred money that came back to the wallet (Stripe transfer reversals) */
+                        reversedAmount: number;
                         /** @enum {string} */
-                        status: "requested" | "paid";
+                        status: "requested" | "transferring" | "paid" | "failed";
                         userId: string;
                     };
                 };
@@ -4215,6 +7154,85 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    postWebhooksStripe: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe's signature of the raw body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded (also a repeat), ignored, or refused for good (logged) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        outcome: string;
+                        /** @constant */
+                        received: true;
+                    };
+                };
+            };
+            /** @description `invalid_signature`: not signed with this endpoint's secret (nothing written) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `stripe_not_configured`: this service has no Stripe keys */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description `event_not_ready`: the event depends on one not recorded yet (Stripe delivers it again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getPageWelcome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The guide */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not a demo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             429: components["responses"]["TooManyRequests"];

@@ -1,5 +1,5 @@
 export {
-  createUser, createAdmin, addRole, setRoles, findUser, findUserByEmail, getUser, toUserJson,
+  createUser, createAdmin, addRole, setRoles, changeRoles, listUsers, findUser, userNames, findUserByEmail, getUser, toUserJson,
   scopesForRoles, normalizeEmail, ROLES, type UserJson,
 } from './users.js';
 export { setBudget, balanceFor, type BalanceJson } from './budget.js';

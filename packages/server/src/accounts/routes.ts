@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { ForbiddenError, UnprocessableError } from '../errors/index.js';
+import { ForbiddenError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
+import { MAIL_LANGUAGES } from '../mail/i18n/index.js';
 import { balanceFor, setBudget } from './budget.js';
 import { balanceSchema, budgetSchema, nameSchema, roleSchema, userSchema } from './schemas.js';
-import { getUser, setRoles, toUserJson, users } from './users.js';
+import { changeRoles, getUser, toUserJson, users } from './users.js';
 
 export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
@@ -20,12 +21,13 @@ export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
     defineRoute({
       method: 'patch',
       path: '/v1/me',
-      summary: 'Change name and/or monthly budget (budget needs the flattr scope)',
+      summary: 'Change name, email language and/or monthly budget (budget needs the flattr scope)',
       tags: ['me'],
       auth: { scope: 'read' },
       body: z.object({
         name: nameSchema.optional(),
         budget: budgetSchema.optional(),
+        language: z.enum(MAIL_LANGUAGES).optional().describe('Language of emails to you'),
       }).strict(),
       responses: {
         200: { description: 'The updated user', schema: userSchema },
@@ -37,6 +39,9 @@ export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
         }
         if (body.name !== undefined) {
           await users(ctx).updateOne({ _id: (await getUser(ctx, auth!.userId))._id }, { $set: { name: body.name } });
+        }
+        if (body.language !== undefined) {
+          await users(ctx).updateOne({ _id: (await getUser(ctx, auth!.userId))._id }, { $set: { language: body.language } });
         }
         if (body.budget !== undefined) await setBudget(ctx, auth!.userId, body.budget);
         return { body: toUserJson(ctx, await getUser(ctx, auth!.userId)) };
@@ -64,12 +69,7 @@ export function accountRoutes(ctx: ServerContext): AnyRouteSpec[] {
         404: { description: '`user_not_found`' },
         422: { description: '`cannot_demote_self`: an admin cannot remove their own admin role' },
       },
-      handler: async ({ auth, params, body }) => {
-        if (params.id === auth!.userId && !body.roles.includes('admin')) {
-          throw new UnprocessableError('You cannot remove your own admin role', 'cannot_demote_self');
-        }
-        return { body: toUserJson(ctx, await setRoles(ctx, params.id, body.roles)) };
-      },
+      handler: async ({ auth, params, body }) => ({ body: toUserJson(ctx, await changeRoles(ctx, auth!.userId, params.id, body.roles)) }),
     }),
   ];
 }

@@ -14,6 +14,8 @@ export const userSchema = z.object({
   budget: z.number().int(),
   currency: z.string(),
   createdAt: z.string(),
+  emailVerified: z.boolean().describe('The address was confirmed with the link of the verification email; payouts need it where the service sends mail'),
+  language: z.string().describe('Language of emails to the user: en, de, sv, fr or es'),
 });
 
 /** Minor units, at most 10^9 (ten million in a two-decimal currency): a typo guard, not a business limit. */

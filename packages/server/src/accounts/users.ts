@@ -1,7 +1,7 @@
 import { ObjectId, type Collection } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import { collections, type UserDoc } from '../db/index.js';
-import { ConflictError, NotFoundError, isDuplicateKeyError } from '../errors/index.js';
+import { ConflictError, NotFoundError, UnprocessableError, isDuplicateKeyError } from '../errors/index.js';
 import type { Role, Scope } from '../http/auth-context.js';
 import { hashPassword } from '../auth/passwords.js';
 
@@ -14,6 +14,8 @@ export interface UserJson {
   budget: number;
   currency: string;
   createdAt: string;
+  emailVerified: boolean;
+  language: string;
 }
 
 /** The user document plus fields only this concern reads. */
@@ -41,6 +43,8 @@ export function toUserJson(ctx: ServerContext, user: UserDoc): UserJson {
     budget: user.budget,
     currency: ctx.config.currency,
     createdAt: user.createdAt.toISOString(),
+    emailVerified: user.emailVerifiedAt instanceof Date,
+    language: user.language ?? 'en',
   };
 }
 
@@ -69,7 +73,7 @@ const STALE_RESERVATION_MS = 10 * 60_000;
  */
 export async function createUser(
   ctx: ServerContext,
-  input: { email: string; password: string; name?: string; roles?: Role[] },
+  input: { email: string; password: string; name?: string; roles?: Role[]; language?: string },
 ): Promise<UserDoc> {
   const email = normalizeEmail(input.email);
   const roles = new Set<Role>(['reader', ...(input.roles ?? [])]);
@@ -83,6 +87,8 @@ export async function createUser(
     budget: 0,
     createdAt: ctx.clock.now(),
     budgetVersion: 0,
+    emailVerifiedAt: null,
+    ...(input.language ? { language: input.language } : {}),
   };
   await reserveEmail(ctx, doc);
   doc.passwordHash = await hashPassword(input.password);
@@ -116,6 +122,26 @@ export async function findUser(ctx: ServerContext, userId: string | ObjectId): P
   return id ? users(ctx).findOne({ _id: id }) : null;
 }
 
+/** Display names of users by id (one query), for pages that name owners and readers. Unknown ids are left out. */
+export async function userNames(ctx: ServerContext, ids: Iterable<string | ObjectId | null | undefined>): Promise<Map<string, string>> {
+  const wanted = [...new Set([...ids].flatMap((id) => (id ? [typeof id === 'string' ? id : id.toHexString()] : [])))];
+  const objectIds = wanted.map((id) => toObjectId(id)).filter((id): id is ObjectId => id !== null);
+  if (objectIds.length === 0) return new Map();
+  const found = await users(ctx).find({ _id: { $in: objectIds } }, { projection: { name: 1, email: 1 } }).toArray();
+  return new Map(found.map((u) => [u._id.toHexString(), u.name || u.email.split('@')[0]!]));
+}
+
+/** Users for the admin's list: by email containing `search` (any case), in signup order, a page of `limit` after `afterId`. */
+export async function listUsers(ctx: ServerContext, options: { search?: string; afterId?: string; limit?: number } = {}): Promise<UserDoc[]> {
+  const filter: Record<string, unknown> = {};
+  const search = options.search?.trim().toLowerCase();
+  // Emails are stored lower-cased; the pattern is a string (the local stand-in refuses RegExp objects).
+  if (search) filter.email = { $regex: search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') };
+  const after = options.afterId ? toObjectId(options.afterId) : null;
+  if (after) filter._id = { $gt: after };
+  return users(ctx).find(filter as never, { projection: { passwordHash: 0 } }).sort({ _id: 1 }).limit(options.limit ?? 50).toArray();
+}
+
 export async function getUser(ctx: ServerContext, userId: string | ObjectId): Promise<UserDoc> {
   const user = await findUser(ctx, userId);
   if (!user) throw new NotFoundError('No such user', 'user_not_found');
@@ -141,6 +167,18 @@ export async function setRoles(ctx: ServerContext, userId: string | ObjectId, ro
   );
   if (!user) throw new NotFoundError('No such user', 'user_not_found');
   return user;
+}
+
+/**
+ * An admin changes a user's roles (API and /admin): `reader` is always kept,
+ * and an admin cannot take their own admin role (422 `cannot_demote_self`),
+ * so a service never loses its last admin by a slip.
+ */
+export async function changeRoles(ctx: ServerContext, actorId: string, userId: string, roles: Role[]): Promise<UserDoc> {
+  if (userId === actorId && !roles.includes('admin')) {
+    throw new UnprocessableError('You cannot remove your own admin role', 'cannot_demote_self');
+  }
+  return setRoles(ctx, userId, roles);
 }
 
 /**

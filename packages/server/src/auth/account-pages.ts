@@ -3,33 +3,34 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { AppError } from '../errors/index.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
-import { html, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
+import { html, pageLanguage, renderPage, sendPage, type SafeHtml } from '../pages/index.js';
 import { createUser } from '../accounts/users.js';
 import { nameSchema } from '../accounts/schemas.js';
+import { sendVerificationLater } from './email-verification.js';
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './csrf.js';
 import { loginWithPassword } from './login.js';
 import { safeNextPath } from './next-path.js';
 import { emailSchema, passwordSchema } from './schemas.js';
-import { endSession, requireSession, sessionFromRequest, startSession } from './sessions.js';
+import { endSession, sessionFromRequest, startSession } from './sessions.js';
 
 const htmlPage = { description: 'HTML page', contentType: 'text/html' };
 const redirect = { description: 'Redirect (to `next` after login, or to the login page)' };
 const formText = z.string().max(2000).optional();
 
-/** The service's own login, signup and logout pages (first-party session cookie). */
+/** The service's own login, signup and logout pages (first-party session cookie). `/account` itself is the reader's dashboard (reader-pages/). */
 export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'get',
       path: '/account/login',
-      summary: 'Login page (`next`: a path on this service to return to)',
+      summary: 'Login page (`next`: a path on this service to return to; `reset=done` after a password reset)',
       tags: ['pages'],
-      query: z.object({ next: formText }),
+      query: z.object({ next: formText, reset: z.enum(['done']).optional().catch(undefined) }),
       responses: { 200: htmlPage, 303: redirect },
       handler: async ({ req, res, query }) => {
         const next = safeNextPath(query.next);
         if (await sessionFromRequest(ctx, req)) return void res.redirect(303, next);
-        await showLogin(ctx, req, res, { next });
+        await showLogin(ctx, req, res, { next, reset: query.reset === 'done' });
       },
     }),
     defineRoute({
@@ -94,7 +95,11 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         const name = body.name?.trim() ? nameSchema.safeParse(body.name) : undefined;
         if (name && !name.success) return void await again('The name must be at most 100 characters, without control characters or line breaks.', 400);
         try {
-          const user = await createUser(ctx, { email: email.data, password: password.data, name: name?.data });
+          const user = await createUser(ctx, {
+            // Emails go out in the language the pages speak to this reader (their choice, else the browser's).
+            email: email.data, password: password.data, name: name?.data, language: pageLanguage(ctx, req, res),
+          });
+          sendVerificationLater(ctx, user);
           await startSession(ctx, req, res, user._id);
         } catch (error) {
           if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -117,38 +122,18 @@ export function accountPageRoutes(ctx: ServerContext): AnyRouteSpec[] {
         res.redirect(303, '/account/login');
       },
     }),
-    defineRoute({
-      method: 'get',
-      path: '/account',
-      summary: 'Account page: who is logged in, logout',
-      tags: ['pages'],
-      responses: { 200: htmlPage, 303: redirect },
-      handler: async ({ req, res }) => {
-        const session = await requireSession(ctx, req, res);
-        if (!session) return;
-        const token = await csrfToken(ctx, req, res);
-        sendPage(res, renderPage({
-          title: 'Your account',
-          body: html`<h1>Your account</h1>
-<p>Logged in as <strong>${session.user.name}</strong> (${session.user.email}).</p>
-<form method="post" action="/account/logout">
-<input type="hidden" name="${CSRF_FIELD}" value="${token}">
-<div class="actions"><button type="submit" class="secondary">Log out</button></div>
-</form>`,
-        }));
-      },
-    }),
   ];
 }
 
 async function showLogin(
   ctx: ServerContext, req: Request, res: Response,
-  view: { next: string; email?: string; error?: string; status?: number },
+  view: { next: string; email?: string; error?: string; status?: number; reset?: boolean },
 ): Promise<void> {
   const token = await csrfToken(ctx, req, res);
   sendPage(res, renderPage({
     title: 'Log in',
     body: html`<h1>Log in</h1>
+${view.reset ? html`<p class="notice" role="status">Your password was changed, and every session of your account was logged out. Log in with the new password.</p>` : ''}
 ${errorBlock(view.error)}
 <form method="post" action="/account/login">
 <input type="hidden" name="${CSRF_FIELD}" value="${token}">
@@ -157,6 +142,7 @@ ${errorBlock(view.error)}
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <div class="actions"><button type="submit">Log in</button></div>
 </form>
+${ctx.config.mail.transport === 'none' ? '' : html`<p class="muted"><a href="/account/forgot">Forgot your password?</a></p>`}
 <p class="muted">No account yet? <a href="/account/signup?${new URLSearchParams({ next: view.next })}">Sign up</a></p>`,
   }), { status: view.status });
 }

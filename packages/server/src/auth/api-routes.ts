@@ -3,6 +3,8 @@ import type { ServerContext } from '../context.js';
 import { defineRoute, type AnyRouteSpec } from '../http/route.js';
 import { createUser } from '../accounts/users.js';
 import { nameSchema } from '../accounts/schemas.js';
+import { languageFromHeader } from '../mail/index.js';
+import { sendVerificationLater } from './email-verification.js';
 import { loginWithPassword } from './login.js';
 import { findRefreshFamily, revokeRefreshFamily } from './refresh-tokens.js';
 import { emailSchema, passwordSchema, tokensSchema } from './schemas.js';
@@ -24,8 +26,9 @@ export function authApiRoutes(ctx: ServerContext): AnyRouteSpec[] {
         201: { description: 'Account created; tokens for it', schema: tokensSchema },
         409: { description: '`email_taken`: an account with this email exists' },
       },
-      handler: async ({ body }) => {
-        const user = await createUser(ctx, body);
+      handler: async ({ body, req }) => {
+        const user = await createUser(ctx, { ...body, language: languageFromHeader(req.get('accept-language')) });
+        sendVerificationLater(ctx, user);
         const { scopes: _scopes, ...tokens } = await issueTokens(ctx, user);
         return { status: 201, body: tokens, headers: noStore };
       },

@@ -6,6 +6,8 @@ export { oauthClientOf, isFirstPartyJwt, carriesSiteToken, siteTokenNotAllowed }
 export { sessionFromRequest, requireSession, startSession, endSession, SESSION_COOKIE, type Session } from './sessions.js';
 export { csrfToken, verifyCsrf, CSRF_FIELD } from './csrf.js';
 export { safeNextPath } from './next-path.js';
+export { requireVerifiedEmail, sendVerificationEmail, isEmailVerified, verifyEmail } from './email-verification.js';
+export { requestPasswordReset, resetPassword } from './password-reset.js';
 export { safeEqual, hashSecret, randomSecret } from './secrets.js';
 export { issueSiteToken, listSiteTokens, revokeSiteToken, setSiteTokenCap, monthlyCapFor, normalizeOrigin, type SiteTokenJson } from './site-tokens.js';
 export { takeSiteClick, SiteCapReachedError, DEFAULT_SITE_MONTHLY_CAP, MAX_SITE_MONTHLY_CAP } from './site-token-cap.js';

@@ -12,6 +12,8 @@ import { startPurging, stopPurging } from './purge.js';
 import { ensureSessionIndexes } from './sessions.js';
 import { signingKeys } from './state.js';
 import { tokenRoutes } from './token-routes.js';
+import { emailApiRoutes, emailPageRoutes } from './email-pages.js';
+import { ensureEmailTokenIndexes } from './email-tokens.js';
 
 /** Authentication: tokens, sessions, OAuth. Must be the first module (it provides `authenticate`). */
 export const authModule: ServerModule = {
@@ -22,12 +24,13 @@ export const authModule: ServerModule = {
     await ensureSiteTokenIndexes(ctx);
     await ensureSessionIndexes(ctx);
     await ensureCodeIndexes(ctx);
+    await ensureEmailTokenIndexes(ctx);
     // Creates this rotation slot's key at start rather than in the first login.
     await signingKeys(ctx).current();
   },
   start: (ctx) => startPurging(ctx),
   close: (ctx) => stopPurging(ctx),
-  routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx), ...oauthRoutes(ctx)],
+  routes: (ctx) => [...authApiRoutes(ctx), ...tokenRoutes(ctx), ...accountPageRoutes(ctx), ...emailPageRoutes(ctx), ...emailApiRoutes(ctx), ...oauthRoutes(ctx)],
   authenticate: (ctx) => createAuthenticator(ctx),
   errorHandlers: () => [{ path: '/oauth/token', handler: oauthTokenErrorHandler }],
 };

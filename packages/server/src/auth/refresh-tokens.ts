@@ -22,7 +22,7 @@ export interface RefreshFamilyDoc {
   clientId?: string;
   createdAt: Date;
   revokedAt: Date | null;
-  revokedReason?: 'logout' | 'reuse' | 'code_reuse';
+  revokedReason?: 'logout' | 'reuse' | 'code_reuse' | 'password_reset';
 }
 
 export interface RefreshTokenDoc {

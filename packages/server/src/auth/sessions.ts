@@ -3,6 +3,7 @@ import { ObjectId, type Collection } from 'mongodb';
 import type { ServerContext } from '../context.js';
 import type { UserDoc } from '../db/index.js';
 import { findUser } from '../accounts/users.js';
+import { limitAccount } from '../rate-limits/index.js';
 import { clearFirstPartyCookie, readFirstPartyCookie, setFirstPartyCookie } from './cookies.js';
 import { hashSecret, randomSecret } from './secrets.js';
 import { ensureTtlIndex } from './ttl-index.js';
@@ -64,7 +65,12 @@ export async function startSession(ctx: ServerContext, req: Request, res: Respon
   return session;
 }
 
-/** The logged-in reader of this request, or null (no cookie, unknown, expired, or the user is gone). Cached per request. */
+/**
+ * The logged-in reader of this request, or null (no cookie, unknown, expired,
+ * or the user is gone). Cached per request. A request with a session counts
+ * once against its account's rate limit, like the account's API requests
+ * (429 `rate_limited` past it): docs/security.md, "Rate limits".
+ */
 export function sessionFromRequest(ctx: ServerContext, req: Request): Promise<Session | null> {
   let session = sessionOfRequest.get(req);
   if (!session) sessionOfRequest.set(req, (session = loadSession(ctx, req)));
@@ -103,5 +109,6 @@ async function loadSession(ctx: ServerContext, req: Request): Promise<Session | 
   if (!doc || doc.expiresAt <= ctx.clock.now()) return null;
   const user = await findUser(ctx, doc.userId);
   if (!user) return null;
+  await limitAccount(ctx, req, doc.userId.toHexString());
   return { id: doc._id.toHexString(), userId: doc.userId.toHexString(), user, csrfToken: doc.csrfToken };
 }

@@ -2,6 +2,7 @@ import { loadConfig } from '../config/index.js';
 import type { Logger, ServerContext } from '../context.js';
 import { connectDatabase } from '../db/index.js';
 import { modules } from '../modules.js';
+import { mailModule } from '../mail/index.js';
 import { systemClock } from '../server.js';
 import { CliError } from './cli-error.js';
 
@@ -34,7 +35,14 @@ export async function openCliContext(): Promise<CliContext> {
   }
   const ctx: ServerContext = { config, db: database.db, client: database.client, clock: systemClock, log: stderrLogger };
   for (const module of modules) await module.ensureIndexes?.(ctx);
-  return { ctx, close: () => database.close() };
+  return {
+    ctx,
+    close: async () => {
+      // Mail still on its way (e.g. a payout notice) goes out before the process ends.
+      await mailModule.close?.(ctx);
+      await database.close();
+    },
+  };
 }
 
 function redact(uri: string): string {

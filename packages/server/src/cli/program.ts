@@ -7,6 +7,9 @@ import { AppError } from '../errors/index.js';
 import { rebuildBalances, verifyLedger, type LedgerReport } from '../ledger/index.js';
 import { addMonths, parsePeriod, periodOf, repairBalances } from '../money/index.js';
 import { seedDemoData } from '../seed/index.js';
+import { flushMail } from '../mail/index.js';
+import { afterDistribution, runAutoPayouts, sendMonthlyStatements } from '../payday/index.js';
+import { reconcileStripe } from '../reconciliation/index.js';
 import { findThingById, recountFlattrs, toObjectId } from '../things/index.js';
 import { recountAllFlattrs } from '../things/things.js';
 import { openCliContext, type CliContext } from './cli-context.js';
@@ -63,6 +66,7 @@ export function buildProgram(): Command {
           console.log(`Ledger after: ${outcome.ledgerAfter.ok ? 'ok' : `${outcome.ledgerAfter.violationCount} violation(s)`}`);
           if (!outcome.ledgerAfter.ok) throw new CliError('the ledger check after the distribution found violations (flattr-server ledger verify)', 1);
         }
+        if (!outcome.dryRun) await afterDistribution(cli.ctx, outcome.period);
       });
     });
 
@@ -116,6 +120,56 @@ export function buildProgram(): Command {
         for (const change of report.changed) console.log(`  ${change.thingId}: ${change.before} -> ${change.after}`);
         for (const thingId of report.skipped) console.log(`  ${thingId}: clicked meanwhile, not changed (run again)`);
         console.log(`Recounted ${report.things} thing(s): ${report.changed.length} changed, ${report.skipped.length} skipped.`);
+      });
+    });
+
+  program.command('mail')
+    .description('Email')
+    .command('monthly')
+    .description('Send a distributed month\'s receipts to readers and earnings notes to creators; each person gets each at most once, so it is safe to run again')
+    .requiredOption('--period <YYYY-MM>', 'the distributed month', periodArgument)
+    .action(async (options: { period: string }) => {
+      await withContext(async (cli) => {
+        if (cli.ctx.config.mail.transport === 'none') throw new CliError('no SMTP_URL: this service sends no email', 2);
+        const { receipts, earnings } = await sendMonthlyStatements(cli.ctx, options.period);
+        await flushMail(cli.ctx);
+        console.log(`Receipts: ${receipts.sent} sent, ${receipts.already} sent before, ${receipts.failed} failed (run again to retry).`);
+        console.log(`Earnings notes: ${earnings.sent} sent, ${earnings.already} sent before, ${earnings.failed} failed (run again to retry).`);
+        if (receipts.failed + earnings.failed > 0) process.exitCode = 1;
+      });
+    });
+
+  const payoutsCommand = program.command('payouts').description('Payouts');
+  payoutsCommand.command('auto')
+    .description('Pay out, through Stripe, every connected creator whose wallet holds PAYOUT_AUTO_THRESHOLD or more (one payout per creator and period: safe to run again)')
+    .requiredOption('--period <YYYY-MM>', 'the distributed month the payouts follow', periodArgument)
+    .action(async (options: { period: string }) => {
+      await withContext(async (cli) => {
+        if (cli.ctx.config.payoutAutoThreshold <= 0) throw new CliError('PAYOUT_AUTO_THRESHOLD is not set: every payout waits for an admin', 2);
+        const result = await runAutoPayouts(cli.ctx, options.period);
+        console.log(`Automatic payouts for ${options.period}: ${result.paid} paid, ${result.failed} failed, ${result.skipped} below the threshold or not ready.`);
+        if (result.failed > 0) process.exitCode = 1;
+      });
+    });
+
+  program.command('stripe')
+    .description('Stripe')
+    .command('reconcile')
+    .description('List Stripe\'s balance transactions of a month beside the journal\'s deposits, refunds, disputes and payouts; exit code 1 on any difference')
+    .requiredOption('--period <YYYY-MM>', 'the month (UTC)', periodArgument)
+    .option('--json', 'print the whole reconciliation as JSON')
+    .action(async (options: { period: string; json?: boolean }) => {
+      await withContext(async (cli) => {
+        if (!cli.ctx.config.stripe) throw new CliError('Stripe is not configured (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)', 2);
+        const result = await reconcileStripe(cli.ctx, options.period);
+        if (options.json) console.log(JSON.stringify(result, null, 2));
+        else {
+          const table = new Table({ style: { head: [], border: [] }, head: ['status', 'created', 'type', 'stripe id', 'stripe', 'fee', 'journal entry', 'journal'] });
+          for (const row of result.rows) table.push([row.status, row.created.slice(0, 19), row.type, row.stripeId ?? '', row.stripeAmount ?? '', row.stripeFee ?? '', row.entryId ?? '', row.journalAmount ?? '']);
+          console.log(table.toString());
+          console.log(`${options.period} (${result.currency}, minor units): ${result.rows.length} row(s), ${result.differences} difference(s); Stripe net ${result.totals.stripeNet} after fees ${result.totals.stripeFees}, journal ${result.totals.journal}.`);
+        }
+        if (result.differences > 0) process.exitCode = 1;
       });
     });
 
@@ -241,4 +295,5 @@ export function summaryTable(totals: DistributionOutcome['totals']): string {
 function printLedgerReport(report: LedgerReport): void {
   console.log(`Ledger ${report.ok ? 'OK' : 'VIOLATIONS'}: ${report.entries} entries, ${report.accounts} accounts, ${report.violationCount} violation(s)`);
   for (const v of report.violations) console.log(`  ${JSON.stringify(v)}`);
+  if (report.debts.accounts > 0) console.log(`Readers owe ${report.debts.owed} in ${report.debts.accounts} account(s) (refunds and disputes beyond their wallets)`);
 }

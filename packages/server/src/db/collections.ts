@@ -15,6 +15,10 @@ export interface UserDoc {
   /** Monthly budget in minor units. */
   budget: number;
   createdAt: Date;
+  /** When the user proved the address (the link of the verification email); absent or null: unverified. */
+  emailVerifiedAt?: Date | null;
+  /** The language of emails to the user (`en`, `de`, `sv`, `fr`, `es`); from the signup's Accept-Language. */
+  language?: string;
 }
 
 export interface ThingDoc {

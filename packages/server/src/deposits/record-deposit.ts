@@ -4,6 +4,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../erro
 import { accounts, JOURNAL, postEntry, type JournalEntry } from '../money/index.js';
 import { toObjectId } from '../things/index.js';
 import type { ConfirmedDeposit, PaymentProvider } from './provider.js';
+import { collectDebt } from './debts.js';
 
 /** A guard against typos in hand-entered amounts (10 million units of the currency). */
 export const MAX_DEPOSIT = 10_000_000_00;
@@ -76,6 +77,8 @@ export async function recordDeposit(ctx: ServerContext, provider: PaymentProvide
   }
   const stored = created ? null : await journal.findOne({ _id: entryId });
   if (stored) assertSameDeposit(stored, deposit);
+  // A reader who owes (a refund or dispute took more than the wallet held) pays it from this money first.
+  await collectDebt(ctx, deposit.userId);
   return { deposit: toDeposit(stored ?? entry, ctx.config.currency), created };
 }
 

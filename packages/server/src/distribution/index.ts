@@ -8,3 +8,5 @@ export {
   type ClickedThing, type Share, type ReaderShares, type ReaderMonth,
 } from './compute-shares.js';
 export { runs, snapshots, toRunJson, SNAPSHOTS, type DistributionRun, type RunJson, type Totals, type Stage } from './run-doc.js';
+export { previewReaderMonth, type ReaderMonthPreview, type PreviewItem } from './preview-reader-month.js';
+export { listPeriods, type PeriodOverview } from './periods.js';

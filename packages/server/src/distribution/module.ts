@@ -6,6 +6,7 @@ import { defineRoute } from '../http/route.js';
 import { ensureValidator, nonNegative, PERIOD_PATTERN } from '../money/index.js';
 import { SNAPSHOTS } from './run-doc.js';
 import { getDistribution, startDistribution } from './distribute.js';
+import { afterDistribution } from '../payday/index.js';
 
 const periodSchema = z.string().regex(PERIOD_PATTERN, 'must be a month like 2026-11');
 const runSchema = z.object({
@@ -44,7 +45,12 @@ export const distributionModule: ServerModule = {
         409: { description: '`period_not_ended`, `distribution_running`, `distribution_done` (with `run`) or `ledger_mismatch` (cached balances differ from the journal: `flattr-server ledger rebuild`; with `violations`)' },
       },
       handler: async ({ body }) => {
-        const { run, done } = await startDistribution(ctx, body.period);
+        const { run, done: distributed } = await startDistribution(ctx, body.period);
+        // Then the month's mail and automatic payouts (payday/): a failure there is logged, the run stays done.
+        const done = distributed.then(async () => {
+          if ((await getDistribution(ctx, run.period))?.status !== 'done') return;
+          await afterDistribution(ctx, run.period).catch((error) => ctx.log.error(`after the distribution of ${run.period}`, error));
+        });
         backgroundRuns.set(run.period, done);
         void done.finally(() => backgroundRuns.delete(run.period));
         return { status: 202, body: run, headers: { Location: `/v1/admin/distributions/${run.period}` } };

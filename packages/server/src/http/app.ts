@@ -35,8 +35,12 @@ export function createApp(ctx: ServerContext, modules: ServerModule[]): App {
   const openApiDocument = buildOpenApiDocument([...routes, openApiRoute()], { version: '0.1.0', serverUrl: ctx.config.publicUrl });
   routes.push(openApiRoute(openApiDocument));
 
-  // Before the body is even parsed (after CORS, so a browser can read the refusal).
+  // Before anything reads the request (after CORS, so a browser can read a refusal): every request counts.
+  for (const module of modules) if (module.guard) app.use(module.guard(ctx));
+  // Before the body is even parsed.
   app.use(siteTokenGate(routes));
+  // Signed webhooks are verified over the exact bytes received: parsed as raw bytes, before the JSON parser.
+  app.use('/v1/webhooks', express.raw({ type: () => true, limit: ctx.config.bodyLimit }));
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: ctx.config.bodyLimit }));
 

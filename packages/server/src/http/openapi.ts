@@ -20,10 +20,16 @@ const problemSchema = {
  */
 export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { version: string; serverUrl: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const operationIds = new Map<string, string>();
   for (const spec of specs) {
     const openApiPath = toOpenApiPath(spec.path);
+    const id = operationId(spec);
+    // OpenAPI requires unique ids (the SDK's generator refuses duplicates): fail where the routes are built.
+    const taken = operationIds.get(id);
+    if (taken) throw new Error(`operationId ${id} of ${spec.method.toUpperCase()} ${spec.path} is taken by ${taken}`);
+    operationIds.set(id, `${spec.method.toUpperCase()} ${spec.path}`);
     const operation: Record<string, unknown> = {
-      operationId: operationId(spec),
+      operationId: id,
       summary: spec.summary,
       tags: spec.tags,
       parameters: [
@@ -93,10 +99,16 @@ export function toOpenApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
+/**
+ * `GET /v1/things/:id` → `getThingsById`. The HTML pages (tag `pages`) say
+ * `page` after the method (`GET /things/:id` → `getPageThingsById`): a page
+ * and the API often share a path but for `/v1`.
+ */
 function operationId(spec: AnyRouteSpec): string {
   const words = spec.path.replace(/^\/(v1\/)?/, '').split(/[/.-]/).filter(Boolean)
     .map((part) => (part.startsWith(':') ? `by_${part.slice(1)}` : part));
-  return [spec.method, ...words].join('_').replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  const page = !spec.path.startsWith('/v1/') && spec.tags.includes('pages') ? ['page'] : [];
+  return [spec.method, ...page, ...words].join('_').replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

@@ -12,6 +12,7 @@ const reportSchema = z.object({
   periods: z.record(z.string(), z.object({ contributed: z.number(), toCreators: z.number(), fees: z.number(), toEscrow: z.number() })),
   violationCount: z.number().int(),
   violations: z.array(z.object({ kind: z.string() }).loose()),
+  debts: z.object({ accounts: z.number().int(), owed: z.number().int() }).describe('What readers owe: refunds and disputes that took more than their wallets held'),
 });
 
 /** The ledger check as an admin endpoint. */

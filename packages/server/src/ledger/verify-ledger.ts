@@ -13,7 +13,9 @@ export type LedgerViolation =
   | { kind: 'balance_mismatch'; account: string; cached: number; journal: number }
   | { kind: 'debit_pending'; account: string; entryId: string; since: string }
   | { kind: 'reservation_stale'; account: string; period: string; amount: number }
-  | { kind: 'escrow_mismatch'; detail: string };
+  | { kind: 'escrow_mismatch'; detail: string }
+  | { kind: 'debt_positive'; account: string; balance: number }
+  | { kind: 'reversal_exceeds_deposit'; depositEntryId: string; deposited: number; reversed: number };
 
 export interface PeriodTotals {
   contributed: number;
@@ -34,6 +36,8 @@ export interface LedgerReport {
   violationCount: number;
   /** The first violations found (at most MAX_LISTED; `violationCount` counts all). */
   violations: LedgerViolation[];
+  /** What readers owe (refunds and disputes that took more than their wallets held): accounts below zero and their total. */
+  debts: { accounts: number; owed: number };
 }
 
 const MAX_LISTED = 100;
@@ -64,6 +68,8 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
   // Postings of pending entries, per account: a writer at work may not have applied them yet.
   const pendingPostings = new Map<string, Array<{ entryId: string; amount: number; debitToken?: string }>>();
   let escrowSettled = 0;
+  // Per deposit with refunds or disputes: reversed minus reinstated (a small map: only deposits that were reversed).
+  const reversedPerDeposit = new Map<string, number>();
   let entries = 0;
   let pendingEntries = 0;
   const now = Date.now();
@@ -93,6 +99,10 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
     }
     if (entry.kind === 'distribution' && entry.period) {
       checkDistributionEntry(entry, periods, escrowCredited, report);
+    } else if (entry.meta && typeof entry.meta.depositEntryId === 'string' && ['refund', 'dispute', 'refund.failed', 'dispute.won'].includes(entry.kind)) {
+      const sign = entry.kind === 'refund' || entry.kind === 'dispute' ? 1 : -1;
+      const amount = entry.postings.find((p) => p.account === 'external:deposits')?.amount ?? 0;
+      reversedPerDeposit.set(entry.meta.depositEntryId, (reversedPerDeposit.get(entry.meta.depositEntryId) ?? 0) + sign * Math.abs(amount));
     } else if (entry.kind === 'escrow.release' || entry.kind === 'escrow.return') {
       escrowSettled += -(entry.postings.find((p) => p.account.startsWith('escrow:'))?.amount ?? 0);
     }
@@ -100,6 +110,18 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
 
   const accounts = await compareBalances(db, rebuilt, pendingPostings, report);
   pendingEntries += accounts.debitsInFlight;
+
+  // A deposit cannot give back more than it brought in.
+  const reversedIds = [...reversedPerDeposit.keys()];
+  for (let i = 0; i < reversedIds.length; i += 500) {
+    for await (const deposit of db.collection<JournalEntry>(JOURNAL).find({ _id: { $in: reversedIds.slice(i, i + 500) } }, { projection: { postings: 1 } })) {
+      const deposited = -(deposit.postings.find((p) => p.account === 'external:deposits')?.amount ?? 0);
+      const reversed = reversedPerDeposit.get(deposit._id)!;
+      if (reversed > deposited || reversed < 0) report({ kind: 'reversal_exceeds_deposit', depositEntryId: deposit._id, deposited, reversed });
+      reversedPerDeposit.delete(deposit._id);
+    }
+  }
+  for (const [depositEntryId, reversed] of reversedPerDeposit) report({ kind: 'reversal_exceeds_deposit', depositEntryId, deposited: 0, reversed });
 
   // Escrow documents: per period they add up to what the dist: entries put in escrow, and
   // all escrow accounts together hold what the documents hold minus what was settled.
@@ -127,6 +149,7 @@ export async function verifyLedger(ctx: Pick<ServerContext, 'db'>): Promise<Ledg
     periods,
     violationCount,
     violations,
+    debts: accounts.debts,
   };
 }
 
@@ -190,7 +213,8 @@ async function compareBalances(
   rebuilt: Map<string, number>,
   pendingPostings: Map<string, Array<{ entryId: string; amount: number; debitToken?: string }>>,
   report: (v: LedgerViolation) => void,
-): Promise<{ count: number; escrowTotal: number; debitsInFlight: number }> {
+): Promise<{ count: number; escrowTotal: number; debitsInFlight: number; debts: { accounts: number; owed: number } }> {
+  const debts = { accounts: 0, owed: 0 };
   let count = 0;
   let escrowTotal = 0;
   let debitsInFlight = 0;
@@ -201,6 +225,13 @@ async function compareBalances(
     if (account.startsWith('escrow:')) escrowTotal += journal;
     if (cachedAmount !== journal) report({ kind: 'balance_mismatch', account, cached: cachedAmount, journal });
     if (journal < 0 && !mayBeNegative(account)) report({ kind: 'negative_balance', account, balance: journal });
+    if (account.startsWith('debt:')) {
+      if (journal > 0) report({ kind: 'debt_positive', account, balance: journal });
+      if (journal < 0) {
+        debts.accounts += 1;
+        debts.owed -= journal;
+      }
+    }
   };
   const journal = db.collection<JournalEntry>(JOURNAL);
   for await (const doc of cachedBalances(db)) {
@@ -232,5 +263,5 @@ async function compareBalances(
     const unapplied = (pendingPostings.get(account) ?? []).reduce((sum, p) => sum + p.amount, 0);
     check(account, unapplied, amount);
   }
-  return { count, escrowTotal, debitsInFlight };
+  return { count, escrowTotal, debitsInFlight, debts };
 }

@@ -12,9 +12,20 @@ export const accounts = {
   pendingPayouts: 'payouts:pending',
   /** Money leaving the system to creators' bank accounts. */
   payouts: 'external:payouts',
+  /**
+   * What a user owes the service: a refund or dispute of a deposit took back
+   * more than the wallet held (the money had been given to creators or paid
+   * out). At most zero; below zero by the debt. Collected from the wallet when
+   * money comes in again (deposits/debts.ts).
+   */
+  debt: (userId: string) => `debt:${userId}`,
 } as const;
 
-/** Accounts allowed to go below zero: the outside world's side of deposits and payouts. */
+/**
+ * Accounts allowed to go below zero: the outside world's side of deposits and
+ * payouts, and users' debts (which must never go above zero: the ledger check
+ * reports `debt_positive`).
+ */
 export function mayBeNegative(account: string): boolean {
-  return account.startsWith('external:');
+  return account.startsWith('external:') || account.startsWith('debt:');
 }

@@ -39,7 +39,7 @@ export const balanceSchema: Document = {
     intents: { bsonType: 'array' },
   },
   // Only the outside world's side of deposits and payouts may go below zero (accounts.ts, mayBeNegative).
-  anyOf: [{ properties: { _id: { pattern: '^external:' } } }, { properties: { amount: { minimum: 0 } } }],
+  anyOf: [{ properties: { _id: { pattern: '^(external|debt):' } } }, { properties: { amount: { minimum: 0 } } }],
 };
 
 /**

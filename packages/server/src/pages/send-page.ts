@@ -11,6 +11,8 @@ export interface PageSecurity {
   formAction?: string[];
   /** Extra `img-src` sources. */
   imgSrc?: string[];
+  /** `connect-src` sources for a page's script (e.g. `'self'` to poll a status endpoint, or a button's counts). None by default. */
+  connectSrc?: string[];
 }
 
 /**
@@ -28,6 +30,7 @@ export function pageCsp(security: PageSecurity = {}): string {
     "base-uri 'none'",
   ];
   if (security.scriptSrc?.length) directives.push(`script-src${list(security.scriptSrc)}`);
+  if (security.connectSrc?.length) directives.push(`connect-src${list(security.connectSrc)}`);
   return directives.join('; ');
 }
 

@@ -6,15 +6,21 @@ import {
   type JournalEntry,
 } from '../money/index.js';
 import { toObjectId } from '../things/index.js';
+import { requireVerifiedEmail } from '../auth/email-verification.js';
+import { collectDebt } from '../deposits/debts.js';
+import { destinationOf } from './destinations.js';
 
 export const PAYOUTS = 'payouts';
 
 /**
  * `requested` (journal `payout.request:<id>` took the amount out of the
  * wallet) → `paid` (journal `payout.paid:<id>`, holding the reference).
+ * Through Stripe: `requested` → `transferring` (approved; the transfer is
+ * being made) → `paid` (`payout.paid:<id>`, reference = the transfer id) or
+ * `failed` (`payout.failed:<id>`: the money went back to the wallet).
  * A payout document exists only once its money has left the wallet.
  */
-export type StoredPayoutStatus = 'requested' | 'paid';
+export type StoredPayoutStatus = 'requested' | 'transferring' | 'paid' | 'failed';
 
 export interface PayoutDoc {
   _id: ObjectId;
@@ -25,13 +31,22 @@ export interface PayoutDoc {
   requestedAt: Date;
   paidAt: Date | null;
   reference: string | null;
+  /** How it is paid, fixed when requested: by the admin's bank transfer, or a Stripe transfer to `stripeAccountId`. */
+  method?: 'manual' | 'stripe';
+  stripeAccountId?: string | null;
+  /** Who settles it: the first of "marked paid by hand" and "approved for Stripe" wins (one conditional update). */
+  claim?: 'manual' | 'stripe' | null;
+  /** Why a Stripe transfer failed. */
+  failure?: string | null;
+  /** Transferred money that came back (transfer reversals), minor units. */
+  reversedAmount?: number;
 }
 
-const payouts = (ctx: ServerContext) => ctx.db.collection<PayoutDoc>(PAYOUTS);
+export const payouts = (ctx: Pick<ServerContext, 'db'>) => ctx.db.collection<PayoutDoc>(PAYOUTS);
 
 /** What the API shows. */
-export function publicStatus(status: StoredPayoutStatus): 'requested' | 'paid' {
-  return status === 'paid' ? 'paid' : 'requested';
+export function publicStatus(status: StoredPayoutStatus): StoredPayoutStatus {
+  return status;
 }
 
 /** What a payout may take at most: the wallet's spendable balance (money a distribution has reserved is not). */
@@ -48,10 +63,16 @@ export async function availableForPayout(ctx: ServerContext, userId: string): Pr
  * is written with the entry (a crash in between is finished by the repair
  * pass from what the wallet recorded). A refused request writes nothing.
  */
-export async function requestPayout(ctx: ServerContext, userId: string, amount: number): Promise<PayoutDoc> {
+export async function requestPayout(ctx: ServerContext, userId: string, amount: number, options: { payoutId?: ObjectId } = {}): Promise<PayoutDoc> {
+  await requireVerifiedEmail(ctx, userId);
+  // Money owed for a refund or dispute is paid first: a debtor cannot take money out before.
+  await collectDebt(ctx, userId);
+  const destination = await destinationOf(ctx, userId);
+  const viaStripe = destination.method === 'stripe' && destination.ready && destination.stripeAccountId !== null && ctx.config.stripe !== null;
   const doc: PayoutDoc = {
-    _id: new ObjectId(), userId: ObjectId.createFromHexString(userId), amount, currency: ctx.config.currency,
+    _id: options.payoutId ?? new ObjectId(), userId: ObjectId.createFromHexString(userId), amount, currency: ctx.config.currency,
     status: 'requested', requestedAt: ctx.clock.now(), paidAt: null, reference: null,
+    method: viaStripe ? 'stripe' : 'manual', stripeAccountId: viaStripe ? destination.stripeAccountId : null, claim: null,
   };
   const id = doc._id.toHexString();
   try {
@@ -84,14 +105,14 @@ export async function listPayoutsOf(ctx: ServerContext, userId: string): Promise
  * `payout.paid` entry exists but whose doc still says requested), so the
  * list, and the CSV of payouts due, match the journal.
  */
-export async function listPayouts(ctx: ServerContext, status: 'requested' | 'paid' | 'all'): Promise<PayoutDoc[]> {
+export async function listPayouts(ctx: ServerContext, status: StoredPayoutStatus | readonly StoredPayoutStatus[] | 'all'): Promise<PayoutDoc[]> {
   await repairBalances(ctx.db);
-  const open = await payouts(ctx).find({ status: 'requested' }, { projection: { _id: 1 } }).toArray();
+  const open = await payouts(ctx).find({ status: { $in: ['requested', 'transferring'] } }, { projection: { _id: 1 } }).toArray();
   for (let i = 0; i < open.length; i += 500) {
     const ids = open.slice(i, i + 500).map((p) => paidEntryId(p._id.toHexString()));
     for await (const entry of ctx.db.collection<JournalEntry>(JOURNAL).find({ _id: { $in: ids } })) await recordPaid(ctx, entry);
   }
-  const filter = status === 'all' ? {} : { status };
+  const filter = status === 'all' ? {} : { status: { $in: [status].flat() } };
   return payouts(ctx).find(filter).sort({ requestedAt: 1, _id: 1 }).toArray();
 }
 
@@ -107,6 +128,9 @@ export async function markPaid(ctx: ServerContext, payoutId: string, reference: 
   const _id = toObjectId(payoutId);
   const doc = _id && await payouts(ctx).findOne({ _id });
   if (!doc) throw new NotFoundError(`No payout ${payoutId}`, 'payout_not_found');
+  // A payout approved for a Stripe transfer is not also paid by hand (nor the other way round).
+  const claimed = await payouts(ctx).findOneAndUpdate({ _id: doc._id, claim: { $in: [null, 'manual'] } }, { $set: { claim: 'manual' } }, { returnDocument: 'before' });
+  if (!claimed) throw new ConflictError(`Payout ${payoutId} is paid through Stripe`, 'payout_via_stripe');
   await postEntry(ctx.db, {
     _id: paidEntryId(payoutId),
     kind: 'payout.paid',
@@ -128,7 +152,7 @@ export async function markPaid(ctx: ServerContext, payoutId: string, reference: 
 }
 
 /** Copies what the `payout.paid` entry records onto the payout doc. */
-async function recordPaid(ctx: ServerContext, entry: JournalEntry): Promise<PayoutDoc> {
+export async function recordPaid(ctx: ServerContext, entry: JournalEntry): Promise<PayoutDoc> {
   const _id = ObjectId.createFromHexString(String(entry.meta!.payoutId));
   const paid = { status: 'paid' as const, reference: String(entry.meta!.reference), paidAt: entry.createdAt };
   await payouts(ctx).updateOne({ _id }, { $set: paid });
@@ -149,7 +173,7 @@ async function paidEntry(ctx: ServerContext, payoutId: string): Promise<JournalE
   throw new ConflictError(`Payout ${payoutId} is being marked paid by another request; try again`, 'payout_conflict');
 }
 
-function paidEntryId(payoutId: string): string {
+export function paidEntryId(payoutId: string): string {
   return `payout.paid:${payoutId}`;
 }
 
@@ -161,7 +185,7 @@ export async function ensurePayoutIndexes(ctx: ServerContext): Promise<void> {
       userId: { bsonType: 'objectId' },
       amount: positive,
       currency: { bsonType: 'string' },
-      status: { enum: ['requested', 'paid'] },
+      status: { enum: ['requested', 'transferring', 'paid', 'failed'] },
       requestedAt: { bsonType: 'date' },
     },
   });

@@ -9,10 +9,10 @@ const purges = new WeakMap<ServerContext, NodeJS.Timeout>();
 
 /**
  * Rate limits shared by every instance through MongoDB (docs/security.md,
- * "Rate limits"). Its `mount` counts every request per IP, so it comes before
- * the modules that mount static files and pages; the auth module counts
- * accounts and credentials (`limitCredential`) and password logins
- * (`throttleLogin`).
+ * "Rate limits"). Its `guard` counts every request per IP before anything
+ * reads it (a malformed body or a refused site token counts too); the auth
+ * module counts accounts and credentials (`limitCredential`) and password
+ * logins (`throttleLogin`).
  */
 export const rateLimitsModule: ServerModule = {
   name: 'rate-limits',
@@ -20,9 +20,7 @@ export const rateLimitsModule: ServerModule = {
     // One collection each: concurrently, so a start (and every CLI command) waits for the slowest only.
     await Promise.all(Object.values(limiterSpecs(ctx)).map((spec) => ensureLimiterIndexes(ctx, spec)));
   },
-  mount: (app, ctx) => {
-    app.use(limitRequestsByIp(ctx));
-  },
+  guard: (ctx) => limitRequestsByIp(ctx),
   start: (ctx) => {
     const purge = () => {
       for (const spec of Object.values(limiterSpecs(ctx))) {

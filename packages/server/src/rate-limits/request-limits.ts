@@ -13,7 +13,7 @@ const EXEMPT = new Set(['/healthz']);
 /**
  * Counts every request against its client IP's quota (API and pages alike)
  * and sends the `ip` policy in the RateLimit fields; over it: 429
- * `rate_limited` with `Retry-After`. Mounted before the routes.
+ * `rate_limited` with `Retry-After`. Mounted before anything reads the request.
  */
 export function limitRequestsByIp(ctx: ServerContext): RequestHandler {
   return async (req, res, next) => {
@@ -40,9 +40,20 @@ export async function limitCredential(ctx: ServerContext, req: Request, auth: Au
   if (!ctx.config.rateLimits.enabled || !req.res) return;
   const limiters = rateLimiters(ctx);
   await Promise.all([
-    count(limiters.account, 'account', `account:${auth.userId}`, req.res),
+    limitAccount(ctx, req, auth.userId),
     options.perToken ? count(limiters.token, 'token', `${auth.via}:${auth.credentialId ?? auth.userId}`, req.res) : undefined,
   ]);
+}
+
+/**
+ * Counts a request against its account's quota only: a page request of a
+ * logged-in browser (its session stands for the account, as the service's own
+ * login tokens do), and the account share of an API request. Throws
+ * RateLimitedError over it.
+ */
+export async function limitAccount(ctx: ServerContext, req: Request, userId: string): Promise<void> {
+  if (!ctx.config.rateLimits.enabled || !req.res) return;
+  await count(rateLimiters(ctx).account, 'account', `account:${userId}`, req.res);
 }
 
 async function count(limiter: Limiter, name: string, key: string, res: Response): Promise<void> {

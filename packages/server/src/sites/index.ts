@@ -1,5 +1,6 @@
 export { sitesModule } from './module.js';
-export { addSite, listSites, verifySite, ownerForHost, ensureSiteIndexes, SITES, SITE_OWNERS, type SiteDoc, type VerifyOutcome } from './sites.js';
+export { addSite, listSites, verifySite, ownerForHost, ensureSiteIndexes, instructionsFor, SITES, SITE_OWNERS, type SiteDoc, type VerifyOutcome } from './sites.js';
+export { escrowHeldForHost, type HeldEscrow } from './escrow-held.js';
 export {
   releaseEscrowForOwner, releaseOne, finishRelease, releaseDeadline, releaseEntryId, ESCROW,
   type EscrowView, type ReleaseSummary, type ReleaseResult,

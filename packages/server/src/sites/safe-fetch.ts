@@ -127,8 +127,16 @@ async function checkedAddress(
 }
 
 async function resolveAll(hostname: string): Promise<ResolvedAddress[]> {
+  // RFC 6761 §6.3: `localhost` and every name under it are the loopback address, whatever DNS says
+  // (browsers resolve them so; the system resolver may not know `blog.localhost` at all).
+  if (isLocalhostName(hostname)) return [{ address: '127.0.0.1', family: 4 }];
   const found = await dnsLookup(hostname, { all: true, verbatim: true });
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+}
+
+export function isLocalhostName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
 }
 
 /** `URL.hostname` keeps IPv6 brackets; sockets want them off. */

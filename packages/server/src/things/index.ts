@@ -3,7 +3,7 @@ export { toObjectId, derivedObjectId, thingIdFor } from './object-id.js';
 export { problemResponse, thingSchema, toThing, titleSchema, urlInputSchema, LIMITS, type Thing, type ThingMetadata } from './schemas.js';
 export {
   findThingById, findThingByUrl, findThingByNormalizedUrl, getThing, createThingIfMissing, registerThing, recountFlattrs, ensureThingIndexes,
-  ThingNotFoundError, type NewThing, type RegisterThingInput,
+  listOwnedThings, ThingNotFoundError, type NewThing, type RegisterThingInput, type OwnedThing,
 } from './things.js';
 export { ownerForHost, verifiedOwnersOf } from './site-owner.js';
 export { thingsModule } from './module.js';

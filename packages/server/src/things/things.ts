@@ -185,3 +185,21 @@ export async function ensureThingIndexes(db: Db): Promise<void> {
   await collections.things(db).createIndex({ host: 1 });
   await collections.things(db).createIndex({ ownerId: 1 });
 }
+
+export interface OwnedThing {
+  thing: ThingDoc;
+  /** Flattrs of `period` (one per reader). */
+  periodCount: number;
+}
+
+/** A creator's things (by its index on `ownerId`), newest first, each with its flattrs in `period` (one aggregate). */
+export async function listOwnedThings(db: Db, ownerId: ObjectId, period: string): Promise<OwnedThing[]> {
+  const things = await collections.things(db).find({ ownerId }).sort({ createdAt: -1, _id: -1 }).limit(500).toArray();
+  if (things.length === 0) return [];
+  const counts = await collections.flattrs(db).aggregate<{ _id: ObjectId; n: number }>([
+    { $match: { thingId: { $in: things.map((t) => t._id) }, period } },
+    { $group: { _id: '$thingId', n: { $sum: 1 } } },
+  ]).toArray();
+  const byId = new Map(counts.map((c) => [c._id.toHexString(), c.n]));
+  return things.map((thing) => ({ thing, periodCount: byId.get(thing._id.toHexString()) ?? 0 }));
+}

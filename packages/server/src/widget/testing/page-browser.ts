@@ -23,6 +23,12 @@ export class PageBrowser {
     return this.send('POST', path, new URLSearchParams(fields).toString(), { 'content-type': 'application/x-www-form-urlencoded', ...headers });
   }
 
+  /** GETs the page that holds a form and posts `fields` to `action` with that page's `_csrf` token, as a browser submitting it would. */
+  async submit(pagePath: string, action: string, fields: Record<string, string>): Promise<PageResponse> {
+    const page = await this.get(pagePath);
+    return this.postForm(action, { _csrf: hiddenField(page.text, '_csrf'), ...fields });
+  }
+
   /** Logs in through GET/POST /account/login (CSRF cookie and field included). */
   async logIn(email: string, password: string): Promise<void> {
     const page = await this.get('/account/login');

@@ -1,0 +1,1 @@
+export { adminPagesModule } from './module.js';

@@ -1,0 +1,1 @@
+export { creatorPagesModule } from './module.js';

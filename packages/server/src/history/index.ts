@@ -1,0 +1,1 @@
+export { walletHistory, type WalletHistory, type WalletMovement, type ContributionMonth, type ContributedShare } from './wallet-history.js';

@@ -1,0 +1,2 @@
+export { publicPagesModule } from './module.js';
+export { confirmLink } from './public-pages.js';

@@ -1,0 +1,2 @@
+export { readerPagesModule } from './module.js';
+export { topUpProviders, topUpBounds } from './top-up.js';
