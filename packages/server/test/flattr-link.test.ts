@@ -115,6 +115,11 @@ describe('the plain Flattr link (/flattr): no script on the page', () => {
       ['https://user:pw@blog.example/archive', POST],
       ['not a url', POST],
     ];
+    // The service's own public pages, whose buttons fall back to this link too: back to them.
+    const thingPage = `${server.url}/things/0123456789abcdef01234567`;
+    cases.push([`${thingPage}?lang=de`, `${thingPage}?lang=de`], [`${server.url}/creators/0123456789abcdef01234567`, `${server.url}/creators/0123456789abcdef01234567`],
+      [`${server.url}/things?url=${encodeURIComponent(POST)}`, `${server.url}/things?url=${encodeURIComponent(POST)}`],
+      [`${server.url}/account`, POST], [`${server.url}/`, POST], [`${server.url}/thingsandmore`, POST]);
     for (const [referer, expected] of cases) {
       const { location } = await confirmPage(browser, { url: POST }, referer);
       assert.equal(location.searchParams.get('return'), expected, `Referer ${referer}`);
@@ -123,11 +128,16 @@ describe('the plain Flattr link (/flattr): no script on the page', () => {
 
   it('is no open redirect: a return on another origin, given to the confirm page directly, is refused (400)', async () => {
     const { browser } = await reader();
-    for (const target of ['https://evil.example/', '//evil.example/', 'javascript:alert(1)', 'https://blog.example.evil.example/', 'data:text/html,x', '/relative']) {
+    for (const target of ['https://evil.example/', '//evil.example/', 'javascript:alert(1)', 'https://blog.example.evil.example/', 'data:text/html,x', '/relative',
+      // The service's own origin only for its public pages.
+      `${server.url}/account`, `${server.url}/`, `${server.url}/things.evil`]) {
       const res = await browser.get(`/widget/confirm?${new URLSearchParams({ url: POST, return: target })}`);
       assert.equal(res.status, 400, target);
       assert.match(res.text, /data-code="invalid_return"/, target);
     }
+    const own = await browser.get(`/widget/confirm?${new URLSearchParams({ url: POST, return: `${server.url}/things/0123456789abcdef01234567` })}`);
+    assert.equal(own.status, 200, 'a public page of the service is a way back');
+    assert.match(own.headers.get('content-security-policy') ?? '', /form-action 'self' http:\/\/127\.0\.0\.1:\d+(;|$)/);
     const both = await browser.get(`/widget/confirm?${new URLSearchParams({ url: POST, return: POST, origin: 'https://blog.example' })}`);
     assert.equal(both.status, 400);
     // /flattr takes no return of its own: a `return` in the link is ignored.

@@ -7284,7 +7284,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    creator?: string;
+                    oneClick?: string;
+                    origin?: string;
+                    return?: string;
+                    title?: string;
+                    url?: string;
+                };
+            };
+        };
         responses: {
             /** @description The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes */
             200: {

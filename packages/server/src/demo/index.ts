@@ -7,6 +7,7 @@ import { renderDemoFeed } from './demo-feed.js';
 import { DEMO_POSTS, demoPostUrl, renderDemoPage } from './demo-page.js';
 
 export { DEMO_POSTS, demoPostUrl, type DemoPost } from './demo-page.js';
+export { renderAtomFeed, type FeedEntry } from './demo-feed.js';
 
 /** A strict policy on purpose: the demo shows the widget working with no inline script or style. */
 const DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

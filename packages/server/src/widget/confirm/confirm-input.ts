@@ -42,8 +42,10 @@ const schema = z.object({
  * serialized http(s) origin (`https://blog.example`, no path, no trailing
  * slash): it becomes the postMessage target, so anything looser could leak
  * the result (and a site token) to a page the reader never saw.
+ *
+ * @param serviceUrl this service's public URL: its own public pages are a way back too (`isWayBack`)
  */
-export function parseConfirmInput(raw: unknown): ConfirmInput {
+export function parseConfirmInput(raw: unknown, serviceUrl?: string): ConfirmInput {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -53,7 +55,7 @@ export function parseConfirmInput(raw: unknown): ConfirmInput {
   const { url, title, creator, origin, return: returnTo } = parsed.data;
   if (returnTo !== undefined) {
     if (origin !== undefined) throw new ConfirmInputError('origin', 'give either origin (a window) or return (a full page), not both');
-    return { url, title, creator, origin: returnOrigin(url, returnTo), returnTo };
+    return { url, title, creator, origin: returnOrigin(url, returnTo, serviceUrl), returnTo };
   }
   if (origin === undefined) throw new ConfirmInputError('origin', 'origin: origin is required');
   if (!isExactHttpOrigin(origin)) {
@@ -68,11 +70,12 @@ export function parseConfirmInput(raw: unknown): ConfirmInput {
 }
 
 /**
- * The full-page flow goes back only to a page of the thing's own site: never
- * anywhere a link's author names (that would make `/flattr` an open redirect
- * under the service's name). Answers that origin.
+ * The full-page flow goes back only to a page of the thing's own site, or to
+ * one of this service's public pages (whose buttons fall back to the plain
+ * link too): never anywhere a link's author names (that would make `/flattr`
+ * an open redirect under the service's name). Answers that page's origin.
  */
-function returnOrigin(url: string, returnTo: string): string {
+function returnOrigin(url: string, returnTo: string, serviceUrl: string | undefined): string {
   let thing: URL;
   try {
     normalizeUrl(url);
@@ -86,10 +89,21 @@ function returnOrigin(url: string, returnTo: string): string {
   } catch {
     throw new ConfirmInputError('return', 'return must be an absolute URL');
   }
-  if (target.origin !== thing.origin || target.username || target.password) {
-    throw new ConfirmInputError('return', `return must be a page on ${thing.origin}, the thing's own site`);
+  if (!isWayBack(target, thing, serviceUrl)) {
+    throw new ConfirmInputError('return', `return must be a page on ${thing.origin}, the thing's own site (or a thing's or creator's page on this service)`);
   }
   return target.origin;
+}
+
+/**
+ * Where the full page may send the reader back: a page of the thing's own
+ * site, or a public page of this service that shows Flattr buttons
+ * (`/things…`, `/creators/…`, src/public-pages). Never with credentials.
+ */
+export function isWayBack(target: URL, thing: URL, serviceUrl: string | undefined): boolean {
+  if (target.username || target.password) return false;
+  if (target.origin === thing.origin) return true;
+  return serviceUrl !== undefined && target.origin === new URL(serviceUrl).origin && /^\/(things(\/|$)|creators\/)/.test(target.pathname);
 }
 
 export function isExactHttpOrigin(value: string): boolean {

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../../context.js';
 import { collections } from '../../db/index.js';
@@ -26,6 +27,17 @@ const htmlResponses = (extra: Record<number, string>) => Object.fromEntries(
   Object.entries(extra).map(([status, description]) => [Number(status), { description, contentType: 'text/html' }]),
 );
 
+/**
+ * The confirm form's fields as its page posts them, documented like every
+ * form's (and so counted by the input-refusal coverage test). The checks that
+ * matter are `parseConfirmInput`'s, which answer with a page naming the field;
+ * this only bounds their size and type.
+ */
+const formText = z.string().max(4000).optional();
+const confirmForm = z.object({
+  url: formText, title: formText, creator: formText, origin: formText, return: formText, oneClick: formText, [CSRF_FIELD]: formText,
+});
+
 export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
     defineRoute({
@@ -40,7 +52,7 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       }),
       handler: async ({ req, res }) => {
         setConfirmHeaders(res);
-        const input = readInput(req.query, res);
+        const input = readInput(ctx, req.query, res);
         if (!input) return;
         const session = await sessionFromRequest(ctx, req);
         if (!session) return redirectToLogin(res, input);
@@ -60,6 +72,7 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/widget/confirm',
       summary: 'The reader\'s confirmation: records the flattr, optionally issues a site token, posts the result to the opener (HTML)',
       tags: ['widget'],
+      body: confirmForm,
       responses: htmlResponses({
         200: 'The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes',
         303: 'No session: to the login page; in the full-page flow (`return`), after a recorded flattr: back to `return`',
@@ -68,7 +81,7 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       }),
       handler: async ({ req, res }) => {
         setConfirmHeaders(res);
-        const input = readInput(req.body ?? {}, res);
+        const input = readInput(ctx, req.body ?? {}, res);
         if (!input) return;
         const session = await sessionFromRequest(ctx, req);
         if (!session) return redirectToLogin(res, input);
@@ -133,9 +146,9 @@ export function setConfirmHeaders(res: Response): void {
 const INPUT_CODES: Record<string, string> = { origin: 'invalid_origin', url: 'invalid_url', return: 'invalid_return' };
 
 /** The validated input, or undefined after answering 400 with a page that names the bad field. */
-export function readInput(raw: unknown, res: Response, inWindow = true): ConfirmInput | undefined {
+export function readInput(ctx: ServerContext, raw: unknown, res: Response, inWindow = true): ConfirmInput | undefined {
   try {
-    return parseConfirmInput(raw);
+    return parseConfirmInput(raw, ctx.config.publicUrl);
   } catch (error) {
     if (!(error instanceof ConfirmInputError)) throw error;
     sendPage(res, renderProblemPage({

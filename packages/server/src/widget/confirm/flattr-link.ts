@@ -1,6 +1,6 @@
 import type { ServerContext } from '../../context.js';
 import { defineRoute, type AnyRouteSpec } from '../../http/route.js';
-import { confirmQuery } from './confirm-input.js';
+import { confirmQuery, isWayBack } from './confirm-input.js';
 import { readInput, setConfirmHeaders } from './confirm-routes.js';
 
 /**
@@ -10,7 +10,7 @@ import { readInput, setConfirmHeaders } from './confirm-routes.js';
  * confirm window as a full page (`return` instead of `origin`), with the
  * same session, login trip and CSRF check, which comes back afterwards.
  */
-export function flattrLinkRoutes(_ctx: ServerContext): AnyRouteSpec[] {
+export function flattrLinkRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'get',
@@ -25,9 +25,9 @@ export function flattrLinkRoutes(_ctx: ServerContext): AnyRouteSpec[] {
         setConfirmHeaders(res);
         const { url, title, creator } = req.query;
         // `return` is ours to choose, never the link's: the thing itself, checked as the confirm page checks it.
-        const input = readInput({ url, title, creator, return: typeof url === 'string' ? url.trim() : url }, res, false);
+        const input = readInput(ctx, { url, title, creator, return: typeof url === 'string' ? url.trim() : url }, res, false);
         if (!input) return;
-        const returnTo = returnTarget(input.url, req.get('Referer'));
+        const returnTo = returnTarget(input.url, req.get('Referer'), ctx.config.publicUrl);
         res.redirect(303, `/widget/confirm?${confirmQuery({ ...input, returnTo })}`);
       },
     }),
@@ -38,16 +38,18 @@ export function flattrLinkRoutes(_ctx: ServerContext): AnyRouteSpec[] {
  * Where the reader goes back to. The `Referer` is the page the link was on,
  * but browsers usually send only its origin across sites (the default
  * `strict-origin-when-cross-origin`), it can be absent, and the link's author
- * controls where it sits. So it is used only when it is a full URL on the
- * thing's own origin; otherwise the reader goes to the thing's page itself.
+ * controls where it sits. So it is used only when it is a full URL that is a
+ * way back (`isWayBack`: on the thing's own origin, or one of this service's
+ * public pages, whose buttons link here too); otherwise the reader goes to
+ * the thing's page itself.
  */
-export function returnTarget(thingUrl: string, referer: string | undefined): string {
+export function returnTarget(thingUrl: string, referer: string | undefined, serviceUrl?: string): string {
   const thing = new URL(thingUrl);
   if (referer) {
     try {
       const page = new URL(referer);
       const fullUrl = page.pathname !== '/' || page.search !== '';
-      if (page.origin === thing.origin && fullUrl && !page.username && !page.password) {
+      if (fullUrl && isWayBack(page, thing, serviceUrl)) {
         page.hash = '';
         return page.href;
       }
