@@ -127,6 +127,18 @@ describe('a month end to end in Chromium, against npm start', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
     creatorPage = await signUp(context, creator, '/creator');
     creatorId = await userId(creator.email);
+    // npm start has no SMTP server: the confirmation email is in the dev outbox, as its log says.
+    // Payouts need a confirmed address, so the creator confirms theirs as a newcomer would.
+    assert.match((await creatorPage.locator('main').textContent()) ?? '', /confirm/i, '/creator asks to confirm the address first');
+    const mail = await context.newPage();
+    await mail.goto(`${service.url}/dev/mail`);
+    await mail.locator('li', { hasText: creator.email }).getByRole('link', { name: 'Confirm your email address' }).click();
+    await mail.locator('a[href*="/account/verify?token="]').first().click();
+    await Promise.all([mail.waitForURL(`${service.url}/account/verify`), mail.getByRole('button', { name: 'Confirm my address' }).click()]);
+    await mail.getByText(`Thank you: ${creator.email} is confirmed.`).waitFor();
+    await mail.close();
+    assert.ok((await db.collection('users').findOne({ email: creator.email }))?.emailVerifiedAt instanceof Date, 'the address is confirmed');
+    await creatorPage.reload();
     await creatorPage.getByLabel('Site address').fill(site.origin);
     await Promise.all([creatorPage.waitForURL(/done=site-added/), creatorPage.getByRole('button', { name: 'Add site' }).click()]);
 

@@ -4660,6 +4660,13 @@ export interface operations {
                 content?: never;
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     postAdminUsersByIdRoles: {
@@ -5471,6 +5478,25 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: stripe_unavailable, stripe_error */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     getMeDepositsCheckoutById: {
@@ -5521,6 +5547,25 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: stripe_unavailable, stripe_error */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     postMeDepositsDemo: {
@@ -5897,6 +5942,13 @@ export interface operations {
                 content?: never;
             };
             429: components["responses"]["TooManyRequests"];
+            /** @description `stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     deleteMePayoutDestinationStripe: {

@@ -51,6 +51,7 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
         201: { description: 'Send the reader to `redirectUrl`', schema: checkoutSchema },
         422: problemResponse('`amount_out_of_range` (with `min`, `max`)', ['amount_out_of_range']),
         403: problemResponse('`provider_disabled`: no card top-ups on this service (Stripe not configured)', ['provider_disabled']),
+        502: problemResponse('`stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request', ['stripe_unavailable', 'stripe_error']),
       },
       handler: async ({ body, auth, req }) => {
         if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service (Stripe is not configured)');
@@ -70,7 +71,9 @@ export function stripeDepositRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tags: ['me', 'deposits'],
       auth: { scope: 'read' },
       params: z.object({ id: z.string().regex(/^cs_[A-Za-z0-9_]{1,200}$/, 'must be a Checkout Session id (cs_…)') }),
-      responses: { 200: { description: 'The state', schema: stateSchema }, 404: problemResponse('`checkout_not_found` (not yours, or unknown)', ['checkout_not_found']) },
+      responses: { 200: { description: 'The state', schema: stateSchema }, 404: problemResponse('`checkout_not_found` (not yours, or unknown)', ['checkout_not_found']),
+        502: problemResponse('`stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request', ['stripe_unavailable', 'stripe_error']),
+      },
       handler: async ({ params, auth }) => {
         if (!stripeProvider.isEnabled(ctx.config)) throw new AppError(403, 'provider_disabled', 'Card top-ups are not available on this service');
         const state = await stripeProvider.checkoutState!(ctx, params.id, auth!.userId);

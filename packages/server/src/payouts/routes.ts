@@ -190,6 +190,7 @@ export function payoutRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: {
         200: { description: 'Send the creator to `url` (one use, a few minutes)', schema: z.object({ url: z.string(), accountId: z.string() }) },
         403: problem('`credential_not_allowed`, `email_unverified`, `stripe_not_configured`'),
+        502: problem('`stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request'),
       },
       handler: async ({ auth }) => {
         if (!isFirstPartyJwt(auth!)) throw new ForbiddenError('Payout accounts can only be connected with a login access token', 'credential_not_allowed');

@@ -36,6 +36,7 @@ export const reconciliationModule: ServerModule = {
           }),
         },
         403: { description: '`insufficient_scope`, `insufficient_role`, `stripe_not_configured`' },
+        502: { description: '`stripe_unavailable`: Stripe did not answer (try again after Retry-After); `stripe_error`: Stripe refused the request' },
       },
       handler: async ({ query }) => ({ body: await reconcileStripe(ctx, query.period), headers: { 'Cache-Control': 'no-store' } }),
     }),
