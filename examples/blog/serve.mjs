@@ -15,15 +15,17 @@ const PLACEHOLDER_API = 'http://127.0.0.1:8080';
 const PLACEHOLDER_SITE = 'https://workshop-notes.example';
 
 /**
- * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string> }} options
- *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin);
+ * @param {{ api?: string, port?: number, host?: string, hostname?: string, pages?: Record<string, string | ((site: { url: string, api: string }) => string)> }} options
+ *   `pages` adds extra HTML pages by path (tests use it for hostile pages on this origin), as text or made per
+ *   request from the blog's own URL and the service's;
  *   `hostname` names the blog in its URL (e.g. `localhost`, another *site* than `127.0.0.1`) while it listens on `host`.
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = '127.0.0.1', hostname = host, pages = {} } = {}) {
   const template = await readFile(path.join(DIR, 'index.html'), 'utf8');
   const css = await readFile(path.join(DIR, 'blog.css'), 'utf8');
-  /** @type {Map<string, [string, string]>} filled once the port (and so the blog's URL) is known */
+  const feed = await readFile(path.join(DIR, 'feed.atom'), 'utf8');
+  /** @type {Map<string, [string, string | ((site: { url: string, api: string }) => string)]>} filled once the port (and so the blog's URL) is known */
   const routes = new Map();
   const server = createServer((req, res) => {
     const route = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
@@ -31,7 +33,8 @@ export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = 
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': route[0], 'cache-control': 'no-store' }).end(route[1]);
+    const body = typeof route[1] === 'function' ? route[1]({ url, api }) : route[1];
+    res.writeHead(200, { 'content-type': route[0], 'cache-control': 'no-store' }).end(body);
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -40,10 +43,14 @@ export async function startBlogServer({ api = PLACEHOLDER_API, port = 0, host = 
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   const url = `http://${hostname}:${address.port}`;
   // One click on a site covers only that site's pages (docs/auth.md, "Site tokens"): the buttons name pages of this origin.
-  const index = template.replaceAll(PLACEHOLDER_API, api).replaceAll(PLACEHOLDER_SITE, url);
+  // Also inside the payment links' query strings (`/flattr?url=https%3A%2F%2F…`), where the addresses are encoded.
+  const fill = (text) => text.replaceAll(PLACEHOLDER_API, api).replaceAll(PLACEHOLDER_SITE, url)
+    .replaceAll(encodeURIComponent(PLACEHOLDER_SITE), encodeURIComponent(url));
+  const index = fill(template);
   routes.set('/', ['text/html; charset=utf-8', index]);
   routes.set('/index.html', ['text/html; charset=utf-8', index]);
   routes.set('/blog.css', ['text/css; charset=utf-8', css]);
+  routes.set('/feed.atom', ['application/atom+xml; charset=utf-8', fill(feed)]);
   for (const [p, html] of Object.entries(pages)) routes.set(p, ['text/html; charset=utf-8', html]);
   return {
     url,

@@ -3,7 +3,9 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 export const tsOptions = {
@@ -37,6 +39,8 @@ export function minifyCss() {
           .replace(/:\s+/g, ':')
           .replace(/;}/g, '}')
           .replace(/([^\w.#-])0\.(\d)/g, '$1.$2')
+          // [size='large'] → [size=large]: an identifier needs no quotes in an attribute selector.
+          .replace(/\[([\w-]+)='([A-Za-z][\w-]*)'\]/g, '[$1=$2]')
           .trim() +
         '`',
       );
@@ -125,15 +129,56 @@ export function minifyHtml() {
   };
 }
 
+/** The script tag's second file, beside `flattr.js` (built first, by the first config below). */
+export const LAZY_FILE = 'dist/flattr-lazy.js';
+
+/** What `src/lazy.ts` gathers: the dynamic imports that become `flattr-lazy.js` in the script-tag build. */
+const LAZY_IMPORTS = ["import('./click-flow.js')", "import('./extras.js')"];
+
+/**
+ * For the script-tag IIFE, which cannot hold a second chunk: `import('./click-flow.js')` and
+ * `import('./extras.js')` become `import(besideLoader('flattr-lazy.js?v=<hash>'))`, left for the browser: the
+ * absolute URL of the file beside `flattr.js` (also under `/widget/v/<hash>/`), whatever page loaded it. Absolute,
+ * because `import()` in a script from another origin has no base URL of its own (src/internal/config.ts). `?v=` is
+ * the file's content hash: a new loader never takes an old file from the browser's cache.
+ */
+export function lazyAsFile() {
+  let file;
+  const config = fileURLToPath(new URL('./src/internal/config.ts', import.meta.url));
+  return {
+    name: 'lazy-as-file',
+    async buildStart() {
+      const bytes = await readFile(new URL(`./${LAZY_FILE}`, import.meta.url));
+      file = `flattr-lazy.js?v=${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+    },
+    transform(code) {
+      if (!LAZY_IMPORTS.some((i) => code.includes(i))) return null;
+      // Not a string literal: rollup leaves such a dynamic import alone.
+      let replaced = code;
+      for (const i of LAZY_IMPORTS) replaced = replaced.replaceAll(i, `import(besideLoader(${JSON.stringify(file)}))`);
+      return { code: `import { besideLoader } from ${JSON.stringify(config)};\n${replaced}`, map: null };
+    },
+  };
+}
+
 export default [
+  {
+    // First: the script-tag bundle names this file by its hash.
+    input: 'src/lazy.ts',
+    output: { file: LAZY_FILE, format: 'es', sourcemap: false },
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser({ ...terserOptions, module: true })],
+  },
   {
     input: 'src/loader/flattr.ts',
     output: { file: 'dist/flattr.js', format: 'iife', sourcemap: false },
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser(terserOptions), emitTranslations()],
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), lazyAsFile(), minifyCss(), minifyHtml(), terser(terserOptions), emitTranslations()],
   },
   {
     input: 'src/index.ts',
-    output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    // Shared code stays in index.js (no facade file): its side effect, defining the element, is where package.json says.
+    preserveEntrySignatures: 'allow-extension',
+    // A directory: the click flow becomes a chunk of its own that bundlers load on the first click.
+    output: { dir: 'dist', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js', format: 'es', sourcemap: true },
     external: (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') || id.startsWith('@flattr/sdk'),
     plugins: [nodeResolve({ browser: true }), typescript({ ...tsOptions, compilerOptions: { ...tsOptions.compilerOptions, sourceMap: true } })],
   },

@@ -230,6 +230,16 @@ export class FlattrClient {
     /** Registers (or re-registers) a thing you own. */
     register: (input: T.RegisterThingInput, options?: RequestOptions) =>
       this.call<T.Thing>({ method: 'POST', path: '/v1/things', body: input }, options),
+    /**
+     * The things a page or a feed (RSS, Atom, a podcast) offers to flattr on
+     * this service: its `rel="payment"` links and `<podcast:funding>`, with
+     * their counts. The server fetches and reads it (feeds are rarely readable
+     * from a browser across origins), so this works the same in browsers and
+     * Node. Flattr one with `flattrs.create({ url, title, creator })`, or send
+     * a reader without a token to its `flattrUrl`.
+     */
+    discover: (url: string, options?: RequestOptions) =>
+      this.call<T.Discovery>({ method: 'POST', path: '/v1/things/discover', body: { url } }, options),
   };
 
   readonly flattrs = {

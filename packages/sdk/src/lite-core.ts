@@ -7,6 +7,11 @@
  */
 import type { Flattr } from './types.js';
 
+export {
+  confirmUrl, openConfirmWindow, waitForConfirmResult,
+  type ConfirmResult, type ConfirmSuccess, type MessageHost, type WaitOptions,
+} from './confirm-window.js';
+
 export interface Counts {
   thingId: string | null;
   count: number;
@@ -22,8 +27,11 @@ export interface HttpError extends Error {
 export interface CoreOptions {
   baseUrl: string;
   fetch?: typeof fetch;
-  /** Turns a non-2xx answer into the error to throw (default: a plain Error with status, code, detail). */
-  toError?: (response: Response) => Promise<Error>;
+  /**
+   * Turns a failure into the error to throw: a non-2xx answer, or (response undefined) no answer at all, with
+   * fetch's error as `cause`. Default: a plain Error with status (0 without an answer), code and detail.
+   */
+  toError?: ToError;
   /** Makes `promise` reject when `signal` aborts (default: rejects with an `aborted` error). */
   abortable?: <T>(promise: Promise<T>, signal: AbortSignal) => Promise<T>;
 }
@@ -39,8 +47,12 @@ export interface CountsBatcher {
   clear(): void;
 }
 
-/** An Error with the answer's status and its problem document's `code` and `detail`. */
-export async function httpError(response: Response): Promise<HttpError> {
+/**
+ * An Error with the answer's status and its problem document's `code` and `detail`; without an answer (fetch
+ * failed: offline, DNS, CORS), status 0 and code `network_error`, fetch's error as `cause`.
+ */
+export async function httpError(response: Response | undefined, cause?: unknown): Promise<HttpError> {
+  if (!response) return Object.assign(new Error(`Network error: ${String((cause as Error)?.message ?? cause)}`, { cause }), { status: 0, code: 'network_error' });
   let problem: { code?: unknown; detail?: unknown } = {};
   try {
     problem = (await response.json()) ?? {};
@@ -64,11 +76,17 @@ function abortableDefault<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 // Window's fetch throws "Illegal invocation" when called as a method of another object.
 const fetchFor = (options: CoreOptions): typeof fetch => options.fetch ?? ((input, init) => fetch(input, init));
 
-type ToError = (response: Response) => Promise<Error>;
+/** One error path: what to throw for an error answer, or (no response) for no answer at all. */
+export type ToError = (response: Response | undefined, cause?: unknown) => Promise<Error> | Error;
 type Abortable = <T>(promise: Promise<T>, signal: AbortSignal) => Promise<T>;
 
 async function send(options: CoreOptions, toError: ToError, path: string, init?: RequestInit): Promise<Response> {
-  const response = await fetchFor(options)(options.baseUrl + path, init);
+  let response: Response;
+  try {
+    response = await fetchFor(options)(options.baseUrl + path, init);
+  } catch (cause) {
+    throw await toError(undefined, cause);
+  }
   if (!response.ok) throw await toError(response);
   return response;
 }
@@ -149,7 +167,9 @@ export function countsBatcherWith(options: CountsBatcherCoreOptions, toError: To
 /**
  * Records a flattr with a token (a site token from the one-click flow, or
  * any token with the `flattr` scope). 201 for a first flattr this period,
- * 200 when this reader had already flattred the thing.
+ * 200 when this reader had already flattred the thing. Sent once: an
+ * `Idempotency-Key` goes with it only when the caller gives one (a caller
+ * that retries the call itself must give the same key each time).
  */
 export function createFlattr(
   options: CoreOptions & { token: string; idempotencyKey?: string },
@@ -170,7 +190,7 @@ export async function flattrWith(
       accept: 'application/json',
       'content-type': 'application/json',
       authorization: `Bearer ${options.token}`,
-      'idempotency-key': options.idempotencyKey ?? crypto.randomUUID(),
+      ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
     },
     body: JSON.stringify(input),
   });

@@ -81,6 +81,9 @@ export type LedgerReport = ResponseOf<'/v1/admin/ledger/verify', 'get', 200, Loo
 export type OAuthClient = ResponseOf<'/v1/oauth/clients', 'post', 201, { clientId: string; name: string; redirectUris: string[] }>;
 export type DemoDeposit = ResponseOf<'/v1/me/deposits/demo', 'post', 201, Loose>;
 export type PeriodStats = ResponseOf<'/v1/stats/{period}', 'get', 200, Loose>;
+/** What a page or feed offers to flattr on this service (`client.things.discover`). */
+export type Discovery = ResponseOf<'/v1/things/discover', 'post', 200, { url: string; kind: 'html' | 'feed'; truncated: boolean; things: DiscoveredThing[] }>;
+export type DiscoveredThing = Discovery['things'][number];
 
 // --- inputs -------------------------------------------------------------------------
 

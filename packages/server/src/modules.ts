@@ -15,6 +15,8 @@ import { settingsModule } from './settings/index.js';
 import { thingsModule } from './things/index.js';
 import { flattrsModule } from './flattrs/index.js';
 import { countsModule } from './counts/index.js';
+import { badgesModule } from './badges/index.js';
+import { discoveryModule } from './discovery/index.js';
 import { depositsModule } from './deposits/index.js';
 import { distributionModule } from './distribution/index.js';
 import { ledgerModule } from './ledger/index.js';
@@ -53,6 +55,8 @@ export const modules: ServerModule[] = [
   thingsModule,
   flattrsModule,
   countsModule,
+  badgesModule,
+  discoveryModule,
   depositsModule,
   distributionModule,
   ledgerModule,

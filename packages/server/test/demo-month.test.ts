@@ -74,6 +74,35 @@ describe('the demo: seeded people and blogs, and "end the month now"', () => {
     }
   });
 
+  it('has blogs as issue 13 asks of a blog: each post\'s plain Flattr link (rel="payment", and inside its button for readers without scripts) and an Atom feed, which discovery reads', async () => {
+    const login = await api.post('/v1/auth/login', { email: DEMO_READER.email, password: DEMO_PASSWORD });
+    const discover = (url: string) => api.post('/v1/things/discover', { url }, { token: login.body.accessToken });
+    for (const creator of DEMO_CREATORS) {
+      const origin = demoBlogOrigin(creator, server.url);
+      const host = new URL(origin).host;
+      const posts = creator.posts.map((p) => ({ url: `${origin}/posts/${p.slug}`, title: p.title }));
+      const plainLink = (post: { url: string; title: string }) => `${server.url}/flattr?${new URLSearchParams({ url: post.url, title: post.title, creator: creator.handle })}`;
+      const blog = await getAs(server, host, '/');
+      assert.ok(blog.text.includes(`<link rel="alternate" type="application/atom+xml" href="${origin}/feed.atom"`), 'the feed is announced');
+      for (const post of posts) {
+        assert.ok(blog.text.includes(`<a rel="payment" href="${plainLink(post).replace(/&/g, '&amp;')}">`), `${post.url}: a plain link inside its button`);
+        const page = await getAs(server, host, new URL(post.url).pathname);
+        assert.ok(page.text.includes(`<link rel="payment" href="${plainLink(post).replace(/&/g, '&amp;')}">`), `${post.url}: rel=payment in the head`);
+      }
+      const feed = await getAs(server, host, '/feed.atom');
+      assert.equal(feed.status, 200);
+      assert.match(feed.text, /^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/);
+      const found = await discover(`${origin}/feed.atom`);
+      assert.equal(found.status, 200, found.text);
+      assert.deepEqual(found.body.things.map((t: Record<string, unknown>) => [t.url, t.title, t.creator, t.source, t.flattrUrl]),
+        posts.map((p) => [p.url, p.title, creator.handle, 'atom-link', plainLink(p)]));
+      const onPage = await discover(posts[1]!.url);
+      assert.deepEqual(onPage.body.things.map((t: Record<string, unknown>) => [t.url, t.source]), [[posts[1]!.url, 'html-link']]);
+      // The things are the seeded ones (discovery reads their counts).
+      assert.ok(found.body.things.every((t: { thingId: string | null }) => typeof t.thingId === 'string'));
+    }
+  });
+
   it('seeds once: a restart writes nothing', async () => {
     const before = await fingerprint();
     assert.equal((await seedDemo(server.ctx, server.url)).seeded, false);

@@ -134,6 +134,14 @@ describe('input that must be refused', () => {
         field: 'POST /creator/payouts/bank holder',
         post: (v) => adminPages.postForm('/creator/payouts/bank', { _csrf: adminCsrf, holder: `Ada${v}L`, iban: 'DE89370400440532013000' }),
       },
+      // The confirm form, as the window posts it and as the full page of the plain /flattr link does: the thing's title and creator.
+      ...(['title', 'creator'] as const).flatMap((name) => ([
+        { origin: 'https://c.example' },
+        { return: 'https://c.example/confirm-form' },
+      ] as Array<Record<string, string>>).map((flow) => ({
+        field: `POST /widget/confirm ${name}`,
+        post: (v: string) => adminPages.postForm('/widget/confirm', { _csrf: adminCsrf, url: 'https://c.example/confirm-form', title: 'T', creator: 'ada', ...flow, [name]: `x${v}y` }),
+      }))),
     ];
 
     it('covers every string field of every JSON request body in the OpenAPI document', () => {
@@ -148,6 +156,8 @@ describe('input that must be refused', () => {
         'POST /v1/subscriptions thingId', 'POST /v1/subscriptions url', 'POST /v1/admin/users/{id}/roles roles[]',
         'POST /v1/admin/deposits userId', 'POST /v1/admin/deposits reference', 'POST /v1/admin/deposits provider',
         'POST /v1/admin/distributions period',
+        // Read only: the page or feed to read, never stored (its things' texts are cleaned: discovery.test.ts).
+        'POST /v1/things/discover url',
         // One of the mail languages (an enumeration).
         'PATCH /v1/me language',
         // A bank account: the IBAN is stored compact after its checksum passed, the BIC only in its pattern.
@@ -168,6 +178,9 @@ describe('input that must be refused', () => {
         // the bank form's IBAN and BIC as in the API.
         'POST /account/verify token', 'POST /account/forgot email', 'POST /account/reset token', 'POST /account/reset password',
         'POST /creator/payouts/bank iban', 'POST /creator/payouts/bank bic',
+        // The confirm form: the thing's URL (stored normalised), where the result goes (an exact origin, or a page on
+        // the thing's own site: checked, never stored), and the one-click box.
+        'POST /widget/confirm url', 'POST /widget/confirm origin', 'POST /widget/confirm return', 'POST /widget/confirm oneClick',
       ]);
       // Every form's CSRF token: a secret compared, never stored.
       const isCsrfToken = (key: string) => key.endsWith(' _csrf') && key.startsWith('POST ') && !key.startsWith('POST /v1/');
@@ -224,14 +237,24 @@ describe('input that must be refused', () => {
       }
     });
 
-    it('refuses them in the confirm window\'s title and creator too', async () => {
+    it('refuses them in the title and creator the confirm window, its full page and the plain /flattr link are opened with', async () => {
       const reader = new PageBrowser(server.url);
       await reader.logIn(user.email, user.password);
+      const failures: string[] = [];
       for (const field of ['title', 'creator']) {
-        const query = new URLSearchParams({ url: 'https://c.example/confirm', title: 'T', creator: 'ada', origin: 'https://c.example', [field]: 'x\u0000y' });
-        const page = await reader.get(`/widget/confirm?${query}`);
-        assert.equal(page.status, 400, `${field}: ${page.status}`);
+        for (const bad of [...CONTROLS.filter((c) => !/[\ud800-\udfff]/.test(c)), ...LINE_BREAKS]) {
+          const fields = { url: 'https://c.example/confirm', title: 'T', creator: 'ada', [field]: `x${bad}y` };
+          for (const path of [
+            `/widget/confirm?${new URLSearchParams({ ...fields, origin: 'https://c.example' })}`,
+            `/widget/confirm?${new URLSearchParams({ ...fields, return: 'https://c.example/confirm' })}`,
+            `/flattr?${new URLSearchParams(fields)}`,
+          ]) {
+            const page = await reader.get(path);
+            if (page.status !== 400 || !/control character/.test(page.text)) failures.push(`${path}: ${page.status}`);
+          }
+        }
       }
+      assert.deepEqual(failures, []);
     });
   });
 

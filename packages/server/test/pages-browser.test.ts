@@ -81,13 +81,17 @@ describe('the pages in Chromium', () => {
     });
     after(async () => { await context?.close(); });
 
-    it('flattrs from a thing\'s page through the link inside its button, then withdraws it on /account', async () => {
+    it('flattrs from a thing\'s page through the plain link inside its button and is back on it, then withdraws it on /account', async () => {
       const page = await context.newPage();
-      await page.goto(`${server.url}/things?url=${encodeURIComponent('https://no-script.example/page')}`);
+      const thingPage = `${server.url}/things?url=${encodeURIComponent('https://no-script.example/page')}`;
+      await page.goto(thingPage);
       await page.locator('flattr-button a').click();
       await page.waitForURL(/\/widget\/confirm/);
+      assert.equal(new URL(page.url()).searchParams.get('return'), thingPage, 'the /flattr link came back to the page it was on');
       await page.getByRole('button', { name: 'Flattr', exact: true }).click();
-      await page.getByRole('heading', { name: /Flattred/ }).waitFor();
+      // Back on the page, which now has the thing (the by-URL page sends on to /things/:id) with its first flattr.
+      await page.waitForURL(/\/things\/[0-9a-f]{24}$/);
+      assert.equal(await page.locator('[data-figure="flattr-count"]').textContent(), '1');
       const thing = await server.db.collection('things').findOne({ url: 'https://no-script.example/page' });
       assert.ok(thing, 'the first flattr created the thing');
       const flattr = await server.db.collection('flattrs').findOne({ thingId: thing._id });

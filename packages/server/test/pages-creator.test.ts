@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { snippetsFor } from '../src/badges/index.js';
 import { distributePeriod } from '../src/distribution/index.js';
 import { earningsOf } from '../src/earnings/index.js';
 import { manualProvider, recordDeposit } from '../src/deposits/index.js';
@@ -144,18 +145,31 @@ describe('the creator\'s page (/creator)', () => {
       assert.ok(match, `snippet ${id}`);
       return match[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
     };
+    // Where no script runs, every link is the plain Flattr link (/flattr: the full-page confirm, then back), made by the
+    // badges' snippetsFor like the badge's own snippets (one implementation).
+    const noScript = snippetsFor(server.url, { url: 'https://blog.example/post?a=1', title: 'My "post"' }, { theme: 'dark' });
+    const plainLink = `<a rel="payment" href="${server.url}/flattr?url=https%3A%2F%2Fblog.example%2Fpost%3Fa%3D1&amp;title=My+%22post%22">Flattr “My &quot;post&quot;”</a>`;
+    assert.equal(noScript.linkHtml, plainLink);
     assert.equal(snippet('element'),
       '<flattr-button url="https://blog.example/post?a=1" title="My &quot;post&quot;" size="compact" lang="de" style="--flattr-color:#0d2414;--flattr-background:#7ed396;--flattr-pressed-color:#c9f2d4;--flattr-pressed-background:#1c3b25;--flattr-count-color:#f1f1f1;--flattr-count-background:#1f1f1f;--flattr-border-color:#9a9a9a">'
-      + `<a href="${server.url}/things?url=https%3A%2F%2Fblog.example%2Fpost%3Fa%3D1">Flattr My &quot;post&quot;</a></flattr-button>`);
+      + `${plainLink}</flattr-button>`);
     assert.ok(snippet('script').startsWith(`<script async src="${server.url}/widget/flattr.js" data-api="${server.url}"></script>\n<flattr-button `));
     assert.equal(snippet('wordpress'), '[flattr url="https://blog.example/post?a=1" title="My post" size="compact" count="no" lang="de"]');
-    assert.equal(snippet('link'), `<a href="${server.url}/things?url=https%3A%2F%2Fblog.example%2Fpost%3Fa%3D1">Flattr My &quot;post&quot;</a>`);
+    assert.equal(snippet('link'), plainLink);
+    assert.equal(snippet('link-markdown'), `[Flattr “My "post"”](${server.url}/flattr?url=https%3A%2F%2Fblog.example%2Fpost%3Fa%3D1&title=My+%22post%22)`);
+    // The count badge (in the button's dark theme) with a link to the thing's public page, for READMEs and pages without scripts.
+    const badge = `${server.url}/badge.svg?url=https%3A%2F%2Fblog.example%2Fpost%3Fa%3D1&theme=dark`;
+    const thingPage = `${server.url}/things?url=https%3A%2F%2Fblog.example%2Fpost%3Fa%3D1`;
+    assert.equal(snippet('badge-markdown'), `[![Flattr “My "post"”](${badge})](${thingPage})`);
+    assert.equal(snippet('badge-html'), `<a href="${thingPage}"><img src="${badge.replace('&', '&amp;')}" alt="Flattr “My &quot;post&quot;”" height="20"></a>`);
+    assert.deepEqual([snippet('badge-markdown'), snippet('badge-html'), snippet('link-markdown')], [noScript.markdown, noScript.html, noScript.linkMarkdown]);
     assert.match(page.text, /<div class="preview" data-theme="dark" id="button-preview"><flattr-button url="https:\/\/blog.example\/post\?a=1" title="My &quot;post&quot;" size="compact" lang="de"><\/flattr-button>/);
 
     const json = await api.get(`/creator/button-code.json?${query}`);
     assert.equal(json.status, 200);
     for (const { id, code } of json.body.snippets) assert.equal(code, snippet(id), `snippet ${id} from the endpoint`);
-    assert.deepEqual(json.body.snippets.map((s: { id: string }) => s.id), ['script', 'element', 'wordpress', 'link']);
+    assert.deepEqual(json.body.snippets.map((s: { id: string }) => s.id), ['script', 'element', 'wordpress', 'link', 'link-markdown', 'badge-markdown', 'badge-html']);
+    for (const id of ['link-markdown', 'badge-markdown', 'badge-html']) assert.match(page.text, new RegExp(`<label for="snippet-${id}">[^<]*[a-z] [^<]*</label>`), `${id} has a label`);
     assert.equal((await api.get('/creator/button-code.json?url=javascript:alert(1)')).status, 400);
   });
 });

@@ -37,26 +37,33 @@ describe('the public pages (/things, /creators)', () => {
     assert.ok(text.includes(`<a href="/creators/${creator.user.id}">Test User</a>`), 'names the verified owner');
     assert.match(text, /data-figure="flattr-count">1</);
     assert.match(text, /data-figure="month-count">1</);
-    const fallback = /<flattr-button url="([^"]+)"[^>]*><a class="button" href="([^"]+)">Flattr<\/a><\/flattr-button>/.exec(text);
+    const fallback = /<flattr-button url="([^"]+)"[^>]*><a class="button" rel="payment" href="([^"]+)">Flattr<\/a><\/flattr-button>/.exec(text);
     assert.ok(fallback, 'a button with a link inside');
     assert.equal(fallback[1], thingUrl);
-    const link = new URL(fallback[2]!.replace(/&amp;/g, '&'), server.url);
-    assert.equal(link.pathname, '/widget/confirm');
+    // The plain Flattr link, as on any page without scripts (docs/widget.md, "The plain link").
+    const link = new URL(fallback[2]!.replace(/&amp;/g, '&'));
+    assert.equal(link.href.slice(0, server.url.length + 8), `${server.url}/flattr?`);
     assert.equal(link.searchParams.get('url'), thingUrl);
-    assert.equal(link.searchParams.get('origin'), server.url);
+    assert.equal(link.searchParams.get('title'), 'Hello <world>');
   });
 
-  it('flattrs through that link with forms alone (no JavaScript): confirm page, post, the flattr is recorded', async () => {
+  it('flattrs through that link with forms alone (no JavaScript): /flattr, the full-page confirm, and back on the thing\'s page', async () => {
     const { user, browser } = await loggedIn(server, api);
+    const thingPage = `${server.url}/things/${thingId}`;
     const page = await browser.get(`/things/${thingId}`);
-    const href = /<a class="button" href="([^"]+)">Flattr<\/a>/.exec(page.text)![1]!.replace(/&amp;/g, '&');
-    const confirm = await browser.get(href);
+    const href = /<a class="button" rel="payment" href="([^"]+)">Flattr<\/a>/.exec(page.text)![1]!.replace(/&amp;/g, '&');
+    const link = await browser.get(href.slice(server.url.length), { referer: thingPage });
+    assert.equal(link.status, 303);
+    const confirmAt = new URL(link.headers.get('location')!, server.url);
+    assert.equal(confirmAt.searchParams.get('return'), thingPage, 'back to the page the link was on: the thing\'s page on this service');
+    const confirm = await browser.get(`${confirmAt.pathname}${confirmAt.search}`);
     assert.equal(confirm.status, 200);
-    const form = Object.fromEntries(['url', 'title', 'origin', '_csrf'].map((name) => [name, hiddenField(confirm.text, name)]));
+    const form = Object.fromEntries(['url', 'title', 'return', '_csrf'].map((name) => [name, hiddenField(confirm.text, name)]));
     const result = await browser.postForm('/widget/confirm', form);
-    assert.equal(result.status, 200);
-    assert.match(result.text, /Flattred/);
+    assert.equal(result.status, 303);
+    assert.equal(result.headers.get('location'), thingPage);
     assert.ok(await server.db.collection('flattrs').findOne({ readerId: new ObjectId(user.id), thingId: new ObjectId(thingId) }));
+    assert.match((await browser.get(`/things/${thingId}`)).text, /data-figure="flattr-count">2</);
   });
 
   it('finds a thing by URL, offers the first flattr of an unknown one and refuses what is no URL', async () => {

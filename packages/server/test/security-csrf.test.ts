@@ -30,11 +30,13 @@ function formRoutes(routes: AnyRouteSpec[]): AnyRouteSpec[] {
 /**
  * The one specification of CSRF on the service's forms: the account pages
  * (and the email-link and password-reset forms), the OAuth consent, the
- * confirm window, /settings, and the reader's, creator's (payout
- * destination), admin's (Stripe approvals) and demo's pages. Each form has one case below; every
- * case is tried every way a foreign page could forge it, by an admin whose
- * form would otherwise act (real ids, money to move, a proof in place), and
- * once as the service's own page, where it must act.
+ * confirm window (as a window, and as the full page the plain /flattr link
+ * opens), /settings, and the reader's, creator's (payout destination),
+ * admin's (Stripe approvals) and demo's pages. Each form has a case below
+ * (one per page that posts it); every case is tried every way a foreign
+ * page could forge it, by an admin whose form would otherwise act (real ids,
+ * money to move, a proof in place), and once as the service's own page,
+ * where it must act.
  *
  * Finding 1 of the outside review: with a session, the forms still accepted
  * the pre-login double-submit cookie, which a sibling origin can plant. Now a
@@ -81,6 +83,8 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
   const col = (name: string) => server.db.collection(name);
 
   interface FormCase {
+    /** Where one route serves more than one page's form: which one. */
+    variant?: string;
     /** The request a real page would send, without `_csrf`. */
     path: string;
     fields: Record<string, string>;
@@ -93,7 +97,7 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
    * made first. Every form route must have one: a new form without a case
    * here fails the coverage test below.
    */
-  const forms: Record<string, (v: Victim) => Promise<FormCase>> = {
+  const forms: Record<string, (v: Victim) => Promise<FormCase | FormCase[]>> = {
     '/account/login': async (v) => {
       const before = v.browser.cookies.get('flattr_session');
       return {
@@ -121,17 +125,19 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
       fields: { ...authorizeFields(), decision: 'approve' },
       tookEffect: async () => (await col('oauth_codes').countDocuments({ userId: oid(v.user.id) })) > 0,
     }),
-    '/widget/confirm': async (v) => {
+    // The confirm window, and the same form as the full page the plain /flattr link opens (`return` instead of `origin`).
+    '/widget/confirm': async (v) => ['window', 'full page'].map((variant) => {
       const url = `https://blog.example/csrf/${(serial += 1)}`;
       return {
+        variant,
         path: '/widget/confirm',
-        fields: { url, title: 'Post', origin: 'https://blog.example', oneClick: '1' },
+        fields: { url, title: 'Post', ...(variant === 'window' ? { origin: 'https://blog.example', oneClick: '1' } : { return: url }) },
         tookEffect: async () => {
           const thing = await col('things').findOne({ url });
           return thing !== null && (await col('flattrs').countDocuments({ readerId: oid(v.user.id), thingId: thing._id })) > 0;
         },
       };
-    },
+    }),
     '/settings/budget': async (v) => ({
       path: '/settings/budget',
       fields: { budget: '77.00' },
@@ -333,6 +339,13 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
     },
   };
 
+  /** Every case of a form route (most have one). */
+  async function casesOf(path: string, v: Victim): Promise<FormCase[]> {
+    const cases = await forms[path]!(v);
+    return Array.isArray(cases) ? cases : [cases];
+  }
+  const nameOf = (form: FormCase) => (form.variant ? `${form.path} (${form.variant})` : form.path);
+
   /** Every document of every collection, hashed: any write shows. Rate-limit counters count every request, refused or not: left out. */
   async function fingerprint(): Promise<string> {
     const hash = createHash('sha256');
@@ -374,26 +387,27 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
     assert.notEqual(foreignToken, v.sessionToken);
     const failures: string[] = [];
     for (const route of formRoutes(server.app.routes)) {
-      const form = await forms[route.path]!(v);
-      const attempts: Array<[how: string, fields: Record<string, string>, headers: Record<string, string>, plant?: boolean]> = [
-        ['no token', form.fields, {}],
-        ['another user\'s token', { ...form.fields, _csrf: foreignToken }, {}],
-        // A foreign page that sends no Origin (old browsers, `Referrer-Policy: no-referrer` tricks): only the token is left.
-        ['a planted double-submit cookie', { ...form.fields, _csrf: PLANTED }, {}, true],
-        ['Sec-Fetch-Site cross-site', { ...form.fields, _csrf: v.sessionToken }, { 'sec-fetch-site': 'cross-site' }],
-        ['Sec-Fetch-Site same-site (a sibling origin)', { ...form.fields, _csrf: v.sessionToken }, { 'sec-fetch-site': 'same-site' }],
-        ['a foreign Origin (another port of the host)', { ...form.fields, _csrf: v.sessionToken }, { origin: 'http://127.0.0.1:1' }],
-        ['a foreign Origin (another site)', { ...form.fields, _csrf: v.sessionToken }, { origin: 'https://evil.example' }],
-      ];
-      const before = await fingerprint();
-      for (const [how, fields, headers, plant] of attempts) {
-        if (plant) v.browser.cookies.set('flattr_csrf', PLANTED);
-        const res = await v.browser.postForm(form.path, fields, headers);
-        v.browser.cookies.delete('flattr_csrf');
-        if (res.status !== 403 || !res.text.includes('csrf_failed')) failures.push(`${route.path} (${how}): ${res.status} ${res.text.slice(0, 120)}`);
-        if (await form.tookEffect(res)) failures.push(`${route.path} (${how}) took effect`);
+      for (const form of await casesOf(route.path, v)) {
+        const attempts: Array<[how: string, fields: Record<string, string>, headers: Record<string, string>, plant?: boolean]> = [
+          ['no token', form.fields, {}],
+          ['another user\'s token', { ...form.fields, _csrf: foreignToken }, {}],
+          // A foreign page that sends no Origin (old browsers, `Referrer-Policy: no-referrer` tricks): only the token is left.
+          ['a planted double-submit cookie', { ...form.fields, _csrf: PLANTED }, {}, true],
+          ['Sec-Fetch-Site cross-site', { ...form.fields, _csrf: v.sessionToken }, { 'sec-fetch-site': 'cross-site' }],
+          ['Sec-Fetch-Site same-site (a sibling origin)', { ...form.fields, _csrf: v.sessionToken }, { 'sec-fetch-site': 'same-site' }],
+          ['a foreign Origin (another port of the host)', { ...form.fields, _csrf: v.sessionToken }, { origin: 'http://127.0.0.1:1' }],
+          ['a foreign Origin (another site)', { ...form.fields, _csrf: v.sessionToken }, { origin: 'https://evil.example' }],
+        ];
+        const before = await fingerprint();
+        for (const [how, fields, headers, plant] of attempts) {
+          if (plant) v.browser.cookies.set('flattr_csrf', PLANTED);
+          const res = await v.browser.postForm(form.path, fields, headers);
+          v.browser.cookies.delete('flattr_csrf');
+          if (res.status !== 403 || !res.text.includes('csrf_failed')) failures.push(`${nameOf(form)} (${how}): ${res.status} ${res.text.slice(0, 120)}`);
+          if (await form.tookEffect(res)) failures.push(`${nameOf(form)} (${how}) took effect`);
+        }
+        if (await fingerprint() !== before) failures.push(`${nameOf(form)}: something was written`);
       }
-      if (await fingerprint() !== before) failures.push(`${route.path}: something was written`);
     }
     assert.deepEqual(failures, []);
   });
@@ -402,10 +416,11 @@ describe('CSRF on every form (docs/auth.md, "First-party session and pages")', (
     const failures: string[] = [];
     for (const route of formRoutes(server.app.routes)) {
       const v = await victim();
-      const form = await forms[route.path]!(v);
-      const res = await v.browser.postForm(form.path, { ...form.fields, _csrf: v.sessionToken }, { 'sec-fetch-site': 'same-origin', origin: server.url });
-      if (res.status !== 303 && res.status !== 200) failures.push(`${route.path}: ${res.status} ${res.text.slice(0, 200)}`);
-      else if (!(await form.tookEffect(res))) failures.push(`${route.path} did not take effect`);
+      for (const form of await casesOf(route.path, v)) {
+        const res = await v.browser.postForm(form.path, { ...form.fields, _csrf: v.sessionToken }, { 'sec-fetch-site': 'same-origin', origin: server.url });
+        if (res.status !== 303 && res.status !== 200) failures.push(`${nameOf(form)}: ${res.status} ${res.text.slice(0, 200)}`);
+        else if (!(await form.tookEffect(res))) failures.push(`${nameOf(form)} did not take effect`);
+      }
     }
     assert.deepEqual(failures, []);
   });

@@ -15,6 +15,7 @@ describe('serving the widget script', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'flattr-widget-'));
     bundlePath = path.join(dir, 'flattr.js');
     await writeFile(bundlePath, '(()=>{window.__flattrLoaded=1})();\n');
+    await writeFile(path.join(dir, 'flattr-lazy.js'), 'export const lazy=1;\n');
     server = await startTestServer({ modules: [createWidgetModule({ bundlePath })] });
     api = testClient(server.url);
   });
@@ -62,6 +63,24 @@ describe('serving the widget script', () => {
     assert.equal(res.body.code, 'validation_failed');
   });
 
+  it('serves the loader\'s second file beside it, with the same open CORS (module scripts are fetched with CORS)', async () => {
+    const res = await api.get('/widget/flattr-lazy.js?v=0123abcd', { headers: { origin: 'https://blog.example' } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('cross-origin-resource-policy'), 'cross-origin');
+    assert.equal(res.text, 'export const lazy=1;\n');
+    const hash = (await api.get('/widget/flattr.js')).headers.get('etag')!.replaceAll('"', '');
+    const versioned = await api.get(`/widget/v/${hash}/flattr-lazy.js?v=0123abcd`);
+    assert.equal(versioned.status, 200);
+    assert.equal(versioned.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(versioned.text, 'export const lazy=1;\n');
+    const older = await api.get('/widget/v/0123456789abcdef/flattr-lazy.js');
+    assert.equal(older.status, 302);
+    assert.equal(older.headers.get('location'), '/widget/flattr-lazy.js');
+  });
+
   it('picks up a rebuilt bundle without a restart: new bytes, new hash', async () => {
     const before = (await api.get('/widget/flattr.js')).headers.get('etag');
     await writeFile(bundlePath, '(()=>{window.__flattrLoaded=22})();\n');
@@ -83,5 +102,6 @@ describe('serving the widget script before it is built', () => {
     assert.equal(res.status, 503);
     assert.equal(res.body.code, 'widget_not_built');
     assert.match(res.body.detail, /npm run build/);
+    assert.equal((await testClient(server.url).get('/widget/flattr-lazy.js')).status, 503);
   });
 });

@@ -6,7 +6,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Db } from 'mongodb';
 import { startTestServer, signup, testClient, type TestServer, type TestUser } from '@flattr/server/testing';
-import { startBlogServer, type BlogServer } from '../../../examples/blog/serve.mjs';
+import { startBlogServer, type BlogPage, type BlogServer } from '../../../examples/blog/serve.mjs';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
@@ -35,9 +35,10 @@ export interface Stage {
 
 /**
  * Starts everything once per test file. `evilPages` are served by the second
- * origin (path → HTML); `blogPages` are extra pages on the blog's own origin.
+ * origin (path → HTML); `blogPages` are extra pages on the blog's own origin
+ * (HTML, or a function of the blog's and the service's URLs).
  */
-export async function startStage(options: { blogPages?: Record<string, string>; evilPages?: (stage: { api: string; blog: string }) => Record<string, string> } = {}): Promise<Stage> {
+export async function startStage(options: { blogPages?: Record<string, BlogPage>; evilPages?: (stage: { api: string; blog: string }) => Record<string, string> } = {}): Promise<Stage> {
   const server = await startTestServer();
   // A build running at the same time replaces dist/flattr.js: give it a few seconds before giving up.
   let bundle = await fetch(`${server.url}/widget/flattr.js`);

@@ -4,7 +4,7 @@ import 'axe-core/axe.min.js';
 import type { AxeResults, RunOptions } from 'axe-core';
 import '../src/components/flattr-button/flattr-button.js';
 import type { FlattrButton, FlattrButtonSize, FlattrButtonState } from '../src/index.js';
-import { api, deferred, innerButton, server, startApi, waitForState } from './helpers.js';
+import { api, deferred, innerButton, pressEnter, server, startApi, waitForState } from './helpers.js';
 
 declare global {
   interface Window {
@@ -20,7 +20,8 @@ async function violationsOf(el: Element) {
 
 /** Puts a button into a state the way it gets there, so the check sees the real markup. */
 async function buttonIn(state: FlattrButtonState | 'popup-blocked', size: FlattrButtonSize): Promise<FlattrButton> {
-  const url = `https://blog.example/${state}/${size}/${Math.random()}`;
+  // The stand-in confirm window answers `login_required` for `scenario=login` (test/fixtures/fake-confirm.js).
+  const url = `https://blog.example/${state}/${size}/${Math.random()}${state === 'needs-login' ? '?scenario=login' : ''}`;
   if (state === 'loading') server.countsGate = deferred().promise;
   if (state === 'error') server.countsStatus = 503;
   if (state === 'flattred') {
@@ -30,7 +31,8 @@ async function buttonIn(state: FlattrButtonState | 'popup-blocked', size: Flattr
   if (state === 'loading') return el;
   if (state === 'needs-login') {
     await waitForState(el, 'ready');
-    el.state = 'needs-login'; // as after the window reported `login_required` (tested in confirm-window.test.ts)
+    await pressEnter(el); // the reader's key press opens the window, which reports `login_required`
+    await waitForState(el, 'needs-login');
   } else if (state === 'popup-blocked') {
     await waitForState(el, 'ready');
     el.click(); // synthetic: the popup blocker refuses, the fallback link appears

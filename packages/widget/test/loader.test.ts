@@ -16,6 +16,9 @@ function loadScript(src: string, attributes: Record<string, string> = {}): Promi
   });
 }
 
+// The test page loads hundreds of modules: room for every resource entry (the default keeps 250).
+performance.setResourceTimingBufferSize(10_000);
+
 const pageErrors: string[] = [];
 window.addEventListener('error', (e) => pageErrors.push(e.message));
 
@@ -36,6 +39,8 @@ describe('script-tag loader (dist/flattr.js)', () => {
     window.flattr = window.flattr || [];
     window.flattr.push(['render', { target: '#early', url: 'https://blog.example/early', title: 'Early', showCount: true, size: 'large' }]);
     await loadScript('/dist/flattr.js', { 'data-api': api });
+    // Old markup and queued commands: the loader fetched its second file for them (flattr-lazy.js).
+    await waitUntil(() => document.querySelector('#early flattr-button'), 'the queued command ran');
   });
 
   after(() => body.remove());
@@ -79,6 +84,12 @@ describe('script-tag loader (dist/flattr.js)', () => {
     expect(large!.getAttribute('tags')).to.equal('x');
     expect(large!.getAttribute('title')).to.equal('Flattr');
     expect(body.querySelectorAll('a.FlattrButton:not([data-flattr-upgraded])').length).to.equal(0);
+  });
+
+  it('fetched its second file once, from beside flattr.js', () => {
+    const lazy = performance.getEntriesByType('resource').filter((e) => e.name.includes('flattr-lazy.js'));
+    expect(lazy.map((e) => new URL(e.name).pathname)).to.deep.equal(['/dist/flattr-lazy.js']);
+    expect(new URL(lazy[0]!.name).searchParams.get('v')).to.match(/^[0-9a-f]{12}$/);
   });
 
   it('runs commands pushed after load at once', () => {

@@ -432,6 +432,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/badge.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An SVG badge with the flattr count of a thing (`?url=`) or of a creator's things (`?creator=`); no JavaScript needed */
+        get: operations["getBadgeSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/creator": {
         parameters: {
             query?: never;
@@ -647,6 +664,23 @@ export interface paths {
         put?: never;
         /** DEMO ONLY (DEMO_MODE=true): end the month now: move the demo clock to the next month, then run the real distribution (form post with the CSRF token) */
         post: operations["postPageDemoEndMonth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flattr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plain Flattr link (no JavaScript): to the confirm page, which comes back to the page afterwards (HTML) */
+        get: operations["getFlattr"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1580,6 +1614,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/things/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The things a page or a feed offers to flattr on this service: its rel="payment" links and <podcast:funding> (read only) */
+        post: operations["postThingsDiscover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -1632,6 +1683,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget/flattr-lazy.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The part of the loader fetched on the first click or for old markup and commands (short cache) */
+        get: operations["getWidgetFlattrLazyJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/flattr.js": {
         parameters: {
             query?: never;
@@ -1658,6 +1726,23 @@ export interface paths {
         };
         /** The widget’s strings in one language (fetched by the script tag for non-English pages) */
         get: operations["getWidgetI18nByLangJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v/{hash}/flattr-lazy.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same beside a versioned loader (`hash` is the loader's): immutable, cached for a year */
+        get: operations["getWidgetVByHashFlattrLazyJs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3178,6 +3263,81 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getBadgeSvg: {
+        parameters: {
+            query?: {
+                creator?: string;
+                theme?: "light" | "dark" | "auto";
+                url?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 if the badge did not change */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `image/svg+xml`; `Cache-Control: public, max-age=300` and a strong `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched); no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_url` or `validation_failed` (neither or both of url and creator, a bad theme) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: invalid_url, validation_failed */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `creator_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: creator_not_found */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getPageCreator: {
         parameters: {
             query?: {
@@ -3717,6 +3877,38 @@ export interface operations {
             };
             /** @description `demo_only`: not a demo */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFlattr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To `/widget/confirm?…&return=…` (full page); nothing is recorded */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Bad url, title or creator: an HTML page naming the field */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7314,6 +7506,94 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    postThingsDiscover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A page, or an RSS or Atom feed */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was found (possibly nothing); nothing is written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "html" | "feed";
+                        things: {
+                            count: number;
+                            /** @description A claim only, as the button's creator attribute */
+                            creator?: string;
+                            /** @description The plain link that flattrs it on this service (/flattr?url=…) */
+                            flattrUrl: string;
+                            /** @enum {string} */
+                            source: "html-link" | "atom-link" | "podcast-funding";
+                            /** @description null until its first flattr */
+                            thingId: string | null;
+                            title?: string;
+                            url: string;
+                        }[];
+                        /** @description The document was longer than the server reads (2 MiB): later items are missing */
+                        truncated: boolean;
+                        /** @description The URL that answered, after redirects */
+                        url: string;
+                    };
+                };
+            };
+            /** @description `invalid_url` or `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: invalid_url, validation_failed */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `fetch_failed` (no answer, or not 2xx), `address_not_allowed` (a private or loopback address), `unsupported_document` (not HTML, RSS or Atom) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description Stable machine-readable code: fetch_failed, address_not_allowed, unsupported_document */
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     postWebhooksStripe: {
         parameters: {
             query?: never;
@@ -7429,7 +7709,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Bad url or origin */
+            /** @description Bad url, origin or return (`return` instead of `origin`: the full-page flow of the plain /flattr link) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7450,7 +7730,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    _csrf?: string;
+                    creator?: string;
+                    oneClick?: string;
+                    origin?: string;
+                    return?: string;
+                    title?: string;
+                    url?: string;
+                };
+            };
+        };
         responses: {
             /** @description The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes */
             200: {
@@ -7461,7 +7753,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description No session: to the login page */
+            /** @description No session: to the login page; in the full-page flow (`return`), after a recorded flattr: back to `return` */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -7470,7 +7762,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Bad url or origin */
+            /** @description Bad url, origin or return */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7492,6 +7784,43 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWidgetFlattrLazyJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script-tag loader (minified IIFE) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description The widget has not been built (`widget_not_built`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getWidgetFlattrJs: {
@@ -7552,6 +7881,54 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            /** @description The widget has not been built (`widget_not_built`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWidgetVByHashFlattrLazyJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script-tag loader (minified IIFE) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description Beside an older loader: to /widget/flattr-lazy.js (this server keeps only the current build) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {

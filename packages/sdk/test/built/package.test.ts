@@ -15,9 +15,11 @@ describe('built package', () => {
     const lite = await import('@flattr/sdk/lite');
     assert.equal(typeof main.FlattrClient, 'function');
     assert.equal(main.FlattrError, lite.FlattrError, 'one FlattrError class for both entries');
-    assert.deepEqual(Object.keys(lite).sort(), ['FlattrError', 'createCountsBatcher', 'createFlattr']);
+    assert.deepEqual(Object.keys(lite).sort(), ['FlattrError', 'confirmInWindow', 'confirmUrl', 'createCountsBatcher', 'createFlattr', 'openConfirmWindow', 'waitForConfirmResult']);
     const core = await import('@flattr/sdk/lite-core');
-    assert.deepEqual(Object.keys(core).sort(), ['countsBatcherWith', 'createCountsBatcher', 'createFlattr', 'flattrWith', 'httpError']);
+    assert.deepEqual(Object.keys(core).sort(), ['confirmUrl', 'countsBatcherWith', 'createCountsBatcher', 'createFlattr', 'flattrWith', 'httpError', 'openConfirmWindow', 'waitForConfirmResult']);
+    // One confirm-window implementation: both entries hand out the same function.
+    assert.equal(lite.waitForConfirmResult, core.waitForConfirmResult);
   });
 
   it('CJS entries load with require()', () => {

@@ -104,3 +104,51 @@ describe('flattr through the confirm window (widget flow)', () => {
     assert.equal((await result).thingId, 't1');
   });
 });
+
+describe('waitForConfirmResult: the one confirm-window wait (the widget uses it too)', () => {
+  const load = () => import('../../src/lite-core.js');
+
+  it('takes a result the window posted before the wait began (early), and only one from that window and origin', async () => {
+    const { waitForConfirmResult } = await load();
+    const w = fakeHost();
+    const early = [
+      { data: { ...success, flattrId: 'elsewhere' }, origin: 'https://evil.example', source: w.popup },
+      { data: success, origin: API, source: w.popup },
+    ] as unknown as MessageEvent[];
+    const result = await waitForConfirmResult(w.popup as unknown as Window, API, { host: w.host as never, early, pollMs: 5 });
+    assert.equal(result?.ok && result.flattrId, 'f1');
+    assert.equal(w.listening, false);
+  });
+
+  it('ignores a success without string ids (the server always sends them)', async () => {
+    const { waitForConfirmResult } = await load();
+    const w = fakeHost();
+    const result = waitForConfirmResult(w.popup as unknown as Window, API, { host: w.host as never, pollMs: 5 });
+    w.post({ ...success, thingId: null });
+    w.post({ ...success, flattrId: 7 });
+    w.post(success);
+    assert.equal((await result)?.ok, true);
+  });
+
+  it('answers null when the window closes, when aborted, and when another caller reuses the window', async () => {
+    const { waitForConfirmResult } = await load();
+    const closed = fakeHost();
+    const waiting = waitForConfirmResult(closed.popup as unknown as Window, API, { host: closed.host as never, pollMs: 5 });
+    closed.popup.close();
+    assert.equal(await waiting, null);
+
+    const abort = new AbortController();
+    const aborted = fakeHost();
+    const gone = waitForConfirmResult(aborted.popup as unknown as Window, API, { host: aborted.host as never, signal: abort.signal });
+    abort.abort();
+    assert.equal(await gone, null);
+
+    const first = fakeHost();
+    const second = fakeHost();
+    const earlier = waitForConfirmResult(first.popup as unknown as Window, API, { host: first.host as never });
+    const later = waitForConfirmResult(second.popup as unknown as Window, API, { host: second.host as never, pollMs: 5 });
+    assert.equal(await earlier, null, 'the earlier wait ended: the window now shows another request');
+    second.post(success);
+    assert.equal((await later)?.ok, true);
+  });
+});

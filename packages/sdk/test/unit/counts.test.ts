@@ -137,13 +137,45 @@ describe('lite-core (the widget\'s smaller entry)', () => {
     assert.equal(seen.length, 1);
   });
 
-  it('createFlattr sends the token and an Idempotency-Key', async () => {
+  it('createFlattr sends the token, and an Idempotency-Key only when the caller gives one (nothing here retries)', async () => {
     const core = await import('../../src/lite-core.js');
     server.use(http.post(`${API}/v1/flattrs`, () => HttpResponse.json({ id: 'f' }, { status: 201 })));
     seen.length = 0;
     const { status } = await core.createFlattr({ baseUrl: API, token: 'fsite_t' }, { url: page(1) });
     assert.equal(status, 201);
     assert.equal(seen[0]!.headers.get('authorization'), 'Bearer fsite_t');
-    assert.ok(seen[0]!.headers.get('idempotency-key'));
+    assert.equal(seen[0]!.headers.get('idempotency-key'), null);
+    await core.createFlattr({ baseUrl: API, token: 'fsite_t', idempotencyKey: 'mine-1' }, { url: page(1) });
+    assert.equal(seen[1]!.headers.get('idempotency-key'), 'mine-1');
+  });
+
+  it('fails the same way when no answer came: status 0, code network_error, the cause kept', async () => {
+    const core = await import('../../src/lite-core.js');
+    server.use(http.get(`${API}/v1/counts`, () => HttpResponse.error()), http.post(`${API}/v1/flattrs`, () => HttpResponse.error()));
+    for (const call of [() => core.createCountsBatcher({ baseUrl: API }).get(page(1)), () => core.createFlattr({ baseUrl: API, token: 't' }, { url: page(1) })]) {
+      await assert.rejects(call(), (e: Error & { status: number; code: string }) =>
+        e.name === 'Error' && e.status === 0 && e.code === 'network_error' && e.cause instanceof Error);
+    }
+  });
+});
+
+describe('lite: one error path', () => {
+  it('every failure is a FlattrError: an error answer, no answer at all, an abort', async () => {
+    const lite = await import('../../src/lite.js');
+    server.use(http.get(`${API}/v1/counts`, ({ request }) => (new URL(request.url).searchParams.get('url') === page(1)
+      ? problem(503, 'unavailable', 'later')
+      : HttpResponse.error())));
+    const batcher = lite.createCountsBatcher({ baseUrl: API });
+    await assert.rejects(batcher.get(page(1)), (e: unknown) => e instanceof lite.FlattrError && e.status === 503 && e.code === 'unavailable');
+    await new Promise((r) => setTimeout(r, 1));
+    await assert.rejects(batcher.get(page(2)), (e: unknown) => e instanceof lite.FlattrError && e.status === 0 && e.code === 'network_error');
+    server.use(http.post(`${API}/v1/flattrs`, () => HttpResponse.error()));
+    await assert.rejects(lite.createFlattr({ baseUrl: API, token: 't' }, { url: page(1) }),
+      (e: unknown) => e instanceof lite.FlattrError && e.code === 'network_error');
+    const abort = new AbortController();
+    server.use(http.get(`${API}/v1/counts`, () => new Promise(() => {})));
+    const pending = batcher.get(page(3), { signal: abort.signal });
+    abort.abort();
+    await assert.rejects(pending, (e: unknown) => e instanceof lite.FlattrError && e.code === 'aborted');
   });
 });

@@ -18,6 +18,7 @@ const cases: Array<{ name: string; run: (c: FlattrClient) => Promise<unknown>; m
   { name: 'things.get', run: (c) => c.things.get('abc/1'), method: 'GET', path: '/v1/things/abc%2F1', auth: false },
   { name: 'things.getByUrl', run: (c) => c.things.getByUrl('https://blog.example/a?b=1'), method: 'GET', path: '/v1/things?url=https%3A%2F%2Fblog.example%2Fa%3Fb%3D1', auth: false },
   { name: 'things.register', run: (c) => c.things.register({ url: 'https://blog.example/a', title: 'A' }), method: 'POST', path: '/v1/things', body: { url: 'https://blog.example/a', title: 'A' }, auth: true, status: 201 },
+  { name: 'things.discover', run: (c) => c.things.discover('https://pod.example/feed.rss'), method: 'POST', path: '/v1/things/discover', body: { url: 'https://pod.example/feed.rss' }, auth: true },
   { name: 'flattrs.create', run: (c) => c.flattrs.create({ url: 'https://blog.example/a' }), method: 'POST', path: '/v1/flattrs', body: { url: 'https://blog.example/a' }, auth: true, status: 201 },
   { name: 'flattrs.withdraw', run: (c) => c.flattrs.withdraw('f1'), method: 'DELETE', path: '/v1/flattrs/f1', auth: true, status: 204 },
   { name: 'flattrs.list', run: (c) => c.flattrs.list({ period: '2026-10' }), method: 'GET', path: '/v1/me/flattrs?period=2026-10', auth: true },

@@ -1,3 +1,4 @@
+import { snippetsFor, type BadgeTheme, type Snippets } from '../badges/index.js';
 import { escapeHtml } from '../pages/index.js';
 import { themeStyle, type ButtonTheme } from './themes.js';
 
@@ -29,17 +30,24 @@ export interface Snippet {
 
 /**
  * One way of putting a button on a page. The generator shows every format in
- * `BUTTON_SNIPPET_FORMATS`, in order: a new format (a badge image, say) is
- * one more entry here, nothing else.
+ * `BUTTON_SNIPPET_FORMATS`, in order: a new format is one more entry here
+ * (and its `creator.code.format.<id>` label), nothing else.
  */
 export interface SnippetFormat {
   id: string;
   render(options: ButtonOptions, urls: ServiceUrls): string;
 }
 
-/** The public page of the thing: where every no-JavaScript link leads (it offers the Flattr window). */
-export function thingPageUrl(urls: ServiceUrls, thingUrl: string): string {
-  return `${urls.publicUrl}/things?${new URLSearchParams({ url: thingUrl })}`;
+/**
+ * The no-JavaScript forms for these options, from the one function that makes
+ * them (`snippetsFor`, src/badges): the plain Flattr link (`/flattr?url=…`,
+ * the full-page confirm that comes back to the page) and the count badge
+ * linked to the thing's public page. The badge takes the button's colours
+ * where it has them (light, dark, auto); the classic theme's badge is light.
+ */
+function noScript(options: ButtonOptions, urls: ServiceUrls): Snippets {
+  const theme: BadgeTheme = options.theme === 'dark' || options.theme === 'auto' ? options.theme : 'light';
+  return snippetsFor(urls.publicUrl, { url: options.url, title: options.title || undefined }, { theme });
 }
 
 function elementMarkup(options: ButtonOptions, urls: ServiceUrls): string {
@@ -51,8 +59,8 @@ function elementMarkup(options: ButtonOptions, urls: ServiceUrls): string {
     options.lang ? `lang="${escapeHtml(options.lang)}"` : '',
     options.theme !== 'auto' ? `style="${themeStyle(options.theme)}"` : '',
   ].filter(Boolean).join(' ');
-  // The link inside shows where JavaScript does not run (the element is then unknown markup).
-  return `<flattr-button ${attributes}><a href="${escapeHtml(thingPageUrl(urls, options.url))}">Flattr${options.title ? ` ${escapeHtml(options.title)}` : ''}</a></flattr-button>`;
+  // The plain link inside shows where JavaScript does not run (the element is then unknown markup).
+  return `<flattr-button ${attributes}>${noScript(options, urls).linkHtml}</flattr-button>`;
 }
 
 export const BUTTON_SNIPPET_FORMATS: readonly SnippetFormat[] = [
@@ -75,10 +83,11 @@ export const BUTTON_SNIPPET_FORMATS: readonly SnippetFormat[] = [
       ].filter(Boolean).join(' ')}]`;
     },
   },
-  {
-    id: 'link',
-    render: (options, urls) => `<a href="${escapeHtml(thingPageUrl(urls, options.url))}">Flattr${options.title ? ` ${escapeHtml(options.title)}` : ' this'}</a>`,
-  },
+  // Where no script runs (e-mail, feeds, READMEs, forums): the plain link, and the count badge with its link.
+  { id: 'link', render: (options, urls) => noScript(options, urls).linkHtml! },
+  { id: 'link-markdown', render: (options, urls) => noScript(options, urls).linkMarkdown! },
+  { id: 'badge-markdown', render: (options, urls) => noScript(options, urls).markdown },
+  { id: 'badge-html', render: (options, urls) => noScript(options, urls).html },
 ];
 
 /** Every snippet for `options`, in the order of `formats`. */

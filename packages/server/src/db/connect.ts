@@ -34,8 +34,9 @@ export async function connectDatabase(
   const connectTimeoutMS = Math.min(timeouts.socketMs || 10_000, 10_000);
   const heartbeatFrequencyMS = 10_000;
   const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: timeouts.serverSelectionMs,
-    socketTimeoutMS: timeouts.socketMs,
+    // The configured waits unless the URI names its own (the driver lets these options win over the URI's).
+    ...unlessInUri(uri, 'serverSelectionTimeoutMS', timeouts.serverSelectionMs),
+    ...unlessInUri(uri, 'socketTimeoutMS', timeouts.socketMs),
     connectTimeoutMS,
     heartbeatFrequencyMS,
     // Retryable writes stay on (the driver's default, and what Atlas URIs ask for): on a replica set a
@@ -61,4 +62,9 @@ export async function connectDatabase(
       await client.close();
     },
   };
+}
+
+/** `{ [option]: value }`, or nothing when the connection string sets the option itself. */
+function unlessInUri(uri: string, option: string, value: number): Record<string, number> {
+  return new RegExp(`[?&]${option}=`, 'i').test(uri) ? {} : { [option]: value };
 }

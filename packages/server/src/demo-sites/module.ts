@@ -1,7 +1,7 @@
 import type { Request, Response, NextFunction } from 'express';
 import type { ServerContext, ServerModule } from '../context.js';
 import { findUserByEmail } from '../accounts/index.js';
-import { renderBlogPage } from './blog-pages.js';
+import { renderBlogFeed, renderBlogPage } from './blog-pages.js';
 import { demoCreatorForHost } from './demo-people.js';
 import { renderWelcome } from './welcome-page.js';
 import { defineRoute } from '../http/route.js';
@@ -47,6 +47,9 @@ async function serveBlog(ctx: ServerContext, req: Request, res: Response, next: 
   const origin = `${req.protocol}://${req.get('host')}`;
   const serviceOrigin = new URL(ctx.config.publicUrl).origin;
   if (req.path === '/.well-known/flattr') return void res.type('text/plain').send(`${ownerId}\n`);
+  if (req.path === '/feed.atom') {
+    return void res.set('Cache-Control', 'no-cache').type('application/atom+xml; charset=utf-8').send(renderBlogFeed({ creator, origin, serviceUrl: ctx.config.publicUrl }));
+  }
   const post = req.path.startsWith('/posts/') ? creator.posts.find((p) => `/posts/${p.slug}` === req.path) : undefined;
   if (req.path !== '/' && !post) return void res.status(404).type('text/plain').send('Not found');
   res.set({

@@ -61,6 +61,7 @@ export function renderDemoPage(options: { publicUrl: string; scriptUrl: string; 
   <meta name="color-scheme" content="light dark">
   <title>Demo blog · Flattr</title>
   <link rel="stylesheet" href="/demo/demo.css">
+  <link rel="alternate" type="application/atom+xml" title="The demo blog" href="/demo/feed.atom">
   <script async src="${e(scriptUrl)}"></script>
 </head>
 <body>

@@ -2,10 +2,12 @@ import path from 'node:path';
 import express from 'express';
 import type { ServerModule } from '../context.js';
 import { escapeHtml } from '../pages/index.js';
-import { defaultBundleReader, widgetScriptUrls } from '../widget/index.js';
+import { defaultBundleReader, flattrLinkUrl, widgetScriptUrls } from '../widget/index.js';
+import { renderDemoFeed } from './demo-feed.js';
 import { DEMO_POSTS, demoPostUrl, renderDemoPage } from './demo-page.js';
 
 export { DEMO_POSTS, demoPostUrl, type DemoPost } from './demo-page.js';
+export { renderAtomFeed, type FeedEntry } from './demo-feed.js';
 
 /** A strict policy on purpose: the demo shows the widget working with no inline script or style. */
 const DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -45,6 +47,10 @@ export const demoModule: ServerModule = {
         next(error);
       }
     });
+    // The feed, with a rel="payment" link per entry (what feed readers and POST /v1/things/discover read).
+    app.get('/demo/feed.atom', (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=300').type('application/atom+xml; charset=utf-8').send(renderDemoFeed(ctx.config.publicUrl));
+    });
     // Each post has a page of its own, so a button's URL is a real page a reader can open.
     app.get('/demo/posts/:slug', (req, res, next) => {
       const post = DEMO_POSTS.find((p) => p.slug === req.params.slug);
@@ -54,6 +60,7 @@ export const demoModule: ServerModule = {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>${escapeHtml(post.title)} · Demo blog</title>
 <link rel="canonical" href="${escapeHtml(url)}"><link rel="stylesheet" href="/demo/demo.css">
+<link rel="payment" href="${escapeHtml(flattrLinkUrl(ctx.config.publicUrl, { url, title: post.title, creator: post.creator }))}">
 <script async src="/widget/flattr.js"></script></head>
 <body><div class="layout"><main><article class="post"><h2>${escapeHtml(post.title)}</h2>
 <p class="byline">by ${escapeHtml(post.creator)}</p><p>${escapeHtml(post.excerpt)}</p>

@@ -34,3 +34,23 @@ export function storedText(label: string, max: number, options: { min?: number; 
 export function isSingleLineText(value: string): boolean {
   return SINGLE_LINE.test(value);
 }
+
+/** A control character or a lone surrogate: what no stored single-line text may hold. */
+const NOT_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text read from someone else's document (a feed's titles, a payment link's
+ * query) made into text `storedText` accepts, for values the service offers
+ * on rather than refuses: control characters and line breaks become spaces,
+ * runs of whitespace one space, and the cut at `max` keeps a surrogate pair
+ * whole. May return ''.
+ */
+export function toSingleLineText(value: string, max: number): string {
+  let text = value.replace(NOT_SINGLE_LINE, ' ').replace(/\s+/g, ' ').trim();
+  if (text.length > max) {
+    text = text.slice(0, max);
+    if (/[\uD800-\uDBFF]$/.test(text)) text = text.slice(0, -1);
+    text = text.trimEnd();
+  }
+  return text;
+}

@@ -1,2 +1,1 @@
 export { publicPagesModule } from './module.js';
-export { confirmLink } from './public-pages.js';

@@ -1,10 +1,10 @@
 import { ObjectId } from 'mongodb';
-import type { ServerContext } from '../context.js';
 import { userNames } from '../accounts/index.js';
 import { collections, type ThingDoc, type UserDoc } from '../db/index.js';
 import { periodOf } from '../money/index.js';
 import { listSites } from '../sites/index.js';
 import { listOwnedThings } from '../things/index.js';
+import { flattrLinkUrl } from '../widget/index.js';
 import { card, creatorLink, html, thingLink, type PageRequest, type SafeHtml } from '../pages/index.js';
 
 /** The public pages load the widget from this service, which then asks for counts here: script and connect `'self'`. */
@@ -14,18 +14,22 @@ function widgetHead(page: PageRequest): SafeHtml {
   return html`<script async src="/widget/flattr.js" data-api="${page.ctx.config.publicUrl}"></script>`;
 }
 
-/** The confirm window as a page of its own: what the Flattr link does where the button's script does not run. */
-export function confirmLink(ctx: ServerContext, thing: { url: string; title?: string }): string {
-  return `/widget/confirm?${new URLSearchParams({ url: thing.url, ...(thing.title ? { title: thing.title } : {}), origin: new URL(ctx.config.publicUrl).origin })}`;
+/**
+ * The plain Flattr link (`/flattr?url=…&title=…`, src/widget): what every
+ * Flattr button without JavaScript falls back to, here as on any blog. It
+ * opens the confirm window as a full page and comes back to this page.
+ */
+function plainLink(page: PageRequest, thing: { url: string; title?: string }): string {
+  return flattrLinkUrl(page.ctx.config.publicUrl, { url: thing.url, title: thing.title || undefined });
 }
 
 /**
  * The Flattr button for a thing on our own pages: the widget's element, and
- * inside it a plain link to the confirm window, which is what shows where
- * JavaScript does not run (the element is then unknown markup).
+ * inside it the plain link, which is what shows where JavaScript does not
+ * run (the element is then unknown markup).
  */
 function flattrButton(page: PageRequest, thing: { url: string; title?: string }): SafeHtml {
-  return html`<flattr-button url="${thing.url}"${thing.title ? html` title="${thing.title}"` : ''} size="large" show-count><a class="button" href="${confirmLink(page.ctx, thing)}">${page.t('public.flattr')}</a></flattr-button>`;
+  return html`<flattr-button url="${thing.url}"${thing.title ? html` title="${thing.title}"` : ''} size="large" show-count><a class="button" rel="payment" href="${plainLink(page, thing)}">${page.t('public.flattr')}</a></flattr-button>`;
 }
 
 /** `/things/:id`, or `/things?url=` for a page nobody flattred yet (`thing` null). */
@@ -89,5 +93,5 @@ ${card('creator-things', t('public.creator.things'), things.length
 }
 
 function flattrButtonCompact(page: PageRequest, thing: ThingDoc): SafeHtml {
-  return html`<flattr-button url="${thing.url}" title="${thing.title}" size="compact"><a href="${confirmLink(page.ctx, thing)}" aria-label="${page.t('public.flattrTitle', { title: thing.title || thing.url })}">${page.t('public.flattr')}</a></flattr-button>`;
+  return html`<flattr-button url="${thing.url}" title="${thing.title}" size="compact"><a rel="payment" href="${plainLink(page, thing)}" aria-label="${page.t('public.flattrTitle', { title: thing.title || thing.url })}">${page.t('public.flattr')}</a></flattr-button>`;
 }

@@ -19,12 +19,16 @@ export interface SafeFetchOptions {
   maxRedirects?: number;
   /** Resolves a host name to every address it has (injectable for tests). */
   resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
+  /** The `Accept` header (default: HTML, then plain text). */
+  accept?: string;
 }
 
 export interface FetchedText {
   /** The URL that answered (after redirects). */
   url: string;
   status: number;
+  /** The `Content-Type` header as sent (empty when there was none). */
+  contentType: string;
   body: string;
   /** The body was longer than `maxBytes` and was cut there. */
   truncated: boolean;
@@ -48,7 +52,7 @@ export const FETCH_DEFAULTS = { timeoutMs: 5000, maxBytes: 64 * 1024, maxRedirec
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * GETs a URL for site verification without letting it reach the server's
+ * GETs a URL for site verification (and feed discovery) without letting it reach the server's
  * own network (SSRF). For the first request and every redirect it resolves
  * the host itself, refuses it if ANY of its addresses is not allowed (a
  * host that mixes public and private records is an attack), and then
@@ -67,7 +71,7 @@ export async function safeFetchText(url: string, options: SafeFetchOptions): Pro
     let current = parseTarget(url);
     for (let redirects = 0; ; redirects += 1) {
       const pinned = await withDeadline(checkedAddress(current, resolve, options.allowAddress), controller.signal, timeoutMs);
-      const response = await request(current, pinned, controller.signal, timeoutMs);
+      const response = await request(current, pinned, controller.signal, timeoutMs, options.accept ?? DEFAULT_ACCEPT);
       const location = response.headers.location;
       if (REDIRECTS.has(response.statusCode ?? 0) && location) {
         response.destroy();
@@ -76,7 +80,8 @@ export async function safeFetchText(url: string, options: SafeFetchOptions): Pro
         continue;
       }
       const { body, truncated } = await readBody(response, maxBytes, controller.signal, timeoutMs);
-      return { url: current.href, status: response.statusCode ?? 0, body, truncated };
+      const contentType = response.headers['content-type'] ?? '';
+      return { url: current.href, status: response.statusCode ?? 0, contentType, body, truncated };
     }
   } finally {
     clearTimeout(timer);
@@ -140,7 +145,9 @@ function bareHostname(target: URL): string {
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
-function request(target: URL, pinned: ResolvedAddress, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
+const DEFAULT_ACCEPT = 'text/html, text/plain;q=0.9, */*;q=0.5';
+
+function request(target: URL, pinned: ResolvedAddress, signal: AbortSignal, timeoutMs: number, accept: string): Promise<IncomingMessage> {
   // Always answers with the address we checked, whatever the socket asks (Node 20 may ask for `all`).
   const lookup: LookupFunction = (_hostname, opts, callback) => {
     if (opts.all) (callback as (e: null, a: ResolvedAddress[]) => void)(null, [pinned]);
@@ -154,7 +161,7 @@ function request(target: URL, pinned: ResolvedAddress, signal: AbortSignal, time
       port: target.port || undefined,
       path: `${target.pathname}${target.search}`,
       method: 'GET',
-      headers: { accept: 'text/html, text/plain;q=0.9, */*;q=0.5', 'user-agent': 'FlattrSiteVerifier/1.0' },
+      headers: { accept, 'user-agent': 'FlattrSiteVerifier/1.0' },
       lookup,
       agent: false,
       signal,

@@ -27,6 +27,9 @@ export function livedInDemoEnv(stripeMockUrl: string): Record<string, string> {
   };
 }
 
+/** A page on a site nobody verified, as a blog's button or plain link names it. */
+const CONFIRMED_THING = { url: 'https://new.example/post', title: 'A new post', creator: 'Sam' };
+
 /** Every page of the service a person sees, with who sees it (the browser tests and the screenshots go through this list). */
 export const DEMO_PAGES: ReadonlyArray<{ name: string; viewer: DemoViewer; path: (demo: LivedInDemo) => string }> = [
   { name: 'welcome', viewer: 'anonymous', path: () => '/welcome' },
@@ -38,6 +41,9 @@ export const DEMO_PAGES: ReadonlyArray<{ name: string; viewer: DemoViewer; path:
   { name: 'thing', viewer: 'anonymous', path: (d) => `/things/${d.thingId}` },
   { name: 'thing-by-url', viewer: 'anonymous', path: () => `/things?url=${encodeURIComponent('https://new.example/post')}` },
   { name: 'creator-profile', viewer: 'anonymous', path: (d) => `/creators/${d.adaId}` },
+  // The confirm window as the button opens it, and as the full page the plain /flattr link (no script on the page) leads to.
+  { name: 'confirm-window', viewer: 'reader', path: () => `/widget/confirm?${new URLSearchParams({ ...CONFIRMED_THING, origin: 'https://new.example' })}` },
+  { name: 'confirm-full-page', viewer: 'reader', path: () => `/flattr?${new URLSearchParams(CONFIRMED_THING)}` },
   { name: 'account', viewer: 'reader', path: () => '/account' },
   { name: 'account-card-topup-succeeded', viewer: 'reader', path: (d) => `/account?checkout=${d.checkouts.succeeded}` },
   { name: 'account-card-topup-expired', viewer: 'reader', path: (d) => `/account?checkout=${d.checkouts.expired}` },

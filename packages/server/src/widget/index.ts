@@ -2,12 +2,14 @@ import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import type { ServerModule } from '../context.js';
 import { confirmRoutes } from './confirm/confirm-routes.js';
+import { flattrLinkRoutes } from './confirm/flattr-link.js';
 import { bundleRoutes } from './serve-bundle.js';
 import { translationRoutes } from './serve-translations.js';
-import { createBundleReader, DEFAULT_BUNDLE_PATH, type BundleReader } from './widget-bundle.js';
+import { createBundleReader, DEFAULT_BUNDLE_PATH, lazyPathBeside, type BundleReader } from './widget-bundle.js';
 
 export { createBundleReader, widgetScriptUrls, DEFAULT_BUNDLE_PATH, type BundleReader, type WidgetBundle } from './widget-bundle.js';
 export { CONFIRM_CSP } from './confirm/confirm-routes.js';
+export { flattrLinkUrl, returnTarget } from './confirm/flattr-link.js';
 export { parseConfirmInput, isExactHttpOrigin, type ConfirmInput } from './confirm/confirm-input.js';
 export type { FlattrResultMessage } from './confirm/confirm-pages.js';
 
@@ -31,11 +33,12 @@ const keepOpenerOnTheWayToConfirm: RequestHandler = (req, res, next) => {
 };
 
 /**
- * The script-tag bundle (`/widget/flattr.js`, versioned URL), its translations (`/widget/i18n/<lang>.json`)
- * and the confirm window (`/widget/confirm`).
+ * The script-tag bundle (`/widget/flattr.js`, versioned URL, and its second file `flattr-lazy.js`), its translations (`/widget/i18n/<lang>.json`)
+ * the confirm window (`/widget/confirm`) and the plain link to it (`/flattr`).
  */
 export function createWidgetModule(options: { bundlePath?: string; translationsDir?: string } = {}): ServerModule {
   const readBundle = options.bundlePath ? createBundleReader(options.bundlePath) : defaultBundleReader;
+  const readLazy = createBundleReader(lazyPathBeside(options.bundlePath ?? DEFAULT_BUNDLE_PATH));
   return {
     name: 'widget',
     // The confirm window's stylesheet and its one script (CSP `'self'` only).
@@ -43,7 +46,7 @@ export function createWidgetModule(options: { bundlePath?: string; translationsD
       app.use('/widget/static', express.static(STATIC_DIR, { index: false, maxAge: '5m', fallthrough: true }));
       app.use(['/account/login', '/account/signup'], keepOpenerOnTheWayToConfirm);
     },
-    routes: (ctx) => [...bundleRoutes(readBundle), ...translationRoutes(options.translationsDir), ...confirmRoutes(ctx)],
+    routes: (ctx) => [...bundleRoutes(readBundle, readLazy), ...translationRoutes(options.translationsDir), ...confirmRoutes(ctx), ...flattrLinkRoutes(ctx)],
   };
 }
 

@@ -11,7 +11,7 @@ const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
  * reach pages within minutes) and `GET /widget/v/<hash>/flattr.js` (the same
  * bytes under a content-addressed URL, cached for a year).
  */
-export function bundleRoutes(readBundle: BundleReader): AnyRouteSpec[] {
+export function bundleRoutes(readBundle: BundleReader, readLazy: BundleReader): AnyRouteSpec[] {
   const jsResponses = {
     200: { description: 'The script-tag loader (minified IIFE)', contentType: 'text/javascript' },
     304: { description: 'Not modified (If-None-Match matched the ETag)' },
@@ -47,6 +47,37 @@ export function bundleRoutes(readBundle: BundleReader): AnyRouteSpec[] {
           return;
         }
         sendBundle(res, bundle, IMMUTABLE_CACHE, req.get('if-none-match'));
+      },
+    }),
+    // The loader's second file, fetched by `import('./flattr-lazy.js?v=…')` from beside flattr.js (module
+    // scripts are fetched with CORS, hence the same open headers): the click flow, old markup, commands.
+    defineRoute({
+      method: 'get',
+      path: '/widget/flattr-lazy.js',
+      summary: 'The part of the loader fetched on the first click or for old markup and commands (short cache)',
+      tags: ['widget'],
+      responses: jsResponses,
+      handler: async ({ req, res }) => {
+        sendBundle(res, await readLazy(), SHORT_CACHE, req.get('if-none-match'));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/widget/v/:hash/flattr-lazy.js',
+      summary: 'The same beside a versioned loader (`hash` is the loader\'s): immutable, cached for a year',
+      tags: ['widget'],
+      params: z.object({ hash: z.string().regex(/^[0-9a-f]{16}$/, 'must be the 16 hex digits of a build') }),
+      responses: {
+        ...jsResponses,
+        302: { description: 'Beside an older loader: to /widget/flattr-lazy.js (this server keeps only the current build)' },
+      },
+      handler: async ({ req, res, params }) => {
+        // The loader's hash names the build, and so this file too (the loader names it by its content hash).
+        if (params.hash !== (await readBundle()).hash) {
+          res.set('Cache-Control', 'no-store').redirect(302, '/widget/flattr-lazy.js');
+          return;
+        }
+        sendBundle(res, await readLazy(), IMMUTABLE_CACHE, req.get('if-none-match'));
       },
     }),
   ];

@@ -10,6 +10,11 @@ import { AppError } from '../errors/index.js';
  */
 export const DEFAULT_BUNDLE_PATH = path.resolve(import.meta.dirname, '..', '..', '..', 'widget', 'dist', 'flattr.js');
 
+/** The loader's second file, which the build writes beside it (`flattr-lazy.js`). */
+export function lazyPathBeside(bundlePath: string): string {
+  return path.join(path.dirname(bundlePath), 'flattr-lazy.js');
+}
+
 export interface WidgetBundle {
   body: Buffer;
   /** First 16 hex digits of the sha256 of the body: names the versioned URL and the ETag. */

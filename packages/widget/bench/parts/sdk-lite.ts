@@ -1,4 +1,4 @@
-// Size benchmark part: what the widget takes from the SDK (its lean internal entry).
-import { createCountsBatcher, createFlattr } from '@flattr/sdk/lite-core';
+// Size benchmark part: what the widget's first file takes from the SDK (its lean internal entry).
+import { confirmUrl, countsBatcherWith, httpError, openConfirmWindow } from '@flattr/sdk/lite-core';
 
-Object.assign(globalThis, { sdkParts: [createCountsBatcher, createFlattr] });
+Object.assign(globalThis, { sdkParts: [confirmUrl, countsBatcherWith, httpError, openConfirmWindow] });

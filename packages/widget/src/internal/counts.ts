@@ -1,17 +1,16 @@
-import { createCountsBatcher, type Counts } from '@flattr/sdk/lite-core';
-
-type Batcher = ReturnType<typeof createCountsBatcher>;
+import { countsBatcherWith, httpError, type Counts, type CountsBatcher } from '@flattr/sdk/lite-core';
 
 // One batcher per service: every button on the page asking in the same tick shares one request per 100 URLs.
-const batchers = new Map<string, Batcher>();
+const batchers = new Map<string, CountsBatcher>();
 
-export function countsFor(apiOrigin: string, url: string, signal?: AbortSignal): Promise<Counts> {
+/**
+ * The count of `url` on the service at `apiOrigin`. Not abortable: a button that stops caring (removed, or its
+ * URL changed) ignores the answer, and the batch it shares with the other buttons goes on anyway.
+ */
+export function countsFor(apiOrigin: string, url: string): Promise<Counts> {
   let batcher = batchers.get(apiOrigin);
-  if (!batcher) {
-    batcher = createCountsBatcher({ baseUrl: apiOrigin, maxBatch: 100 });
-    batchers.set(apiOrigin, batcher);
-  }
-  return batcher.get(url, signal ? { signal } : undefined);
+  if (!batcher) batchers.set(apiOrigin, (batcher = countsBatcherWith({ baseUrl: apiOrigin }, httpError, (promise) => promise)));
+  return batcher.get(url);
 }
 
 /** Forgets cached counts (after a flattr, the next read must not be the stale cached one). */

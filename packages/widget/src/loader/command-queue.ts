@@ -36,14 +36,19 @@ export function installCommandQueue(win: Window = window): void {
   const existing = win.flattr as CommandQueue | undefined;
   if (existing?.loaded) return;
   const queue = (Array.isArray(existing) ? existing : []) as Command[] & { loaded?: true };
-  const pending = queue.splice(0);
-  // Own properties on the array: `loaded` marks it live for a second loader, `push` runs at once.
+  // An own property on the array: `loaded` marks it live for a second loader.
   queue.loaded = true;
+  win.flattr = queue;
+  runQueue(queue);
+}
+
+/** Runs the commands waiting in `queue`, then replaces its `push` so that later commands run at once. */
+export function runQueue(queue: Command[]): void {
+  const pending = queue.splice(0);
   queue.push = (...commands: Command[]) => {
     commands.forEach(runCommand);
     return queue.length;
   };
-  win.flattr = queue;
   pending.forEach(runCommand);
 }
 

@@ -27,17 +27,20 @@ export function renderConfirmPage(options: {
 <h1 id="question">Flattr ${thing}${by}?</h1>
 <dl class="facts">
   <dt>Page</dt><dd class="url">${input.url}</dd>
-  <dt>Asked by</dt><dd class="origin">${input.origin}</dd>
+  ${input.returnTo
+    ? html`<dt>Then back to</dt><dd class="return">${input.returnTo}</dd>`
+    : html`<dt>Asked by</dt><dd class="origin">${input.origin}</dd>`}
 </dl>
 ${input.creator ? html`<p class="muted">“${input.creator}” is the creator as this site names them; the money goes to the verified owner of the page.</p>` : ''}
 ${alreadyFlattred ? html`<p class="muted already">You already flattred this page this month; another click does not count twice.</p>` : ''}
 <form method="post" action="/widget/confirm" aria-labelledby="question">
-  ${hidden('url', input.url)}${hidden('title', input.title)}${hidden('creator', input.creator)}${hidden('origin', input.origin)}
+  ${hidden('url', input.url)}${hidden('title', input.title)}${hidden('creator', input.creator)}${input.returnTo ? hidden('return', input.returnTo) : hidden('origin', input.origin)}
   <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
-  ${oneClick ? html`<label class="check"><input type="checkbox" name="oneClick" value="1" aria-describedby="one-click-hint"> One click on this site (${input.origin})</label>
+  ${input.returnTo ? '' : oneClick ? html`<label class="check"><input type="checkbox" name="oneClick" value="1" aria-describedby="one-click-hint"> One click on this site (${input.origin})</label>
   <p class="muted hint" id="one-click-hint">Buttons on ${input.origin} may then flattr its pages at once, without this window, up to <strong class="cap">${oneClick.monthlyCap}</strong> flattrs a month. Change the number or take it back in your settings.</p>`
     : html`<p class="muted hint">One click is offered only for pages on the site that asks (${input.origin}).</p>`}
   <button type="submit" class="flattr" autofocus>Flattr</button>
+  ${input.returnTo ? html`<a class="cancel" href="${input.returnTo}">Cancel</a>` : ''}
 </form>
 <p class="muted">Signed in as ${readerName} · <a href="/settings" target="_blank" rel="noopener">Settings</a></p>`);
 }
@@ -46,14 +49,22 @@ ${alreadyFlattred ? html`<p class="muted already">You already flattred this page
  * The page after the POST. Its data sits in a JSON block (never executed) and
  * the external script posts it to `window.opener` for exactly `origin`.
  */
-export function renderResultPage(options: { origin: string; message: FlattrResultMessage; title: string | undefined }): string {
-  const { origin, message, title } = options;
+export function renderResultPage(options: { origin: string; message: FlattrResultMessage; title: string | undefined; returnTo?: string }): string {
+  const { origin, message, title, returnTo } = options;
   const heading = message.ok
     ? html`<h1>Flattred${title ? html` <q>${title}</q>` : ''}</h1>
 <p>${message.count === 1 ? '1 flattr' : `${message.count} flattrs`} so far. Thank you!</p>
 ${message.siteToken ? html`<p class="muted">One click is on for ${origin}.</p>` : ''}`
     : html`<h1>Not flattred</h1>
 <p class="error" data-code="${message.code}">${message.detail}</p>`;
+  if (returnTo) {
+    // The full-page flow: no window to post to, a link back instead of a Close button.
+    return page(message.ok ? 'Flattred' : 'Not flattred', html`
+<div class="result" data-ok="${String(message.ok)}">
+${heading}
+<p><a class="back" href="${returnTo}" autofocus>Back to ${returnTo}</a></p>
+</div>`);
+  }
   // `<` escaped so that no value can end the script element early.
   const data = JSON.stringify({ origin, message }).replace(/</g, '\\u003c');
   return page(message.ok ? 'Flattred' : 'Not flattred', html`
@@ -64,12 +75,12 @@ ${heading}
 }
 
 /** A page for input the window cannot act on (bad origin or url, failed CSRF check). */
-export function renderProblemPage(options: { title: string; detail: string; code: string }): string {
+export function renderProblemPage(options: { title: string; detail: string; code: string; inWindow?: boolean }): string {
   return page(options.title, html`
 <div class="result" data-ok="false">
 <h1>${options.title}</h1>
 <p class="error" data-code="${options.code}">${options.detail}</p>
-<p><button type="button" id="close" class="secondary">Close</button></p>
+${options.inWindow === false ? '' : html`<p><button type="button" id="close" class="secondary">Close</button></p>`}
 </div>`);
 }
 

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { ObjectId } from 'mongodb';
 import type { ServerContext } from '../../context.js';
 import { collections } from '../../db/index.js';
@@ -26,6 +27,17 @@ const htmlResponses = (extra: Record<number, string>) => Object.fromEntries(
   Object.entries(extra).map(([status, description]) => [Number(status), { description, contentType: 'text/html' }]),
 );
 
+/**
+ * The confirm form's fields as its page posts them, documented like every
+ * form's (and so counted by the input-refusal coverage test). The checks that
+ * matter are `parseConfirmInput`'s, which answer with a page naming the field;
+ * this only bounds their size and type.
+ */
+const formText = z.string().max(4000).optional();
+const confirmForm = z.object({
+  url: formText, title: formText, creator: formText, origin: formText, return: formText, oneClick: formText, [CSRF_FIELD]: formText,
+});
+
 export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
   return [
     defineRoute({
@@ -36,11 +48,11 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       responses: htmlResponses({
         200: 'The confirm form (CSRF-protected); nothing is recorded by this GET',
         303: 'No session: to the login page, coming back here afterwards',
-        400: 'Bad url or origin',
+        400: 'Bad url, origin or return (`return` instead of `origin`: the full-page flow of the plain /flattr link)',
       }),
       handler: async ({ req, res }) => {
         setConfirmHeaders(res);
-        const input = readInput(req.query, res);
+        const input = readInput(ctx, req.query, res);
         if (!input) return;
         const session = await sessionFromRequest(ctx, req);
         if (!session) return redirectToLogin(res, input);
@@ -49,9 +61,10 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
           csrfToken: session.csrfToken,
           readerName: session.user.name || session.user.email,
           alreadyFlattred: await flattredThisPeriod(ctx, session.userId, input.url),
-          // One click is offered only where a site token could be used: for a page on the asking site.
-          oneClick: isOnOrigin(input.url, input.origin) ? { monthlyCap: await monthlyCapFor(ctx, session.userId, input.origin) } : undefined,
-        }), SECURITY);
+          // One click is offered only where a site token could be used: for a page on the asking site, in a window.
+          oneClick: !input.returnTo && isOnOrigin(input.url, input.origin) ? { monthlyCap: await monthlyCapFor(ctx, session.userId, input.origin) } : undefined,
+          // Browsers check a form's redirect against form-action: the full page's form ends on the thing's site.
+        }), input.returnTo ? { ...SECURITY, formAction: [input.origin] } : SECURITY);
       },
     }),
     defineRoute({
@@ -59,15 +72,16 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
       path: '/widget/confirm',
       summary: 'The reader\'s confirmation: records the flattr, optionally issues a site token, posts the result to the opener (HTML)',
       tags: ['widget'],
+      body: confirmForm,
       responses: htmlResponses({
         200: 'The result page; its script posts `flattr:result` to the opener for exactly `origin` and closes',
-        303: 'No session: to the login page',
-        400: 'Bad url or origin',
+        303: 'No session: to the login page; in the full-page flow (`return`), after a recorded flattr: back to `return`',
+        400: 'Bad url, origin or return',
         403: 'Missing or wrong CSRF token (`csrf_failed`): nothing is recorded',
       }),
       handler: async ({ req, res }) => {
         setConfirmHeaders(res);
-        const input = readInput(req.body ?? {}, res);
+        const input = readInput(ctx, req.body ?? {}, res);
         if (!input) return;
         const session = await sessionFromRequest(ctx, req);
         if (!session) return redirectToLogin(res, input);
@@ -79,8 +93,12 @@ export function confirmRoutes(ctx: ServerContext): AnyRouteSpec[] {
           }), { ...SECURITY, status: 403 });
           return;
         }
-        const { status, message } = await confirm(ctx, session.userId, input, (req.body as Record<string, unknown>).oneClick === '1');
-        sendPage(res, renderResultPage({ origin: input.origin, message, title: input.title }), { ...SECURITY, status });
+        // A site token only reaches a page through the window's postMessage: the full-page flow never issues one.
+        const oneClick = !input.returnTo && (req.body as Record<string, unknown>).oneClick === '1';
+        const { status, message } = await confirm(ctx, session.userId, input, oneClick);
+        // The full-page flow goes straight back to the page once the flattr is recorded.
+        if (input.returnTo && message.ok) return void res.redirect(303, input.returnTo);
+        sendPage(res, renderResultPage({ origin: input.origin, message, title: input.title, returnTo: input.returnTo }), { ...SECURITY, status });
       },
     }),
   ];
@@ -116,7 +134,7 @@ async function confirm(ctx: ServerContext, readerId: string, input: ConfirmInput
 }
 
 /** Headers `sendPage` does not set (it sets CSP, X-Frame-Options, no-store): also on redirects. */
-function setConfirmHeaders(res: Response): void {
+export function setConfirmHeaders(res: Response): void {
   res.set({
     'Cache-Control': 'no-store',
     // The window must keep its `opener` to post the result back: a stricter
@@ -125,15 +143,19 @@ function setConfirmHeaders(res: Response): void {
   });
 }
 
-function readInput(raw: unknown, res: Response): ConfirmInput | undefined {
+const INPUT_CODES: Record<string, string> = { origin: 'invalid_origin', url: 'invalid_url', return: 'invalid_return' };
+
+/** The validated input, or undefined after answering 400 with a page that names the bad field. */
+export function readInput(ctx: ServerContext, raw: unknown, res: Response, inWindow = true): ConfirmInput | undefined {
   try {
-    return parseConfirmInput(raw);
+    return parseConfirmInput(raw, ctx.config.publicUrl);
   } catch (error) {
     if (!(error instanceof ConfirmInputError)) throw error;
     sendPage(res, renderProblemPage({
       title: 'This button cannot be flattred',
-      code: error.field === 'origin' ? 'invalid_origin' : error.field === 'url' ? 'invalid_url' : 'validation_failed',
+      code: INPUT_CODES[error.field] ?? 'validation_failed',
       detail: error.message,
+      inWindow,
     }), { ...SECURITY, status: 400 });
     return undefined;
   }

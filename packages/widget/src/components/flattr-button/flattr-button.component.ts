@@ -1,17 +1,20 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { createFlattr } from '@flattr/sdk/lite-core';
 import type { FlattrErrorDetail } from '../../events/flattr-error.js';
 import type { FlattrSuccessDetail } from '../../events/flattr-success.js';
 import '../../events/flattr-click.js';
 import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
-import { awaitConfirmResult, confirmUrl, openConfirmWindow, type ConfirmRequest } from '../../internal/confirm-window.js';
+import type { ClickOutcome } from '../../internal/click-flow.js';
+import { confirmUrl, openConfirmWindow } from '@flattr/sdk/lite-core';
 import { clearCounts, countsFor } from '../../internal/counts.js';
 import { emit } from '../../internal/emit.js';
 import { readDataAttributes, setMissingAttributes, toLangTag } from '../../internal/legacy.js';
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
-import { getSiteToken, isFlattred, rememberFlattred, setSiteToken } from '../../internal/storage.js';
+import { loadClickFlow } from '../../internal/load-click-flow.js';
+import { BEYOND_TOKEN_CODES } from '../../internal/site-token-codes.js';
+import { getSiteToken, isFlattred } from '../../internal/storage.js';
+import { VERSION } from '../../version.js';
 import styles from './flattr-button.styles.js';
 
 export type FlattrButtonSize = 'compact' | 'large';
@@ -19,9 +22,6 @@ export type FlattrButtonState = 'loading' | 'ready' | 'flattred' | 'needs-login'
 
 // Window results that mean "the reader is not logged in": the button then offers to log in.
 const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
-// A site token that is fine but does not cover this click (the site's monthly cap is used up, or the thing
-// lives on another site): keep it and ask the reader in the window this time.
-const BEYOND_TOKEN_CODES = ['site_cap_reached', 'thing_not_on_site'];
 
 /**
  * @summary A Flattr button: the reader clicks, confirms once in a window on the Flattr service, and the
@@ -50,6 +50,9 @@ const BEYOND_TOKEN_CODES = ['site_cap_reached', 'thing_not_on_site'];
  * @cssproperty --flattr-font-size - Font size.
  */
 export default class FlattrButton extends LitElement {
+  /** This element's version: a page that loads two different ones is warned in the console. */
+  static readonly version: string = VERSION;
+
   static override styles = styles;
 
   // Declared without decorators: the decorator helpers cost ~0.5 KB in the script-tag bundle.
@@ -65,7 +68,7 @@ export default class FlattrButton extends LitElement {
     button: {},
     category: {},
     tags: {},
-    state: { reflect: true },
+    _state: { state: true },
     count: { state: true },
     _announcement: { state: true },
     _fallbackHref: { state: true },
@@ -110,8 +113,15 @@ export default class FlattrButton extends LitElement {
   /** Old vocabulary: comma-separated tags (accepted for compatibility; not sent). */
   tags = '';
 
-  /** Where the button is: loading, ready, flattred (this month), needs-login, or error. Read-only. */
-  state: FlattrButtonState = 'loading';
+  private _state: FlattrButtonState = 'loading';
+
+  /**
+   * Where the button is: loading, ready, flattred (this month), needs-login, or error. Read-only (a getter; the
+   * `state` attribute mirrors it for styling, and setting that attribute changes nothing).
+   */
+  get state(): FlattrButtonState {
+    return this._state;
+  }
 
   /** The thing's flattr count, once loaded (null before, or without `show-count`). */
   count: number | null = null;
@@ -160,7 +170,7 @@ export default class FlattrButton extends LitElement {
     setMissingAttributes(this, { ...legacy, language: null, hidden: null, lang: legacy.language && toLangTag(legacy.language) });
     super.connectedCallback();
     // Re-attached after a move: pick up where the lazy count left off.
-    if (this.hasUpdated && this.state === 'loading' && !this._pending) this._setUp();
+    if (this.hasUpdated && this._state === 'loading' && !this._pending) this._setUp();
   }
 
   override disconnectedCallback(): void {
@@ -188,10 +198,10 @@ export default class FlattrButton extends LitElement {
     }
     if (!this.showCount) {
       this.count = null;
-      this.state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
+      this._state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
       return;
     }
-    this.state = 'loading';
+    this._state = 'loading';
     this._stopObserving = whenNearViewport(this, () => void this._loadCount());
   }
 
@@ -200,13 +210,13 @@ export default class FlattrButton extends LitElement {
     if (!origin) return;
     const abort = new AbortController();
     this._countsAbort = abort;
-    this.state = 'loading';
+    this._state = 'loading';
     try {
-      const counts = await countsFor(origin, this.effectiveUrl, abort.signal);
+      const counts = await countsFor(origin, this.effectiveUrl);
       if (abort.signal.aborted) return;
       this.count = counts.count;
       this.thingId = counts.thingId;
-      this.state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
+      this._state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
     } catch (error) {
       if (abort.signal.aborted) return;
       this._fail(errorDetail(error, 'counts_failed'), 'counts');
@@ -217,8 +227,8 @@ export default class FlattrButton extends LitElement {
     const path = event.composedPath();
     const onHost = path[0] === this;
     if (!onHost && !path.includes(this.renderRoot.querySelector('button')!)) return; // clicks on the count or the fallback link
-    if (this._pending || this.state === 'flattred' || this.state === 'loading') return;
-    if (this.state === 'error' && this._retryAction === 'counts') {
+    if (this._pending || this._state === 'flattred' || this._state === 'loading') return;
+    if (this._state === 'error' && this._retryAction === 'counts') {
       if (this.apiOrigin) void this._loadCount();
       return;
     }
@@ -232,30 +242,30 @@ export default class FlattrButton extends LitElement {
       detail: { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator, via, trusted: event.isTrusted },
     });
     if (clickEvent.defaultPrevented) return;
-    if (token) void this._flattrWithToken(origin, token);
-    else void this._flattrInWindow(origin);
+    if (token) this._flattrWithToken(origin, token);
+    else this._flattrInWindow(origin);
   }
 
   private _handleFallbackClick(event: MouseEvent): void {
     const origin = this.apiOrigin;
     if (!origin) return;
     // Opening as a tab from the link's own click; if that is blocked too, the link navigates by itself.
-    const popup = openConfirmWindow(this._confirmRequest(origin), true);
+    const popup = openConfirmWindow(this._confirmUrl(origin), true);
     if (!popup) return;
     event.preventDefault();
-    void this._flattrInWindow(origin, popup);
+    this._flattrInWindow(origin, popup);
   }
 
-  private _confirmRequest(origin: string): ConfirmRequest {
-    return { api: origin, url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator };
+  private _confirmUrl(origin: string): string {
+    return confirmUrl(origin, { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator });
   }
 
-  /** The window path. Runs synchronously up to `window.open` so the popup counts as the reader's gesture. */
-  private async _flattrInWindow(origin: string, alreadyOpen?: Window): Promise<void> {
-    const request = this._confirmRequest(origin);
-    const popup = alreadyOpen ?? openConfirmWindow(request);
+  /** The window path. Opens the window synchronously, so that it counts as the reader's gesture. */
+  private _flattrInWindow(origin: string, alreadyOpen?: Window): void {
+    const url = this._confirmUrl(origin);
+    const popup = alreadyOpen ?? openConfirmWindow(url);
     if (!popup) {
-      this._fallbackHref = confirmUrl(request);
+      this._fallbackHref = url;
       this._fail(
         { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: this._fallbackHref },
         'click',
@@ -263,53 +273,57 @@ export default class FlattrButton extends LitElement {
       return;
     }
     this._fallbackHref = null;
-    const previous = this.state;
-    this._pending = true;
-    this.state = 'loading';
-    this._confirmAbort = new AbortController();
-    const result = await awaitConfirmResult(popup, origin, this._confirmAbort.signal);
-    this._pending = false;
-    if (!result) {
-      this.state = previous; // closed without a result: the reader changed their mind
-    } else if (result.ok) {
-      if (result.siteToken) setSiteToken(origin, result.siteToken);
-      this._succeed(origin, result.thingId, result.count, result.period, result.flattrId, 'window');
-    } else {
-      // Not logged in: the button offers to log in (a click opens the window again).
-      const state = LOGIN_CODES.includes(result.code) ? 'needs-login' : 'error';
-      this._fail({ code: result.code, message: result.detail ?? result.code }, 'click', state);
-    }
+    const abort = (this._confirmAbort = new AbortController());
+    // The code that waits for the result arrives with this click: keep what the window posts meanwhile.
+    const early: MessageEvent[] = [];
+    const keep = (event: MessageEvent) => event.source === popup && early.push(event);
+    addEventListener('message', keep);
+    void this._settle(origin, 'window', (flow) => {
+      removeEventListener('message', keep);
+      return flow.resultFromWindow(popup, origin, abort.signal, early);
+    });
   }
 
-  /** The one-click path: the reader granted this site a token earlier. */
-  private async _flattrWithToken(origin: string, token: string): Promise<void> {
-    const previous = this.state;
+  /** The one-click path: the reader granted this site a token earlier. Empty title or creator: not sent. */
+  private _flattrWithToken(origin: string, token: string): void {
+    const input = { url: this.effectiveUrl, title: this.effectiveTitle || undefined, creator: this.effectiveCreator || undefined };
+    void this._settle(origin, 'site-token', (flow) => flow.flattrWithToken(origin, token, input));
+  }
+
+  /**
+   * Loading while a flattr runs (its code arrives with the first click), then one end: flattred, back where it
+   * was (the window closed without a result), or failed. A refused site token is forgotten and the window opens.
+   */
+  private async _settle(
+    origin: string,
+    via: FlattrSuccessDetail['via'],
+    run: (flow: Awaited<ReturnType<typeof loadClickFlow>>) => Promise<ClickOutcome | null>,
+  ): Promise<void> {
+    const previous = this._state;
     this._pending = true;
-    this.state = 'loading';
+    this._state = 'loading';
+    let outcome: ClickOutcome | null;
     try {
-      // Empty title or creator: not sent (JSON leaves out undefined).
-      const input = { url: this.effectiveUrl, title: this.effectiveTitle || undefined, creator: this.effectiveCreator || undefined };
-      const { status, flattr } = await createFlattr({ baseUrl: origin, token }, input);
-      this._pending = false;
-      const count = flattr.thing?.flattrCount ?? (this.count ?? 0) + (status === 201 ? 1 : 0);
-      this._succeed(origin, flattr.thingId ?? null, count, flattr.period, flattr.id ?? null, 'site-token');
+      outcome = await run(await loadClickFlow());
     } catch (error) {
-      this._pending = false;
-      const detail = errorDetail(error);
-      if (BEYOND_TOKEN_CODES.includes(detail.code)) {
-        this.state = previous;
-        void this._flattrInWindow(origin);
-        return;
-      }
-      if (detail.status === 401 || detail.status === 403) {
-        // Revoked, expired, or bound to another origin: forget it and ask the reader in the window instead.
-        setSiteToken(origin, null);
-        this.state = 'needs-login';
-        void this._flattrInWindow(origin);
-        return;
-      }
-      this.state = previous;
-      this._fail(detail, 'click');
+      outcome = errorDetail(error);
+    }
+    this._pending = false;
+    if (!outcome) {
+      this._state = previous; // closed without a result: the reader changed their mind
+    } else if (outcome.ok) {
+      this._succeed(origin, outcome.thingId, outcome.count ?? this.count ?? 0, outcome.period, outcome.flattrId, via);
+    } else if (via === 'site-token' && BEYOND_TOKEN_CODES.includes(outcome.code)) {
+      // The token is fine but does not cover this click (kept): the reader confirms this one in the window.
+      this._state = previous;
+      this._flattrInWindow(origin);
+    } else if (via === 'site-token' && (outcome.status === 401 || outcome.status === 403)) {
+      // Revoked, expired, or bound to another origin (the click flow forgot it): ask the reader in the window instead.
+      this._state = 'needs-login';
+      this._flattrInWindow(origin);
+    } else {
+      // Not logged in: the button offers to log in (a click opens the window again).
+      this._fail(outcome, 'click', LOGIN_CODES.includes(outcome.code) ? 'needs-login' : 'error');
     }
   }
 
@@ -322,17 +336,16 @@ export default class FlattrButton extends LitElement {
     via: FlattrSuccessDetail['via'],
   ): void {
     const detail: FlattrSuccessDetail = { url: this.effectiveUrl, thingId, count, period, flattrId, via };
-    rememberFlattred(origin, detail.url, period);
     clearCounts(origin);
     this.count = detail.count;
     this.thingId = detail.thingId;
-    this.state = 'flattred';
+    this._state = 'flattred';
     this._announcement = formatCount(this._language, detail.count);
     emit(this, 'flattr-success', { detail });
   }
 
   private _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state: FlattrButtonState = 'error'): void {
-    this.state = state;
+    this._state = state;
     this._retryAction = retry;
     emit(this, 'flattr-error', { detail });
   }
@@ -344,6 +357,11 @@ export default class FlattrButton extends LitElement {
     if (!origin) return;
     clearCounts(origin);
     this._setUp();
+  }
+
+  protected override updated(): void {
+    // The attribute mirrors the state for styling (`flattr-button[state=error]`); it is never read back.
+    if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
   }
 
   override render() {
@@ -362,14 +380,14 @@ export default class FlattrButton extends LitElement {
       flattred: [strings.flattred, strings.labelFlattred],
       'needs-login': [strings.logIn, strings.labelLogIn],
       error: [strings.retry, strings.labelRetry],
-    })[this.state];
+    })[this._state];
     return html`
       <button
         part="button"
         type="button"
         aria-label=${format(label, { title })}
-        aria-pressed=${this.state === 'flattred' ? 'true' : 'false'}
-        aria-busy=${this.state === 'loading' ? 'true' : nothing}
+        aria-pressed=${this._state === 'flattred' ? 'true' : 'false'}
+        aria-busy=${this._state === 'loading' ? 'true' : nothing}
       >${text}</button>
       ${this.showCount
         ? html`<span part="count" class="count"

@@ -2,7 +2,7 @@
  * <FlattrButton> for React 18 and 19: typed props for the element's attributes and typed callbacks for its
  * events. Works with server rendering too (the element upgrades when @flattr/widget loads in the browser).
  */
-import { createElement, forwardRef, useEffect, useImperativeHandle, useRef, type CSSProperties } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef, type CSSProperties } from 'react';
 import type {
   FlattrButton as FlattrButtonElement,
   FlattrButtonSize,
@@ -10,9 +10,6 @@ import type {
   FlattrErrorEvent,
   FlattrSuccessEvent,
 } from '@flattr/widget';
-
-// Importing the package defines <flattr-button> (once, even if the script tag is also on the page).
-if (typeof window !== 'undefined') void import('@flattr/widget');
 
 export interface FlattrButtonProps {
   /** The thing to flattr; defaults to the page's canonical URL. */
@@ -33,12 +30,12 @@ export interface FlattrButtonProps {
   onFlattrError?: (event: FlattrErrorEvent) => void;
 }
 
-export const FlattrButton = forwardRef<FlattrButtonElement | null, FlattrButtonProps>(function FlattrButton(
+export const FlattrButton = forwardRef<FlattrButtonElement, FlattrButtonProps>(function FlattrButton(
   { url, title, creator, size, showCount, lang, api, className, style, onFlattrClick, onFlattrSuccess, onFlattrError },
   ref,
 ) {
   const element = useRef<FlattrButtonElement | null>(null);
-  useImperativeHandle(ref, () => element.current, []);
+  useImperativeHandle(ref, () => element.current!, []);
 
   // Keep the latest callbacks without re-adding listeners on every render.
   const handlers = useRef({ onFlattrClick, onFlattrSuccess, onFlattrError });
@@ -61,16 +58,18 @@ export const FlattrButton = forwardRef<FlattrButtonElement | null, FlattrButtonP
   }, []);
 
   // Attributes, not properties: they render on the server and work in React 18 and 19 alike.
-  return createElement('flattr-button', {
-    ref: element,
-    url,
-    title,
-    creator,
-    size,
-    lang,
-    api,
-    'show-count': showCount ? '' : undefined,
-    className,
-    style,
-  });
+  return (
+    <flattr-button
+      ref={element}
+      url={url}
+      title={title}
+      creator={creator}
+      size={size}
+      lang={lang}
+      api={api}
+      show-count={showCount ? '' : undefined}
+      className={className}
+      style={style}
+    />
+  );
 });
