@@ -14,7 +14,7 @@ const leaky: ServerModule = {
     path: '/leaky/:mode',
     summary: 'test only',
     tags: ['test'],
-    params: z.object({ mode: z.enum(['write-and-refuse', 'write-and-accept', 'refuse', 'undo-and-refuse', 'write-later', 'slow-refuse']) }),
+    params: z.object({ mode: z.enum(['write-and-refuse', 'write-and-accept', 'refuse', 'undo-and-refuse', 'write-later', 'slow-refuse', 'duplicate-and-refuse-slowly', 'write-and-refuse-slowly']) }),
     responses: { 201: { description: 'ok' }, 400: { description: 'refused' } },
     handler: async ({ params }) => {
       const leaks = ctx.db.collection('leaks');
@@ -34,6 +34,15 @@ const leaky: ServerModule = {
         case 'slow-refuse':
           await new Promise((resolve) => setTimeout(resolve, 400));
           throw new AppError(400, 'refused', 'refused slowly, writing nothing');
+        case 'duplicate-and-refuse-slowly':
+          // A write that changes nothing (the id exists), like a second start of a running distribution.
+          await leaks.insertOne({ _id: 'taken' as never }).catch(() => {});
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          throw new AppError(400, 'refused', 'refused after a write that changed nothing');
+        case 'write-and-refuse-slowly':
+          await leaks.insertOne({ at: new Date() });
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          throw new AppError(400, 'refused', 'refused slowly after writing');
         case 'write-and-accept':
           await leaks.insertOne({ at: new Date() });
           return { status: 201 };
@@ -69,5 +78,23 @@ describe('refusalAudit (what the fuzz tests rely on to prove refusals write noth
     assert.equal(await status('write-and-refuse'), 400);
     assert.deepEqual(await audit.writes(), [{ request: 'POST /leaky/write-and-refuse', status: 400, changed: ['leaks (2 → 3 documents)'] }]);
     assert.equal(await audit.refused(), 4);
+  });
+
+  it('does not blame a refusal whose own write changed nothing for background work on the same collection, and still reports one whose write did', async () => {
+    const api = testClient(server.url);
+    const status = async (mode: string) => (await api.post(`/leaky/${mode}`, {})).status;
+    await server.db.collection('leaks').insertOne({ _id: 'taken' as never });
+    const before = (await audit.writes()).length;
+    // The late write of an accepted request lands in 'leaks' while the refusal (which tried to write there too) waits.
+    assert.equal(await status('write-later'), 201);
+    assert.equal(await status('duplicate-and-refuse-slowly'), 400);
+    assert.deepEqual((await audit.writes()).slice(before), []);
+    assert.equal(await server.db.collection('leaks').countDocuments({ later: true }), 2, 'the late write happened during the refusal');
+
+    assert.equal(await status('write-later'), 201);
+    assert.equal(await status('write-and-refuse-slowly'), 400);
+    const reported = (await audit.writes()).slice(before);
+    assert.equal(reported.length, 1);
+    assert.equal(reported[0]!.request, 'POST /leaky/write-and-refuse-slowly');
   });
 });
