@@ -148,7 +148,8 @@ export function lazyAsFile() {
   return {
     name: 'lazy-as-file',
     async buildStart() {
-      const bytes = await readFile(new URL(`./${LAZY_FILE}`, import.meta.url));
+      // Absent on the first pass of a fresh build (see scriptTagNames): that pass only fills the name table.
+      const bytes = await readFile(new URL(`./${LAZY_FILE}`, import.meta.url)).catch(() => Buffer.alloc(0));
       file = `flattr-lazy.js?v=${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
     },
     transform(code) {
@@ -161,18 +162,32 @@ export function lazyAsFile() {
   };
 }
 
+/**
+ * One property-mangling table for both files of the script tag: `flattr-lazy.js` drives the element's private
+ * `_` members (the click flow sets its state, shows the fallback link), so `_state` must get the same short name in
+ * both. `flattr.js` is minified first (its names avoid every property of its own code, Lit's short ones included)
+ * and fills the table; the lazy file takes those names and picks new ones only for what it alone uses; then
+ * `flattr.js` is built again, now naming that file by its hash, with the same names (all in the table). Every `_`
+ * member the lazy file touches on the element is therefore one the element itself declares.
+ */
+const scriptTagNames = {};
+
+const scriptTag = () => ({
+  input: 'src/loader/flattr.ts',
+  output: { file: 'dist/flattr.js', format: 'iife', sourcemap: false },
+  plugins: [nodeResolve({ browser: true }), typescript(tsOptions), lazyAsFile(), minifyCss(), minifyHtml(), terser({ ...terserOptions, nameCache: scriptTagNames }), emitTranslations()],
+});
+
 export default [
+  // First pass: fills the name table (its flattr.js is overwritten by the third).
+  scriptTag(),
   {
-    // First: the script-tag bundle names this file by its hash.
+    // Then the second file: the script-tag bundle names it by its hash.
     input: 'src/lazy.ts',
     output: { file: LAZY_FILE, format: 'es', sourcemap: false },
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser({ ...terserOptions, module: true })],
+    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), minifyCss(), minifyHtml(), terser({ ...terserOptions, module: true, nameCache: scriptTagNames })],
   },
-  {
-    input: 'src/loader/flattr.ts',
-    output: { file: 'dist/flattr.js', format: 'iife', sourcemap: false },
-    plugins: [nodeResolve({ browser: true }), typescript(tsOptions), lazyAsFile(), minifyCss(), minifyHtml(), terser(terserOptions), emitTranslations()],
-  },
+  scriptTag(),
   {
     input: 'src/index.ts',
     // Shared code stays in index.js (no facade file): its side effect, defining the element, is where package.json says.

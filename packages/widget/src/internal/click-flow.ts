@@ -1,20 +1,114 @@
 /**
- * What a click needs once the reader clicked, loaded on the first click and
- * not with the page: waiting for the confirm window's result and the
- * one-click flattr with a site token. The script-tag bundle fetches it as
- * `flattr-click.js` beside `flattr.js` (`import()` in a classic script
- * resolves against the script's own URL); bundlers split it as usual.
- * Both answer one shape, so the element has one success and one failure path, and both keep this browser's
- * memory (flattred this month, the site token) up to date, so the element's own bundle only reads it.
+ * What a click needs once the reader clicked, loaded on the first click and not with the page: waiting for the
+ * confirm window's result, the one-click flattr with a site token, and every end a click can have (flattred, back
+ * where it was, needs-login, failed, the window blocked and the link offered instead). The script-tag bundle
+ * fetches it in `flattr-lazy.js` beside `flattr.js`; bundlers split it as usual. The element does only what must
+ * happen inside the reader's click (the `flattr-click` event, opening the window) and hands over here.
+ * Both paths keep this browser's memory (flattred this month, the site token) up to date, so the element's own
+ * bundle only reads it.
  */
-import { createFlattr, waitForConfirmResult } from '@flattr/sdk/lite-core';
+import { confirmUrl, createFlattr, openConfirmWindow, waitForConfirmResult } from '@flattr/sdk/lite-core';
+import type { FlattrButtonState } from '../components/flattr-button/flattr-button.component.js';
+import type { FlattrErrorDetail } from '../events/flattr-error.js';
+import type { Strings } from '../i18n/strings.js';
+import { emit } from './emit.js';
 import { BEYOND_TOKEN_CODES } from './site-token-codes.js';
 import { rememberFlattred, setSiteToken } from './storage.js';
 
 export type ClickOutcome =
   | { ok: true; thingId: string | null; count: number | null; period: string; flattrId: string | null }
   /** A failure is the `flattr-error` detail itself. */
-  | { ok?: undefined; code: string; message: string; status?: number };
+  | ({ ok?: undefined } & FlattrErrorDetail);
+
+/**
+ * The element's members the click flow drives (`@internal`: not part of its typed API). In the script tag they
+ * keep the same minified names in both files (rollup.config.mjs, `scriptTagNames`).
+ */
+export interface ClickHost extends HTMLElement {
+  readonly effectiveUrl: string;
+  readonly effectiveTitle: string;
+  readonly effectiveCreator: string;
+  count: number | null;
+  thingId: string | null;
+  _state: FlattrButtonState;
+  _pending: boolean;
+  /** The count to announce in the live region after a success. */
+  _announced: number | null;
+  /** The link offered when the window was blocked, rendered with the button's strings. */
+  _fallback: ((strings: Strings) => unknown) | null;
+  _confirmAbort?: AbortController;
+  _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state?: FlattrButtonState): void;
+}
+
+// Window results that mean "the reader is not logged in": the button then offers to log in.
+const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
+
+/**
+ * Lit's `html` without Lit (the second file must not bring a copy of its own): a template result is this plain
+ * object (Lit's documented compiled-template shape), rendered by the element's Lit.
+ */
+const html = (strings: TemplateStringsArray, ...values: unknown[]) => ({ ['_$litType$']: 1, strings, values });
+
+/**
+ * After the element's click: with `token`, the one-click flattr; else waiting for `popup`, the window the element
+ * opened (null: the browser blocked it). `previous`: the state to return to when the window closes without a
+ * result. `early`: what the window posted before this code arrived. `clearCounts`: the element's count cache.
+ */
+export async function finishClick(
+  el: ClickHost,
+  origin: string,
+  previous: FlattrButtonState,
+  token: string | null,
+  popup: Window | null,
+  early: MessageEvent[],
+  clearCounts: (origin: string) => void,
+): Promise<void> {
+  el._pending = true;
+  el._state = 'loading';
+  const via = token ? 'site-token' : 'window';
+  const input = { url: el.effectiveUrl, title: el.effectiveTitle, creator: el.effectiveCreator };
+  let outcome: ClickOutcome | null;
+  if (token) {
+    // Empty title or creator: not sent.
+    outcome = await flattrWithToken(origin, token, { url: input.url, title: input.title || undefined, creator: input.creator || undefined });
+  } else if (popup) {
+    el._fallback = null;
+    const abort = (el._confirmAbort = new AbortController());
+    if (!el.isConnected) abort.abort(); // removed while this code was on its way
+    outcome = await resultFromWindow(popup, origin, abort.signal, early);
+  } else {
+    const url = confirmUrl(origin, input);
+    // Opening as a tab from the link's own click; if that is blocked too, the link navigates by itself.
+    const open = (event: MouseEvent) => {
+      const tab = openConfirmWindow(url, true);
+      if (tab) {
+        event.preventDefault();
+        void finishClick(el, origin, el._state, null, tab, [], clearCounts);
+      }
+    };
+    el._fallback = (strings) => html`<a part="fallback" class="fallback" href=${url} target="_blank" @click=${open}>${strings.popupBlocked}</a>`;
+    outcome = { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: url };
+  }
+  el._pending = false;
+  if (!outcome) {
+    el._state = previous; // closed without a result: the reader changed their mind
+  } else if (outcome.ok) {
+    const detail = { url: input.url, thingId: outcome.thingId, count: outcome.count ?? el.count ?? 0, period: outcome.period, flattrId: outcome.flattrId, via } as const;
+    clearCounts(origin);
+    el.count = el._announced = detail.count;
+    el.thingId = detail.thingId;
+    el._state = 'flattred';
+    emit(el, 'flattr-success', { detail });
+  } else if (token && (BEYOND_TOKEN_CODES.includes(outcome.code) || outcome.status === 401 || outcome.status === 403)) {
+    // Beyond the token (kept): the reader confirms this one in the window. Revoked, expired, or bound to another
+    // origin (forgotten): the reader is asked to log in there.
+    const state = BEYOND_TOKEN_CODES.includes(outcome.code) ? previous : 'needs-login';
+    void finishClick(el, origin, state, null, openConfirmWindow(confirmUrl(origin, input)), [], clearCounts);
+  } else {
+    // Not logged in: the button offers to log in (a click opens the window again).
+    el._fail(outcome, 'click', LOGIN_CODES.includes(outcome.code) ? 'needs-login' : 'error');
+  }
+}
 
 /**
  * The window's result, or null when the reader closed it without one. `early`: the messages the window posted

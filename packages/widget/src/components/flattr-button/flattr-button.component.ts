@@ -1,10 +1,9 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { FlattrErrorDetail } from '../../events/flattr-error.js';
-import type { FlattrSuccessDetail } from '../../events/flattr-success.js';
 import '../../events/flattr-click.js';
-import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language } from '../../i18n/index.js';
+import '../../events/flattr-success.js';
+import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language, type Strings } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
-import type { ClickOutcome } from '../../internal/click-flow.js';
 import { confirmUrl, openConfirmWindow } from '@flattr/sdk/lite-core';
 import { clearCounts, countsFor } from '../../internal/counts.js';
 import { emit } from '../../internal/emit.js';
@@ -12,16 +11,12 @@ import { readDataAttributes, setMissingAttributes, toLangTag } from '../../inter
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
 import { loadClickFlow } from '../../internal/load-click-flow.js';
-import { BEYOND_TOKEN_CODES } from '../../internal/site-token-codes.js';
 import { getSiteToken, isFlattred } from '../../internal/storage.js';
 import { VERSION } from '../../version.js';
 import styles from './flattr-button.styles.js';
 
 export type FlattrButtonSize = 'compact' | 'large';
 export type FlattrButtonState = 'loading' | 'ready' | 'flattred' | 'needs-login' | 'error';
-
-// Window results that mean "the reader is not logged in": the button then offers to log in.
-const LOGIN_CODES = ['login_required', 'unauthorized', 'invalid_token'];
 
 /**
  * @summary A Flattr button: the reader clicks, confirms once in a window on the Flattr service, and the
@@ -70,15 +65,18 @@ export default class FlattrButton extends LitElement {
     tags: {},
     _state: { state: true },
     count: { state: true },
-    _announcement: { state: true },
-    _fallbackHref: { state: true },
+    _announced: { state: true },
+    _fallback: { state: true },
   };
 
   private _stopObserving?: () => void;
   private _countsAbort?: AbortController;
-  private _confirmAbort?: AbortController;
   private _retryAction: 'counts' | 'click' = 'click';
-  private _pending = false;
+  // The members below the click flow (`internal/click-flow.ts`, the script tag's second file) drives too.
+  /** @internal */
+  _confirmAbort?: AbortController;
+  /** @internal A flattr is running: clicks are ignored. */
+  _pending = false;
 
   /** The URL of the thing to flattr. Defaults to the page's canonical URL, then `location.href`. */
   url = '';
@@ -113,7 +111,8 @@ export default class FlattrButton extends LitElement {
   /** Old vocabulary: comma-separated tags (accepted for compatibility; not sent). */
   tags = '';
 
-  private _state: FlattrButtonState = 'loading';
+  /** @internal */
+  _state: FlattrButtonState = 'loading';
 
   /**
    * Where the button is: loading, ready, flattred (this month), needs-login, or error. Read-only (a getter; the
@@ -129,8 +128,10 @@ export default class FlattrButton extends LitElement {
   /** The thing's id on the service, once counts loaded (null when nobody flattred it yet). */
   thingId: string | null = null;
 
-  private _announcement = '';
-  private _fallbackHref: string | null = null;
+  /** @internal The count announced after a flattr (the live region says nothing before one). */
+  _announced: number | null = null;
+  /** @internal The link offered when the window was blocked, given the strings to speak. */
+  _fallback: ((strings: Strings) => unknown) | null = null;
 
   constructor() {
     super();
@@ -190,7 +191,7 @@ export default class FlattrButton extends LitElement {
   private _setUp(): void {
     this._stopObserving?.();
     this._countsAbort?.abort();
-    this._fallbackHref = null;
+    this._fallback = null;
     const origin = this.apiOrigin;
     if (!origin) {
       this._fail({ code: 'missing_api', message: 'Set the api attribute or the loader’s data-api.' }, 'counts');
@@ -236,115 +237,34 @@ export default class FlattrButton extends LitElement {
     // Only a real click by the reader may use the one-click token. A script's `click()` or dispatched event
     // can at most open the confirm window, where the reader still has to confirm.
     const token = event.isTrusted ? getSiteToken(origin) : null;
-    const via = token ? 'site-token' : 'window';
     const clickEvent = emit(this, 'flattr-click', {
       cancelable: true,
-      detail: { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator, via, trusted: event.isTrusted },
+      detail: { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator, via: token ? 'site-token' : 'window', trusted: event.isTrusted },
     });
     if (clickEvent.defaultPrevented) return;
-    if (token) this._flattrWithToken(origin, token);
-    else this._flattrInWindow(origin);
-  }
-
-  private _handleFallbackClick(event: MouseEvent): void {
-    const origin = this.apiOrigin;
-    if (!origin) return;
-    // Opening as a tab from the link's own click; if that is blocked too, the link navigates by itself.
-    const popup = openConfirmWindow(this._confirmUrl(origin), true);
-    if (!popup) return;
-    event.preventDefault();
-    this._flattrInWindow(origin, popup);
-  }
-
-  private _confirmUrl(origin: string): string {
-    return confirmUrl(origin, { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator });
-  }
-
-  /** The window path. Opens the window synchronously, so that it counts as the reader's gesture. */
-  private _flattrInWindow(origin: string, alreadyOpen?: Window): void {
-    const url = this._confirmUrl(origin);
-    const popup = alreadyOpen ?? openConfirmWindow(url);
-    if (!popup) {
-      this._fallbackHref = url;
-      this._fail(
-        { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: this._fallbackHref },
-        'click',
-      );
-      return;
-    }
-    this._fallbackHref = null;
-    const abort = (this._confirmAbort = new AbortController());
-    // The code that waits for the result arrives with this click: keep what the window posts meanwhile.
-    const early: MessageEvent[] = [];
-    const keep = (event: MessageEvent) => event.source === popup && early.push(event);
-    addEventListener('message', keep);
-    void this._settle(origin, 'window', (flow) => {
-      removeEventListener('message', keep);
-      return flow.resultFromWindow(popup, origin, abort.signal, early);
-    });
-  }
-
-  /** The one-click path: the reader granted this site a token earlier. Empty title or creator: not sent. */
-  private _flattrWithToken(origin: string, token: string): void {
-    const input = { url: this.effectiveUrl, title: this.effectiveTitle || undefined, creator: this.effectiveCreator || undefined };
-    void this._settle(origin, 'site-token', (flow) => flow.flattrWithToken(origin, token, input));
-  }
-
-  /**
-   * Loading while a flattr runs (its code arrives with the first click), then one end: flattred, back where it
-   * was (the window closed without a result), or failed. A refused site token is forgotten and the window opens.
-   */
-  private async _settle(
-    origin: string,
-    via: FlattrSuccessDetail['via'],
-    run: (flow: Awaited<ReturnType<typeof loadClickFlow>>) => Promise<ClickOutcome | null>,
-  ): Promise<void> {
+    // The window opens now, inside the reader's click, so that the popup blocker sees the gesture (null: blocked).
+    const popup = token ? null : openConfirmWindow(confirmUrl(origin, { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator }));
+    // The rest arrives with this click (the click flow): loading meanwhile, and what the window posts is kept for it.
     const previous = this._state;
     this._pending = true;
     this._state = 'loading';
-    let outcome: ClickOutcome | null;
-    try {
-      outcome = await run(await loadClickFlow());
-    } catch (error) {
-      outcome = errorDetail(error);
-    }
-    this._pending = false;
-    if (!outcome) {
-      this._state = previous; // closed without a result: the reader changed their mind
-    } else if (outcome.ok) {
-      this._succeed(origin, outcome.thingId, outcome.count ?? this.count ?? 0, outcome.period, outcome.flattrId, via);
-    } else if (via === 'site-token' && BEYOND_TOKEN_CODES.includes(outcome.code)) {
-      // The token is fine but does not cover this click (kept): the reader confirms this one in the window.
-      this._state = previous;
-      this._flattrInWindow(origin);
-    } else if (via === 'site-token' && (outcome.status === 401 || outcome.status === 403)) {
-      // Revoked, expired, or bound to another origin (the click flow forgot it): ask the reader in the window instead.
-      this._state = 'needs-login';
-      this._flattrInWindow(origin);
-    } else {
-      // Not logged in: the button offers to log in (a click opens the window again).
-      this._fail(outcome, 'click', LOGIN_CODES.includes(outcome.code) ? 'needs-login' : 'error');
-    }
+    const early: MessageEvent[] = [];
+    const keep = (event: MessageEvent) => popup && event.source === popup && early.push(event);
+    addEventListener('message', keep);
+    loadClickFlow()
+      .then((flow) => {
+        removeEventListener('message', keep);
+        return flow.finishClick(this, origin, previous, token, popup, early, clearCounts);
+      })
+      .catch((error) => {
+        removeEventListener('message', keep);
+        this._pending = false;
+        this._fail(errorDetail(error), 'click');
+      });
   }
 
-  private _succeed(
-    origin: string,
-    thingId: string | null,
-    count: number,
-    period: string,
-    flattrId: string | null,
-    via: FlattrSuccessDetail['via'],
-  ): void {
-    const detail: FlattrSuccessDetail = { url: this.effectiveUrl, thingId, count, period, flattrId, via };
-    clearCounts(origin);
-    this.count = detail.count;
-    this.thingId = detail.thingId;
-    this._state = 'flattred';
-    this._announcement = formatCount(this._language, detail.count);
-    emit(this, 'flattr-success', { detail });
-  }
-
-  private _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state: FlattrButtonState = 'error'): void {
+  /** @internal */
+  _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state: FlattrButtonState = 'error'): void {
     this._state = state;
     this._retryAction = retry;
     emit(this, 'flattr-error', { detail });
@@ -397,12 +317,8 @@ export default class FlattrButton extends LitElement {
                   ><span class="visually-hidden">${formatCount(language, this.count)}</span>`}</span
           >`
         : nothing}
-      <span class="visually-hidden" role="status" aria-live="polite">${this._announcement}</span>
-      ${this._fallbackHref
-        ? html`<a part="fallback" class="fallback" href=${this._fallbackHref} target="_blank" @click=${this._handleFallbackClick}
-            >${strings.popupBlocked}</a
-          >`
-        : nothing}
+      <span class="visually-hidden" role="status" aria-live="polite">${this._announced === null ? '' : formatCount(language, this._announced)}</span>
+      ${this._fallback?.(strings)}
     `;
   }
 }
