@@ -132,12 +132,11 @@ export function minifyHtml() {
 /** The script tag's second file, beside `flattr.js` (built first, by the first config below). */
 export const LAZY_FILE = 'dist/flattr-lazy.js';
 
-/** What `src/lazy.ts` gathers: the dynamic imports that become `flattr-lazy.js` in the script-tag build. */
-const LAZY_IMPORTS = ["import('./click-flow.js')", "import('./extras.js')"];
+/** The one dynamic import of `src/lazy.ts` (src/internal/load-lazy.ts): `flattr-lazy.js` in the script-tag build. */
+const LAZY_IMPORTS = ["import('../lazy.js')"];
 
 /**
- * For the script-tag IIFE, which cannot hold a second chunk: `import('./click-flow.js')` and
- * `import('./extras.js')` become `import(besideLoader('flattr-lazy.js?v=<hash>'))`, left for the browser: the
+ * For the script-tag IIFE, which cannot hold a second chunk: `import('../lazy.js')` becomes `import(besideLoader('flattr-lazy.js?v=<hash>'))`, left for the browser: the
  * absolute URL of the file beside `flattr.js` (also under `/widget/v/<hash>/`), whatever page loaded it. Absolute,
  * because `import()` in a script from another origin has no base URL of its own (src/internal/config.ts). `?v=` is
  * the file's content hash: a new loader never takes an old file from the browser's cache.
@@ -192,7 +191,7 @@ export default [
     input: 'src/index.ts',
     // Shared code stays in index.js (no facade file): its side effect, defining the element, is where package.json says.
     preserveEntrySignatures: 'allow-extension',
-    // A directory: the click flow becomes a chunk of its own that bundlers load on the first click.
+    // A directory: the click flow (src/lazy.ts) becomes a chunk of its own that bundlers load on the first click.
     output: { dir: 'dist', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js', format: 'es', sourcemap: true },
     external: (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') || id.startsWith('@flattr/sdk'),
     plugins: [nodeResolve({ browser: true }), typescript({ ...tsOptions, compilerOptions: { ...tsOptions.compilerOptions, sourceMap: true } })],

@@ -1,4 +1,4 @@
-import { en } from './en.js';
+import { enAtLoad } from './en.js';
 import type { Strings } from './strings.js';
 
 export type { Strings } from './strings.js';
@@ -10,8 +10,9 @@ export type Language = (typeof LANGUAGES)[number];
 // English is always here. The script tag (`dist/flattr.js`) bundles only English and fetches another
 // language's strings from the service the first time a button needs them (`loadStrings`), so a page in
 // English downloads no strings it does not show; the ES module entry registers all five up front
-// (`translations.ts`).
-const known: Partial<Record<Language, Strings>> = { en };
+// (`translations.ts`). Of English, the script tag bundles what a button shows before a click ends; the click
+// flow adds the rest to this same object (`completeEnglish`) before anything shows it.
+const known: Partial<Record<Language, Strings>> = { en: enAtLoad as Strings };
 const loading = new Map<Language, Promise<void>>();
 
 export function addStrings(language: Language, strings: Strings): void {
@@ -69,7 +70,7 @@ export function format(template: string, values: Record<string, string | number>
 
 /** "12 flattrs" in `language` (whose strings must be here). */
 export function formatCount(language: Language, count: number): string {
-  const strings = known[language] ?? en;
+  const strings = known[language] ?? enAtLoad;
   const form = new Intl.PluralRules(language).select(count) === 'one' ? strings.countOne : strings.countOther;
   return format(form, { count: new Intl.NumberFormat(language).format(count) });
 }

@@ -10,6 +10,7 @@
 import { confirmUrl, createFlattr, openConfirmWindow, waitForConfirmResult } from '@flattr/sdk/lite-core';
 import type { FlattrButtonState } from '../components/flattr-button/flattr-button.component.js';
 import type { FlattrErrorDetail } from '../events/flattr-error.js';
+import { enAfterClick } from '../i18n/en.js';
 import type { Strings } from '../i18n/strings.js';
 import { emit } from './emit.js';
 import { BEYOND_TOKEN_CODES } from './site-token-codes.js';
@@ -53,6 +54,7 @@ const html = (strings: TemplateStringsArray, ...values: unknown[]) => ({ ['_$lit
  * After the element's click: with `token`, the one-click flattr; else waiting for `popup`, the window the element
  * opened (null: the browser blocked it). `previous`: the state to return to when the window closes without a
  * result. `early`: what the window posted before this code arrived. `clearCounts`: the element's count cache.
+ * `english`: the element's English strings, which in the script tag lack what only a click's end shows until here.
  */
 export async function finishClick(
   el: ClickHost,
@@ -62,7 +64,9 @@ export async function finishClick(
   popup: Window | null,
   early: MessageEvent[],
   clearCounts: (origin: string) => void,
+  english: object,
 ): Promise<void> {
+  Object.assign(english, enAfterClick);
   el._pending = true;
   el._state = 'loading';
   const via = token ? 'site-token' : 'window';
@@ -83,7 +87,7 @@ export async function finishClick(
       const tab = openConfirmWindow(url, true);
       if (tab) {
         event.preventDefault();
-        void finishClick(el, origin, el._state, null, tab, [], clearCounts);
+        void finishClick(el, origin, el._state, null, tab, [], clearCounts, english);
       }
     };
     el._fallback = (strings) => html`<a part="fallback" class="fallback" href=${url} target="_blank" @click=${open}>${strings.popupBlocked}</a>`;
@@ -103,7 +107,7 @@ export async function finishClick(
     // Beyond the token (kept): the reader confirms this one in the window. Revoked, expired, or bound to another
     // origin (forgotten): the reader is asked to log in there.
     const state = BEYOND_TOKEN_CODES.includes(outcome.code) ? previous : 'needs-login';
-    void finishClick(el, origin, state, null, openConfirmWindow(confirmUrl(origin, input)), [], clearCounts);
+    void finishClick(el, origin, state, null, openConfirmWindow(confirmUrl(origin, input)), [], clearCounts, english);
   } else {
     // Not logged in: the button offers to log in (a click opens the window again).
     el._fail(outcome, 'click', LOGIN_CODES.includes(outcome.code) ? 'needs-login' : 'error');

@@ -39,6 +39,18 @@ export function readDataAttributes(el: Element): LegacyOptions {
   return options;
 }
 
+/**
+ * The old vocabulary on a `<flattr-button>` itself: each `data-flattr-*` attribute becomes the modern one of the
+ * same name (`-language` → `lang`, as a language tag; `-hidden` is not taken), unless that one is already there.
+ */
+export function adoptDataAttributes(el: Element): void {
+  for (const key of KEYS) {
+    const value = el.getAttribute(`data-flattr-${key}`);
+    const name = key === 'language' ? 'lang' : key;
+    if (value && key !== 'hidden' && !el.hasAttribute(name)) el.setAttribute(name, name === 'lang' ? toLangTag(value) : value);
+  }
+}
+
 /** Old Flattr language codes are `en_GB`; HTML wants `en-GB`. */
 export function toLangTag(language: string): string {
   return language.replace('_', '-');

@@ -7,6 +7,7 @@
  */
 import '../components/flattr-button/flattr-button.js';
 import { defaults, setDefaultApi } from '../internal/config.js';
+import { loadLazy } from '../internal/load-lazy.js';
 import type { Command, CommandQueue } from './command-queue.js';
 import { apiFromScript, findLoaderScript } from './script-tag.js';
 
@@ -20,17 +21,13 @@ const start = () => {
   const queue = (Array.isArray(existing) ? existing : []) as Command[] & { loaded?: true };
   let extras: Promise<void> | undefined;
   // Old markup and commands need code most pages do not: fetched once there is something for it to do.
-  const load = () => (extras ??= import('./extras.js').then((m) => m.startExtras(queue), (error) => console.error('[flattr]', error)));
+  const load = () => (extras ??= loadLazy().then((m) => m.startExtras(queue), (error) => console.error('[flattr]', error)));
   queue.loaded = true;
   // Until that code is here, commands wait in the queue; it then replaces `push` with one that runs them at once.
-  queue.push = (...commands: Command[]) => {
-    Array.prototype.push.apply(queue, commands);
-    void load();
-    return queue.length;
-  };
+  queue.push = (...commands: Command[]) => (load(), Array.prototype.push.apply(queue, commands));
   window.flattr = queue;
   if (queue.length || document.querySelector('a.FlattrButton')) void load();
 };
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
 else start();

@@ -18,5 +18,6 @@ export function apiFromScript(script: HTMLScriptElement | null): string | null {
   if (!script) return null;
   const explicit = script.getAttribute('data-api');
   if (explicit) return explicit;
-  return script.src ? new URL(script.src, script.ownerDocument.baseURI).origin : null;
+  // `src` reads as an absolute URL (resolved against the page), or '' without the attribute.
+  return script.src ? new URL(script.src).origin : null;
 }

@@ -2,15 +2,16 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { FlattrErrorDetail } from '../../events/flattr-error.js';
 import '../../events/flattr-click.js';
 import '../../events/flattr-success.js';
+import { enAtLoad } from '../../i18n/en.js';
 import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language, type Strings } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
 import { confirmUrl, openConfirmWindow } from '@flattr/sdk/lite-core';
 import { clearCounts, countsFor } from '../../internal/counts.js';
 import { emit } from '../../internal/emit.js';
-import { readDataAttributes, setMissingAttributes, toLangTag } from '../../internal/legacy.js';
+import { adoptDataAttributes } from '../../internal/legacy.js';
 import { whenNearViewport } from '../../internal/near-viewport.js';
 import { originOf, pageUrl } from '../../internal/page.js';
-import { loadClickFlow } from '../../internal/load-click-flow.js';
+import { loadLazy } from '../../internal/load-lazy.js';
 import { getSiteToken, isFlattred } from '../../internal/storage.js';
 import { VERSION } from '../../version.js';
 import styles from './flattr-button.styles.js';
@@ -167,8 +168,7 @@ export default class FlattrButton extends LitElement {
   override connectedCallback(): void {
     // Old vocabulary on the element (`data-flattr-uid`, `-url`, `-language`, …) becomes its attributes, read
     // once here, before the first update; modern attributes already present win.
-    const legacy = readDataAttributes(this);
-    setMissingAttributes(this, { ...legacy, language: null, hidden: null, lang: legacy.language && toLangTag(legacy.language) });
+    adoptDataAttributes(this);
     super.connectedCallback();
     // Re-attached after a move: pick up where the lazy count left off.
     if (this.hasUpdated && this._state === 'loading' && !this._pending) this._setUp();
@@ -237,13 +237,11 @@ export default class FlattrButton extends LitElement {
     // Only a real click by the reader may use the one-click token. A script's `click()` or dispatched event
     // can at most open the confirm window, where the reader still has to confirm.
     const token = event.isTrusted ? getSiteToken(origin) : null;
-    const clickEvent = emit(this, 'flattr-click', {
-      cancelable: true,
-      detail: { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator, via: token ? 'site-token' : 'window', trusted: event.isTrusted },
-    });
+    const input = { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator };
+    const clickEvent = emit(this, 'flattr-click', { cancelable: true, detail: { ...input, via: token ? 'site-token' : 'window', trusted: event.isTrusted } });
     if (clickEvent.defaultPrevented) return;
     // The window opens now, inside the reader's click, so that the popup blocker sees the gesture (null: blocked).
-    const popup = token ? null : openConfirmWindow(confirmUrl(origin, { url: this.effectiveUrl, title: this.effectiveTitle, creator: this.effectiveCreator }));
+    const popup = token ? null : openConfirmWindow(confirmUrl(origin, input));
     // The rest arrives with this click (the click flow): loading meanwhile, and what the window posts is kept for it.
     const previous = this._state;
     this._pending = true;
@@ -251,10 +249,10 @@ export default class FlattrButton extends LitElement {
     const early: MessageEvent[] = [];
     const keep = (event: MessageEvent) => popup && event.source === popup && early.push(event);
     addEventListener('message', keep);
-    loadClickFlow()
+    loadLazy()
       .then((flow) => {
         removeEventListener('message', keep);
-        return flow.finishClick(this, origin, previous, token, popup, early, clearCounts);
+        return flow.finishClick(this, origin, previous, token, popup, early, clearCounts, enAtLoad);
       })
       .catch((error) => {
         removeEventListener('message', keep);
