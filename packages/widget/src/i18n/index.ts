@@ -13,7 +13,7 @@ export type Language = (typeof LANGUAGES)[number];
 // (`translations.ts`). Of English, the script tag bundles what a button shows before a click ends; the click
 // flow adds the rest to this same object (`completeEnglish`) before anything shows it.
 const known: Partial<Record<Language, Strings>> = { en: enAtLoad as Strings };
-const loading = new Map<Language, Promise<void>>();
+const loading: Partial<Record<Language, Promise<void>>> = {};
 
 export function addStrings(language: Language, strings: Strings): void {
   known[language] = strings;
@@ -29,14 +29,9 @@ export function stringsFor(language: Language): Strings | undefined {
  * request). Resolves when done; on failure the language stays missing and buttons keep speaking English.
  */
 export function loadStrings(language: Language, apiOrigin: string): Promise<void> {
-  let request = loading.get(language);
-  if (!request) {
-    request = fetch(`${apiOrigin}/widget/i18n/${language}.json`)
-      .then((response) => (response.ok ? response.json() : null))
-      .then((strings: Strings | null) => void (strings && addStrings(language, strings)), () => {});
-    loading.set(language, request);
-  }
-  return request;
+  return (loading[language] ??= fetch(`${apiOrigin}/widget/i18n/${language}.json`)
+    .then((response) => (response.ok ? response.json() : null))
+    .then((strings: Strings | null) => void (strings && addStrings(language, strings)), () => {}));
 }
 
 /**
@@ -65,7 +60,7 @@ function declaredLanguages(el: Element): string[] {
 
 /** Replaces `{name}` placeholders. */
 export function format(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in values ? String(values[name]) : match));
+  return template.replace(/\{(\w+)\}/g, (match, name: string) => String(values[name] ?? match));
 }
 
 /** "12 flattrs" in `language` (whose strings must be here). */

@@ -34,9 +34,9 @@ export interface ClickHost extends HTMLElement {
   _state: FlattrButtonState;
   _pending: boolean;
   /** The count to announce in the live region after a success. */
-  _announced: number | null;
+  _announced?: number;
   /** The link offered when the window was blocked, rendered with the button's strings. */
-  _fallback: ((strings: Strings) => unknown) | null;
+  _fallback?: ((strings: Strings) => unknown) | null;
   _confirmAbort?: AbortController;
   _fail(detail: FlattrErrorDetail, retry: 'counts' | 'click', state?: FlattrButtonState): void;
 }
@@ -90,7 +90,7 @@ export async function finishClick(
         void finishClick(el, origin, el._state, null, tab, [], clearCounts, english);
       }
     };
-    el._fallback = (strings) => html`<a part="fallback" class="fallback" href=${url} target="_blank" @click=${open}>${strings.popupBlocked}</a>`;
+    el._fallback = (strings) => html`<a part="fallback" href=${url} target="_blank" @click=${open}>${strings.popupBlocked}</a>`;
     outcome = { code: 'popup_blocked', message: 'The browser blocked the Flattr window.', fallbackUrl: url };
   }
   el._pending = false;

@@ -1,5 +1,5 @@
 /** The URL a button without `url` stands for: the page's canonical URL, else the current address. */
-export function pageUrl(doc: Document = document): string {
+export function pageUrl(doc: Document): string {
   const canonical = doc.querySelector<HTMLLinkElement>('link[rel~="canonical"][href]');
   // `.href` resolves a relative canonical link against the document's base URL.
   return canonical?.href || doc.location.href;

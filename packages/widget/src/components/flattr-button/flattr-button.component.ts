@@ -72,7 +72,8 @@ export default class FlattrButton extends LitElement {
 
   private _stopObserving?: () => void;
   private _countsAbort?: AbortController;
-  private _retryAction: 'counts' | 'click' = 'click';
+  /** What a click in the error state retries: the count, or (unset) the flattr. */
+  private _retryAction?: 'counts' | 'click';
   // The members below the click flow (`internal/click-flow.ts`, the script tag's second file) drives too.
   /** @internal */
   _confirmAbort?: AbortController;
@@ -130,9 +131,9 @@ export default class FlattrButton extends LitElement {
   thingId: string | null = null;
 
   /** @internal The count announced after a flattr (the live region says nothing before one). */
-  _announced: number | null = null;
+  _announced?: number;
   /** @internal The link offered when the window was blocked, given the strings to speak. */
-  _fallback: ((strings: Strings) => unknown) | null = null;
+  _fallback?: ((strings: Strings) => unknown) | null;
 
   constructor() {
     super();
@@ -159,10 +160,6 @@ export default class FlattrButton extends LitElement {
   get apiOrigin(): string | null {
     const api = this.api || defaults.api;
     return api ? originOf(api) : null;
-  }
-
-  private get _language(): Language {
-    return resolveLanguage(this);
   }
 
   override connectedCallback(): void {
@@ -228,7 +225,7 @@ export default class FlattrButton extends LitElement {
     const path = event.composedPath();
     const onHost = path[0] === this;
     if (!onHost && !path.includes(this.renderRoot.querySelector('button')!)) return; // clicks on the count or the fallback link
-    if (this._pending || this._state === 'flattred' || this._state === 'loading') return;
+    if (this._state === 'flattred' || this._state === 'loading') return; // also while a flattr runs
     if (this._state === 'error' && this._retryAction === 'counts') {
       if (this.apiOrigin) void this._loadCount();
       return;
@@ -283,7 +280,7 @@ export default class FlattrButton extends LitElement {
   }
 
   override render() {
-    let language = this._language;
+    let language: Language = resolveLanguage(this);
     let strings = stringsFor(language);
     if (!strings) {
       // The script tag bundles English only: speak it until this language's strings arrive from the service.
@@ -308,14 +305,12 @@ export default class FlattrButton extends LitElement {
         aria-busy=${this._state === 'loading' ? 'true' : nothing}
       >${text}</button>
       ${this.showCount
-        ? html`<span part="count" class="count"
-            >${this.count === null
-              ? html`<span aria-hidden="true">–</span>`
-              : html`<span aria-hidden="true">${new Intl.NumberFormat(language).format(this.count)}</span
-                  ><span class="visually-hidden">${formatCount(language, this.count)}</span>`}</span
+        ? html`<span part="count"
+            ><span aria-hidden="true">${this.count === null ? '–' : new Intl.NumberFormat(language).format(this.count)}</span
+            >${this.count === null ? nothing : html`<span class="visually-hidden">${formatCount(language, this.count)}</span>`}</span
           >`
         : nothing}
-      <span class="visually-hidden" role="status" aria-live="polite">${this._announced === null ? '' : formatCount(language, this._announced)}</span>
+      <span class="visually-hidden" role="status" aria-live="polite">${this._announced === undefined ? '' : formatCount(language, this._announced)}</span>
       ${this._fallback?.(strings)}
     `;
   }

@@ -82,11 +82,11 @@ export default css`
     background: var(--flattr-error-background, var(--_ebg));
   }
 
-  :host([state='loading']) button {
+  [aria-busy='true'] {
     cursor: progress;
   }
 
-  .count {
+  [part='count'] {
     color: var(--flattr-count-color, var(--_cfg));
     background: var(--_cb);
     border: 1px solid var(--flattr-border-color, var(--_bd));
@@ -96,12 +96,12 @@ export default css`
     text-align: center;
   }
 
-  :host([size='large']) .count {
+  :host([size='large']) [part='count'] {
     font-size: 1.5em;
     padding: 0.35em 0.5em;
   }
 
-  .fallback {
+  [part='fallback'] {
     color: inherit;
     font-size: 0.85em;
   }
