@@ -35,37 +35,29 @@ export function loadStrings(language: Language, apiOrigin: string): Promise<void
 }
 
 /**
- * The language for `el`: its own or closest ancestor's `lang`, then the document's, then the browser's.
- * The first candidate with a translation wins (so `lang="de-AT"` gets German); English is the last resort.
+ * The language for `el`: its own or closest ancestor's `lang` (crossing shadow roots up to the document), then the
+ * browser's. The first candidate with a translation wins (so `lang="de-AT"` gets German); English is the last resort.
  */
 export function resolveLanguage(el: Element): Language {
-  const candidates = [...declaredLanguages(el), ...(navigator.languages ?? []), navigator.language];
-  for (const tag of candidates) {
+  const declared: (string | null)[] = [];
+  for (let node: Element | undefined = el; node; node = node.parentElement ?? (node.getRootNode() as ShadowRoot).host) {
+    declared.push(node.getAttribute('lang'));
+  }
+  for (const tag of [...declared, ...(navigator.languages ?? []), navigator.language]) {
     const primary = tag?.trim().toLowerCase().split(/[-_]/)[0] as Language;
     if (LANGUAGES.includes(primary)) return primary;
   }
   return 'en';
 }
 
-/** `lang` of the element and its ancestors, nearest first, crossing shadow roots up to the document. */
-function declaredLanguages(el: Element): string[] {
-  const found: string[] = [];
-  for (let node: Element | null = el; node; ) {
-    const lang = node.getAttribute('lang');
-    if (lang) found.push(lang);
-    node = node.parentElement ?? ((node.getRootNode() as ShadowRoot).host || null);
-  }
-  return found;
-}
-
-/** Replaces `{name}` placeholders. */
-export function format(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (match, name: string) => String(values[name] ?? match));
+/** Puts `value` in place of `{name}` in `template` (as is: no `$&` patterns, unlike a string replacement). */
+export function fill(template: string, name: string, value: string): string {
+  return template.replace(`{${name}}`, () => value);
 }
 
 /** "12 flattrs" in `language` (whose strings must be here). */
 export function formatCount(language: Language, count: number): string {
   const strings = known[language] ?? enAtLoad;
   const form = new Intl.PluralRules(language).select(count) === 'one' ? strings.countOne : strings.countOther;
-  return format(form, { count: new Intl.NumberFormat(language).format(count) });
+  return fill(form, 'count', new Intl.NumberFormat(language).format(count));
 }

@@ -33,7 +33,8 @@ export function setSiteToken(apiOrigin: string, token: string | null): void {
 
 function flattredUrls(apiOrigin: string, period: string): string[] {
   try {
-    const list: unknown = JSON.parse(read(flattredKey(apiOrigin, period)) ?? '[]');
+    // Storage unavailable, nothing stored (null), or not a list: none.
+    const list: unknown = JSON.parse(localStorage.getItem(flattredKey(apiOrigin, period))!);
     return Array.isArray(list) ? list : [];
   } catch {
     return [];

@@ -3,7 +3,7 @@ import type { FlattrErrorDetail } from '../../events/flattr-error.js';
 import '../../events/flattr-click.js';
 import '../../events/flattr-success.js';
 import { enAtLoad } from '../../i18n/en.js';
-import { format, formatCount, loadStrings, resolveLanguage, stringsFor, type Language, type Strings } from '../../i18n/index.js';
+import { fill, formatCount, loadStrings, resolveLanguage, stringsFor, type Language, type Strings } from '../../i18n/index.js';
 import { defaults } from '../../internal/config.js';
 import { confirmUrl, openConfirmWindow } from '@flattr/sdk/lite-core';
 import { clearCounts, countsFor } from '../../internal/counts.js';
@@ -300,7 +300,7 @@ export default class FlattrButton extends LitElement {
       <button
         part="button"
         type="button"
-        aria-label=${format(label, { title })}
+        aria-label=${fill(label, 'title', title)}
         aria-pressed=${this._state === 'flattred' ? 'true' : 'false'}
         aria-busy=${this._state === 'loading' ? 'true' : nothing}
       >${text}</button>
