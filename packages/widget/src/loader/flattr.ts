@@ -19,12 +19,14 @@ const start = () => {
   const existing = window.flattr as CommandQueue | undefined;
   if (existing?.loaded) return; // a second loader on the page: the first one serves the queue
   const queue = (Array.isArray(existing) ? existing : []) as Command[] & { loaded?: true };
-  let extras: Promise<void> | undefined;
-  // Old markup and commands need code most pages do not: fetched once there is something for it to do.
-  const load = () => (extras ??= loadLazy().then((m) => m.startExtras(queue), (error) => console.error('[flattr]', error)));
+  // Old markup and commands need code most pages do not: fetched once there is something for it to do. Until it
+  // is here, commands wait in the queue (the array's own push); it then replaces `push` with one that runs them.
+  const load = () => {
+    queue.push = Array.prototype.push;
+    loadLazy().then((m) => m.startExtras(queue), (error) => console.error('[flattr]', error));
+  };
   queue.loaded = true;
-  // Until that code is here, commands wait in the queue; it then replaces `push` with one that runs them at once.
-  queue.push = (...commands: Command[]) => (load(), Array.prototype.push.apply(queue, commands));
+  queue.push = (...commands: Command[]) => (load(), queue.push(...commands));
   window.flattr = queue;
   if (queue.length || document.querySelector('a.FlattrButton')) void load();
 };
