@@ -53,15 +53,13 @@ export interface CountsBatcher {
  */
 export async function httpError(response: Response | undefined, cause?: unknown): Promise<HttpError> {
   if (!response) return Object.assign(new Error(`Network error: ${String((cause as Error)?.message ?? cause)}`, { cause }), { status: 0, code: 'network_error' });
-  let problem: { code?: unknown; detail?: unknown } = {};
-  try {
-    problem = (await response.json()) ?? {};
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  const code = typeof problem.code === 'string' ? problem.code : `http_${response.status}`;
-  const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
-  return Object.assign(new Error(`${response.status} ${code}${detail ? `: ${detail}` : ''}`), { status: response.status, code, detail });
+  const { status } = response;
+  // Not JSON (or no body): the status says enough.
+  const problem = (await response.json().catch(() => null)) as { code?: unknown; detail?: unknown } | null;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const code = text(problem?.code) ?? `http_${status}`;
+  const detail = text(problem?.detail);
+  return Object.assign(new Error(`${status} ${code}${detail ? `: ${detail}` : ''}`), { status, code, detail });
 }
 
 function abortableDefault<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -93,8 +91,6 @@ async function send(options: CoreOptions, toError: ToError, path: string, init?:
 
 interface Entry {
   promise: Promise<Counts>;
-  resolve(value: Counts): void;
-  reject(error: unknown): void;
   /** Set once answered; until then the entry is in flight and shared. */
   expires?: number;
 }
@@ -116,45 +112,30 @@ export function countsBatcherWith(options: CountsBatcherCoreOptions, toError: To
   const maxBatch = options.maxBatch ?? 100;
   const cacheMs = options.cacheMs ?? 30_000;
   const entries = new Map<string, Entry>();
-  let queued: string[] = [];
-
-  const flush = () => {
-    const urls = queued;
-    queued = [];
-    for (let i = 0; i < urls.length; i += maxBatch) void load(urls.slice(i, i + maxBatch));
-  };
+  // The URLs gathered for the next request, and its answer: sent at the end of the tick, or a new batch once full.
+  let batch: { urls: string[]; counts: Promise<Record<string, Counts | undefined>> } | undefined;
 
   const load = async (urls: string[]) => {
-    try {
-      const query = urls.map((u) => `url=${encodeURIComponent(u)}`).join('&');
-      const response = await send(options, toError, `/v1/counts?${query}`, { headers: { accept: 'application/json' } });
-      const { counts } = (await response.json()) as { counts: Record<string, Counts | undefined> };
-      for (const url of urls) {
-        const entry = entries.get(url)!;
-        entry.expires = Date.now() + cacheMs;
-        entry.resolve(counts[url] ?? { thingId: null, count: 0 });
-      }
-    } catch (error) {
-      // A failed batch is not cached: the next get() asks again.
-      for (const url of urls) {
-        entries.get(url)!.reject(error);
-        entries.delete(url);
-      }
-    }
+    if (batch?.urls === urls) batch = undefined; // a get() from here on starts the next batch
+    const query = urls.map((u) => `url=${encodeURIComponent(u)}`).join('&');
+    const response = await send(options, toError, `/v1/counts?${query}`, { headers: { accept: 'application/json' } });
+    return ((await response.json()) as { counts: Record<string, Counts | undefined> }).counts;
   };
 
   return {
     get(url, { signal } = {}) {
       let entry = entries.get(url);
-      if (!entry || (entry.expires !== undefined && entry.expires <= Date.now())) {
-        let resolve!: Entry['resolve'];
-        let reject!: Entry['reject'];
-        const promise = new Promise<Counts>((res, rej) => { resolve = res; reject = rej; });
-        // Callers that stop listening must not leave an unhandled rejection behind.
-        promise.catch(() => {});
-        entry = { promise, resolve, reject };
-        entries.set(url, entry);
-        if (queued.push(url) === 1) setTimeout(flush, 0);
+      if (!entry || entry.expires! <= Date.now()) {
+        if (!batch || batch.urls.length >= maxBatch) {
+          const urls: string[] = [];
+          batch = { urls, counts: new Promise((resolve) => setTimeout(resolve, 0)).then(() => load(urls)) };
+        }
+        batch.urls.push(url);
+        const answer: Entry = (entry = { promise: batch.counts.then((counts) => counts[url] ?? { thingId: null, count: 0 }) });
+        entries.set(url, answer);
+        // Kept cacheMs once answered. A failure is not kept (the next get() asks again); handled here, so callers
+        // that stop listening leave no unhandled rejection behind.
+        answer.promise.then(() => (answer.expires = Date.now() + cacheMs), () => entries.delete(url));
       }
       return signal ? abortable(entry.promise, signal) : entry.promise;
     },

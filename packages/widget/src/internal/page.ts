@@ -14,7 +14,7 @@ export function currentPeriod(now: Date = new Date()): string {
 export function originOf(api: string): string | null {
   try {
     const url = new URL(api, document.baseURI);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+    return /^https?:$/.test(url.protocol) ? url.origin : null;
   } catch {
     return null;
   }

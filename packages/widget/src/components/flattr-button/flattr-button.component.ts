@@ -194,15 +194,13 @@ export default class FlattrButton extends LitElement {
       this._fail({ code: 'missing_api', message: 'Set the api attribute or the loader’s data-api.' }, 'counts');
       return;
     }
-    if (!this.showCount) {
-      this.count = null;
-      this._state = isFlattred(origin, this.effectiveUrl) ? 'flattred' : 'ready';
-      return;
-    }
-    this._state = 'loading';
-    this._stopObserving = whenNearViewport(this, () => void this._loadCount());
+    if (this.showCount) {
+      this._state = 'loading';
+      this._stopObserving = whenNearViewport(this, () => void this._loadCount());
+    } else void this._loadCount();
   }
 
+  /** With `show-count`, fetches the count; without, settles at once (nothing awaited): ready or flattred. */
   private async _loadCount(): Promise<void> {
     const origin = this.apiOrigin;
     if (!origin) return;
@@ -210,7 +208,7 @@ export default class FlattrButton extends LitElement {
     this._countsAbort = abort;
     this._state = 'loading';
     try {
-      const counts = await countsFor(origin, this.effectiveUrl);
+      const counts = this.showCount ? await countsFor(origin, this.effectiveUrl) : { count: null, thingId: this.thingId };
       if (abort.signal.aborted) return;
       this.count = counts.count;
       this.thingId = counts.thingId;
