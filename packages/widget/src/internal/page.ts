@@ -6,8 +6,8 @@ export function pageUrl(doc: Document): string {
 }
 
 /** `YYYY-MM` of the reader's UTC clock: the month a flattr made now counts for. */
-export function currentPeriod(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 7);
+export function currentPeriod(): string {
+  return new Date().toISOString().slice(0, 7);
 }
 
 /** The origin of an API base URL, or null when it is not an absolute http(s) URL. */

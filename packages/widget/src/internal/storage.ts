@@ -42,8 +42,8 @@ function flattredUrls(apiOrigin: string, period: string): string[] {
 }
 
 /** Whether this browser flattred `url` in the current period (a local memory, not a server query). */
-export function isFlattred(apiOrigin: string, url: string, period = currentPeriod()): boolean {
-  return flattredUrls(apiOrigin, period).includes(url);
+export function isFlattred(apiOrigin: string, url: string): boolean {
+  return flattredUrls(apiOrigin, currentPeriod()).includes(url);
 }
 
 export function rememberFlattred(apiOrigin: string, url: string, period = currentPeriod()): void {
