@@ -4,3 +4,4 @@
  */
 export { finishClick } from './internal/click-flow.js';
 export { startExtras } from './loader/extras.js';
+export { httpError } from '@flattr/sdk/lite-core';

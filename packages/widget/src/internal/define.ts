@@ -11,6 +11,6 @@ export function defineElement(name: string, element: CustomElementConstructor & 
   if (!existing) customElements.define(name, element);
   else if (existing.version !== element.version && !(window as unknown as Record<symbol, boolean>)[WARNED]) {
     (window as unknown as Record<symbol, boolean>)[WARNED] = true;
-    console.warn(`[flattr] <${name}> ${element.version} was not registered: <${name}> ${existing.version ?? '(unknown version)'} already is. Load Flattr once per page.`);
+    console.warn(`flattr: ${name} ${element.version} ignored, ${existing.version} already defined`);
   }
 }
